@@ -18,7 +18,7 @@ function(neuropart_cc_test)
   add_executable(${A_NAME} ${A_SRCS})
   target_include_directories(${A_NAME} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gtest GTest::gtest_main)
-  gtest_discover_tests(${A_NAME} PROPERTIES LABELS ${A_LABEL}
-                       DISCOVERY_TIMEOUT 60
+  gtest_discover_tests(${A_NAME} DISCOVERY_TIMEOUT 60
+                       PROPERTIES LABELS ${A_LABEL}
                        ENVIRONMENT "NEUROPART_SOURCE_DIR=${PROJECT_SOURCE_DIR};NEUROPART_BINARY_DIR=${PROJECT_BINARY_DIR}")
 endfunction()

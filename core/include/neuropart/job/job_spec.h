@@ -1,0 +1,89 @@
+// JobSpec: one job (train or serve a model under a plan), as written in a job file.
+//
+// A job file IS a NeuralPartition resource (apiVersion neuropart.io/v1alpha1), so the file a user
+// runs locally with `neuropart run` is the one they `kubectl apply`. This header holds the typed
+// spec; job_file.h parses and validates it. Plain value types; not synchronised.
+#ifndef NEUROPART_JOB_JOB_SPEC_H_
+#define NEUROPART_JOB_JOB_SPEC_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "neuropart/model/architecture.h"
+#include "neuropart/plan/distribution_spec.h"
+
+namespace neuropart {
+
+struct DatasetSpec {
+  enum class Format { kIdx, kCsv, kSynthetic };
+  Format format = Format::kSynthetic;
+  // idx: training and (optional) test files, gzip or raw.
+  std::string images, labels, test_images, test_labels;
+  // csv: numeric rows, one label column; test_path optional.
+  std::string path, test_path;
+  int label_column = 0;
+  // synthetic: a seeded, learnable problem shaped by the model (inputSize, output classes).
+  int64_t samples = 0;
+  int64_t test_samples = 0;
+  uint64_t seed = 0;
+};
+
+struct OptimizerSpec {  // torch.optim.SGD semantics (dampening 0, no Nesterov)
+  double learning_rate = 0.01;
+  double momentum = 0.0;
+  double weight_decay = 0.0;
+};
+
+struct TrainingSpec {
+  DatasetSpec dataset;
+  int epochs = 1;
+  int64_t max_steps = 0;  // 0 = no limit beyond epochs
+  int64_t batch_size = 64;
+  int micro_batches = 1;
+  OptimizerSpec optimizer;
+  bool shuffle = true;
+  uint64_t seed = 0;
+  int64_t checkpoint_every = 0;  // steps; 0 = only at the end
+};
+
+struct StorageSpec {
+  std::string claim_name;  // persistentVolumeClaim.claimName (Kubernetes)
+  std::string sub_path;    // inside the claim (Kubernetes)
+  std::string directory;   // the store for local runs (overridden by --store)
+};
+
+struct TransportSpec {
+  std::string dtype = "fp32";  // fp32 | fp16 | bf16
+  int timeout_seconds = 60;    // a silent peer fails the step after this long
+};
+
+enum class JobMode { kTrain, kServe };
+
+struct JobSpec {
+  std::string name;
+  std::string namespace_name;
+  Architecture model;
+  uint64_t init_seed = 0;
+  std::string weights;  // safetensors path in the store; empty = initialise from init_seed
+  DistributionSpec distribution;
+  TrainingSpec training;
+  StorageSpec storage;
+  TransportSpec transport;
+  JobMode mode = JobMode::kTrain;
+  int backoff_limit = 3;
+  std::string worker_image;  // spec.worker.image; the rest of spec.worker is for the operator
+};
+
+// Where each field path of a parsed file came from: "spec.training.batchSize" -> line 12.
+struct SourceMap {
+  std::string file;
+  std::map<std::string, int> lines;
+
+  // " (job.yaml:12)" for the longest known prefix of `path`, or "" if none.
+  std::string Locate(const std::string& path) const;
+};
+
+}  // namespace neuropart
+
+#endif  // NEUROPART_JOB_JOB_SPEC_H_

@@ -1,0 +1,171 @@
+#include "neuropart/job/job_file.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace neuropart {
+namespace {
+
+// A valid job; each error case edits one line of it.
+const char* kJob = R"(apiVersion: neuropart.io/v1alpha1
+kind: NeuralPartition
+metadata:
+  name: mlp
+spec:
+  model:
+    inputSize: 4
+    init: {seed: 7}
+    layers:
+      - {name: h1, neurons: 8, activation: relu}
+      - {name: h2, neurons: 6, activation: tanh, connectivity: {type: sparse, fanIn: 3, seed: 1}}
+      - {name: out, neurons: 3, activation: softmax}
+  distribution:
+    partitions: 2
+    strategy: percentage
+    percentages: [50, 50]
+    scope: perLayer
+  training:
+    dataset: {format: synthetic, samples: 64, seed: 3}
+    epochs: 2
+    batchSize: 16
+    microBatches: 2
+    optimizer: {learningRate: 0.1, momentum: 0.9, weightDecay: 0.0001}
+    shuffle: false
+  storage:
+    directory: /tmp/store
+)";
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+TEST(JobFileTest, ParsesEveryField) {
+  StatusOr<ParsedJob> job = ParseJob(kJob, "job.yaml");
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  const JobSpec& s = job->spec;
+  EXPECT_EQ(s.name, "mlp");
+  EXPECT_EQ(s.model.input_size, 4);
+  ASSERT_EQ(s.model.num_layers(), 3);
+  EXPECT_EQ(s.model.layers[1].activation, Activation::kTanh);
+  EXPECT_TRUE(s.model.IsSparse(1));
+  EXPECT_EQ(s.model.layers[1].connectivity.fan_in, 3);
+  EXPECT_EQ(s.init_seed, 7u);
+  EXPECT_EQ(s.distribution.strategy, Strategy::kPercentage);
+  EXPECT_EQ(s.distribution.scope, Scope::kPerLayer);
+  EXPECT_EQ(s.distribution.percentages, (std::vector<double>{50, 50}));
+  EXPECT_EQ(s.training.batch_size, 16);
+  EXPECT_EQ(s.training.micro_batches, 2);
+  EXPECT_DOUBLE_EQ(s.training.optimizer.momentum, 0.9);
+  EXPECT_FALSE(s.training.shuffle);
+  EXPECT_EQ(s.training.dataset.samples, 64);
+  EXPECT_EQ(s.storage.directory, "/tmp/store");
+  EXPECT_EQ(job->source.lines.at("spec.training.batchSize"), 21);
+  StatusOr<Plan> plan = PlanJob(*job);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->num_partitions(), 2);
+}
+
+struct ErrorCase {
+  std::string from, to, message;
+};
+
+TEST(JobFileTest, ErrorsNameTheFieldAndTheLine) {
+  const std::vector<ErrorCase> cases = {
+      {"kind: NeuralPartition", "kind: Pod", "kind: must be NeuralPartition, got \"Pod\" (job.yaml:2)"},
+      {"  name: mlp", "  name: My_Job", "metadata.name: must be lowercase letters, digits and '-', "
+                                        "at most 40 characters (it names pods), got \"My_Job\" (job.yaml:4)"},
+      {"    epochs: 2", "    epochs: 2\n    epoch: 3",
+       "spec.training.epoch: unknown field (known: dataset, epochs, maxSteps, batchSize, "
+       "microBatches, optimizer, shuffle, seed, checkpointEvery) (job.yaml:21)"},
+      {"    batchSize: 16", "    batchSize: lots",
+       "spec.training.batchSize: must be an integer, got \"lots\" (job.yaml:21)"},
+      {"    batchSize: 16", "    batchSize: 0", "spec.training.batchSize: must be >= 1, got 0 (job.yaml:21)"},
+      {"    microBatches: 2", "    microBatches: 32",
+       "spec.training.microBatches: must be <= batchSize (16), got 32 (job.yaml:22)"},
+      {"[50, 50]", "[50, 45]", "spec.distribution.percentages: must sum to 100, got 95 (job.yaml:16)"},
+      {"    partitions: 2", "    partitions: 0",
+       "spec.distribution.partitions: must be >= 1, got 0 (job.yaml:14)"},
+      {"strategy: percentage", "strategy: random",
+       "spec.distribution.strategy: unknown strategy \"random\" (want count, percentage, "
+       "identifiers, layers or balanced) (job.yaml:15)"},
+      {"activation: tanh,", "activation: gelu,",
+       "spec.model.layers[1].activation: unknown activation \"gelu\" (want relu, tanh, sigmoid, "
+       "identity or softmax) (job.yaml:11)"},
+      {"activation: relu}", "activation: softmax}",
+       "spec.model.layers[0] (h1).activation: softmax is allowed only on the last layer (job.yaml:10)"},
+      {"fanIn: 3,", "fanIn: 30,",
+       "spec.model.layers[1] (h2).connectivity.fanIn: must be in [1, 8], got 30 (job.yaml:11)"},
+      {"{format: synthetic, samples: 64, seed: 3}", "{format: parquet}",
+       "spec.training.dataset.format: must be idx, csv or synthetic, got \"parquet\" (job.yaml:19)"},
+      {"{format: synthetic, samples: 64, seed: 3}", "{format: idx, images: a.gz}",
+       "spec.training.dataset.labels: is required (job.yaml:19)"},
+      {"    shuffle: false", "    shuffle: maybe",
+       "spec.training.shuffle: must be true or false, got \"maybe\" (job.yaml:24)"},
+      {"momentum: 0.9", "momentum: 1.5", "spec.training.optimizer.momentum: must be in [0, 1) (job.yaml:23)"},
+      {"  storage:", "  transport: {dtype: fp8}\n  storage:",
+       "spec.transport.dtype: must be fp32, fp16 or bf16, got \"fp8\" (job.yaml:25)"},
+      {"    layers:\n", "    layer:\n",
+       "spec.model.layer: unknown field (known: inputSize, layers, init, weights) (job.yaml:9)"},
+      {"    scope: perLayer", "    scope: perLayer\n    counts: [1, 2]\n",
+       ""},  // counts are ignored by percentage: no error (strategy decides which list applies)
+  };
+  for (const ErrorCase& c : cases) {
+    StatusOr<ParsedJob> job = ParseJob(Replace(kJob, c.from, c.to), "job.yaml");
+    if (c.message.empty()) {
+      EXPECT_TRUE(job.ok()) << c.to;
+      continue;
+    }
+    if (job.ok()) {
+      StatusOr<Plan> plan = PlanJob(*job);
+      ASSERT_FALSE(plan.ok()) << c.to;
+      EXPECT_EQ(plan.status().message(), c.message);
+      continue;
+    }
+    EXPECT_EQ(job.status().code(), StatusCode::kInvalidArgument) << c.to;
+    EXPECT_EQ(job.status().message(), c.message);
+  }
+}
+
+TEST(JobFileTest, PlanErrorsPointAtTheirLine) {
+  std::string text = Replace(kJob, "strategy: percentage", "strategy: identifiers");
+  text = Replace(text, "    percentages: [50, 50]",
+                 "    identifiers:\n      - [\"h1:*\", \"h2:*\"]\n      - [\"out:*\", \"h9:1\"]");
+  StatusOr<ParsedJob> job = ParseJob(text, "job.yaml");
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  StatusOr<Plan> plan = PlanJob(*job);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().message(),
+            "spec.distribution.identifiers[1][1]: \"h9:1\": unknown layer \"h9\" (job.yaml:18)");
+}
+
+TEST(JobFileTest, SyntaxErrorsGiveLineAndColumn) {
+  StatusOr<ParsedJob> job = ParseJob("apiVersion: [\nkind: x\n", "bad.yaml");
+  ASSERT_FALSE(job.ok());
+  EXPECT_EQ(job.status().message().rfind("bad.yaml:", 0), 0u) << job.status().message();
+}
+
+TEST(JobFileTest, MissingFileIsNotFound) {
+  EXPECT_EQ(LoadJobFile("/nonexistent/job.yaml").status().code(), StatusCode::kNotFound);
+}
+
+TEST(JobFileTest, EveryExampleIsValid) {
+  const char* src = std::getenv("NEUROPART_SOURCE_DIR");
+  ASSERT_NE(src, nullptr);
+  int checked = 0;
+  for (const char* name : {"mnist-count.yaml", "mnist-percentage.yaml", "mnist-identifiers.yaml",
+                           "mnist-layers.yaml", "mnist-balanced.yaml", "sparse-synthetic.yaml"}) {
+    StatusOr<ParsedJob> job = LoadJobFile(std::string(src) + "/examples/" + name);
+    ASSERT_TRUE(job.ok()) << name << ": " << job.status().ToString();
+    StatusOr<Plan> plan = PlanJob(*job);
+    EXPECT_TRUE(plan.ok()) << name << ": " << plan.status().ToString();
+    ++checked;
+  }
+  EXPECT_EQ(checked, 6);
+}
+
+}  // namespace
+}  // namespace neuropart

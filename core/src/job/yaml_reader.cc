@@ -1,0 +1,141 @@
+#include "yaml_reader.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace neuropart {
+namespace {
+
+std::string SubPath(const std::string& path, const char* key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+std::string Join(std::initializer_list<const char*> names) {
+  std::string out;
+  for (const char* n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
+}  // namespace
+
+YamlReader::YamlReader(YAML::Node node, std::string path, SourceMap* source)
+    : node_(std::move(node)), path_(std::move(path)), source_(source) {
+  if (node_.IsDefined() && !node_.IsNull()) source_->lines[path_] = node_.Mark().line + 1;
+}
+
+Status YamlReader::Error(const std::string& message) const {
+  return InvalidArgumentError(path_ + ": " + message + source_->Locate(path_));
+}
+
+Status YamlReader::Missing(const char* key) const {
+  return InvalidArgumentError(SubPath(path_, key) + ": is required" + source_->Locate(path_));
+}
+
+Status YamlReader::ExpectMap(std::initializer_list<const char*> allowed) const {
+  if (!node_.IsMap()) return Error("must be a mapping");
+  for (const auto& kv : node_) {
+    const std::string key = kv.first.Scalar();
+    bool known = false;
+    for (const char* a : allowed) known |= key == a;
+    if (!known) {
+      const std::string where = " (" + source_->file + ":" + std::to_string(kv.first.Mark().line + 1) + ")";
+      return InvalidArgumentError(SubPath(path_, key.c_str()) + ": unknown field (known: " + Join(allowed) +
+                                  ")" + where);
+    }
+  }
+  return Status::Ok();
+}
+
+YamlReader YamlReader::Field(const char* key) const {
+  return YamlReader(node_.IsMap() ? node_[key] : YAML::Node(), SubPath(path_, key), source_);
+}
+
+YamlReader YamlReader::Child(const char* key) const { return Field(key); }
+
+StatusOr<std::vector<YamlReader>> YamlReader::Items() const {
+  if (!node_.IsSequence()) return Error("must be a list");
+  std::vector<YamlReader> items;
+  for (size_t i = 0; i < node_.size(); ++i) {
+    items.emplace_back(node_[i], path_ + "[" + std::to_string(i) + "]", source_);
+  }
+  return items;
+}
+
+StatusOr<std::string> YamlReader::AsString() const {
+  if (!node_.IsScalar()) return Error("must be a single value");
+  return node_.Scalar();
+}
+
+StatusOr<int64_t> YamlReader::AsInt() const {
+  ASSIGN_OR_RETURN(std::string s, AsString());
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) {
+    return Error("must be an integer, got \"" + s + "\"");
+  }
+  return v;
+}
+
+StatusOr<double> YamlReader::AsDouble() const {
+  ASSIGN_OR_RETURN(std::string s, AsString());
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || s.empty() || !std::isfinite(v)) {
+    return Error("must be a number, got \"" + s + "\"");
+  }
+  return v;
+}
+
+Status YamlReader::Required(const char* key, std::string* out) const {
+  if (!Has(key)) return Missing(key);
+  return Optional(key, out);
+}
+
+Status YamlReader::Required(const char* key, int64_t* out) const {
+  if (!Has(key)) return Missing(key);
+  return Optional(key, out);
+}
+
+Status YamlReader::Optional(const char* key, std::string* out) const {
+  if (!Has(key)) return Status::Ok();
+  ASSIGN_OR_RETURN(*out, Field(key).AsString());
+  return Status::Ok();
+}
+
+Status YamlReader::Optional(const char* key, int64_t* out) const {
+  if (!Has(key)) return Status::Ok();
+  ASSIGN_OR_RETURN(*out, Field(key).AsInt());
+  return Status::Ok();
+}
+
+Status YamlReader::Optional(const char* key, int* out) const {
+  if (!Has(key)) return Status::Ok();
+  ASSIGN_OR_RETURN(int64_t v, Field(key).AsInt());
+  if (v < INT32_MIN || v > INT32_MAX) return Field(key).Error("is out of range");
+  *out = static_cast<int>(v);
+  return Status::Ok();
+}
+
+Status YamlReader::Optional(const char* key, uint64_t* out) const {
+  if (!Has(key)) return Status::Ok();
+  ASSIGN_OR_RETURN(int64_t v, Field(key).AsInt());
+  if (v < 0) return Field(key).Error("must be >= 0, got " + std::to_string(v));
+  *out = static_cast<uint64_t>(v);
+  return Status::Ok();
+}
+
+Status YamlReader::Optional(const char* key, double* out) const {
+  if (!Has(key)) return Status::Ok();
+  ASSIGN_OR_RETURN(*out, Field(key).AsDouble());
+  return Status::Ok();
+}
+
+Status YamlReader::Optional(const char* key, bool* out) const {
+  if (!Has(key)) return Status::Ok();
+  ASSIGN_OR_RETURN(std::string s, Field(key).AsString());
+  if (s != "true" && s != "false") return Field(key).Error("must be true or false, got \"" + s + "\"");
+  *out = s == "true";
+  return Status::Ok();
+}
+
+}  // namespace neuropart
