@@ -1,0 +1,25 @@
+// The neuropart subcommands. Each takes its arguments (after the subcommand name) and returns
+// the process exit code: 0 ok, 2 bad input, 1 runtime failure.
+#ifndef NEUROPART_CLI_COMMANDS_H_
+#define NEUROPART_CLI_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "neuropart/status.h"
+
+namespace neuropart::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitBadInput = 2;
+
+int PlanCommand(const std::vector<std::string>& args);
+int RunCommand(const std::vector<std::string>& args);
+
+// Prints "neuropart: <message>" to stderr and returns the exit code for the status's code.
+int ReportError(const Status& status);
+
+}  // namespace neuropart::cli
+
+#endif  // NEUROPART_CLI_COMMANDS_H_

@@ -1,0 +1,157 @@
+// neuropart plan: the Neuron Distributor's answer for a job, as a table, JSON or the plan itself.
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "commands.h"
+#include "flags.h"
+#include "neuropart/job/job_file.h"
+#include "neuropart/plan/plan_io.h"
+#include "neuropart/plan/plan_stats.h"
+
+namespace neuropart::cli {
+namespace {
+
+const char* kHelp = R"(Usage: neuropart plan JOB.yaml [flags]
+
+Runs the Neuron Distributor on the job's model and distribution and shows, per partition, the
+neurons it owns per layer, its parameters, the inputs it reads locally and remotely, and the
+bytes and messages it exchanges per training step.
+
+Flags:
+)";
+
+std::string Bytes(int64_t b) {
+  char buf[32];
+  if (b < 1024) {
+    std::snprintf(buf, sizeof(buf), "%lld B", static_cast<long long>(b));
+  } else if (b < 1024 * 1024) {
+    std::snprintf(buf, sizeof(buf), "%.1f KiB", b / 1024.0);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.1f MiB", b / (1024.0 * 1024.0));
+  }
+  return buf;
+}
+
+std::string Table(const std::string& job, const Plan& plan, const std::vector<PartitionStats>& s,
+                  const TrafficOptions& traffic) {
+  const Architecture& a = plan.architecture();
+  std::ostringstream o;
+  o << "plan for " << job << ": " << plan.num_partitions() << " partitions, strategy "
+    << StrategyName(plan.strategy()) << ", hash " << plan.HashHex() << "\n";
+  o << "model: " << a.input_size << " inputs, " << a.num_layers() << " layers, "
+    << a.TotalNeurons() << " neurons, " << a.TotalParameters() << " parameters\n";
+  o << "traffic per training step at batch " << traffic.batch_size << ", "
+    << traffic.micro_batches << " micro-batch(es), fp32\n\n";
+  char line[512];
+  std::snprintf(line, sizeof(line), "%-9s", "partition");
+  o << line;
+  for (const LayerSpec& l : a.layers) {
+    std::snprintf(line, sizeof(line), " %8s", l.name.c_str());
+    o << line;
+  }
+  std::snprintf(line, sizeof(line), " %11s %9s %9s %11s %11s %5s\n", "parameters", "local in",
+                "remote in", "sent", "received", "msgs");
+  o << line;
+  for (int p = 0; p < plan.num_partitions(); ++p) {
+    std::snprintf(line, sizeof(line), "%-9d", p);
+    o << line;
+    for (int64_t n : s[p].neurons_per_layer) {
+      std::snprintf(line, sizeof(line), " %8lld", static_cast<long long>(n));
+      o << line;
+    }
+    std::snprintf(line, sizeof(line), " %11lld %9lld %9lld %11s %11s %5lld\n",
+                  static_cast<long long>(s[p].parameters),
+                  static_cast<long long>(s[p].local_inputs),
+                  static_cast<long long>(s[p].remote_inputs), Bytes(s[p].bytes_sent).c_str(),
+                  Bytes(s[p].bytes_received).c_str(),
+                  static_cast<long long>(s[p].messages_sent));
+    o << line;
+  }
+  return o.str();
+}
+
+std::string Json(const Plan& plan, const std::vector<PartitionStats>& s,
+                 const TrafficOptions& traffic) {
+  std::ostringstream o;
+  o << "{\"plan\": " << PlanToJson(plan) << ", \"traffic\": {\"batchSize\": " << traffic.batch_size
+    << ", \"microBatches\": " << traffic.micro_batches << "}, \"partitions\": [";
+  for (size_t p = 0; p < s.size(); ++p) {
+    o << (p ? ", " : "") << "{\"partition\": " << p << ", \"neuronsPerLayer\": [";
+    for (size_t l = 0; l < s[p].neurons_per_layer.size(); ++l) {
+      o << (l ? ", " : "") << s[p].neurons_per_layer[l];
+    }
+    o << "], \"neurons\": " << s[p].neurons << ", \"parameters\": " << s[p].parameters
+      << ", \"localInputs\": " << s[p].local_inputs << ", \"remoteInputs\": " << s[p].remote_inputs
+      << ", \"bytesSent\": " << s[p].bytes_sent << ", \"bytesReceived\": " << s[p].bytes_received
+      << ", \"messagesSent\": " << s[p].messages_sent
+      << ", \"messagesReceived\": " << s[p].messages_received << "}";
+  }
+  o << "]}\n";
+  return o.str();
+}
+
+}  // namespace
+
+int PlanCommand(const std::vector<std::string>& raw_args) {
+  Flags flags;
+  flags.Value("partitions", "", "override spec.distribution.partitions");
+  flags.Value("format", "text", "text (a table), json (plan + statistics) or yaml (the plan)");
+  flags.Value("batch-size", "", "batch size for the traffic estimate (default: the job's)");
+  flags.Value("output", "", "write to this file instead of stdout (also -o)");
+  flags.Bool("help", "show this help");
+  std::vector<std::string> args = raw_args;
+  for (std::string& a : args) {
+    if (a == "-o") a = "--output";
+    if (a == "-h") a = "--help";
+  }
+  if (Status s = flags.Parse(args); !s.ok()) return ReportError(s);
+  if (flags.IsSet("help")) {
+    std::printf("%s%s", kHelp, flags.Help().c_str());
+    return kExitOk;
+  }
+  if (flags.positionals().size() != 1) {
+    std::fprintf(stderr, "%s%s", kHelp, flags.Help().c_str());
+    return kExitBadInput;
+  }
+  StatusOr<ParsedJob> job = LoadJobFile(flags.positionals()[0]);
+  if (!job.ok()) return ReportError(job.status());
+  if (flags.IsSet("partitions")) {
+    StatusOr<int64_t> p = flags.GetInt("partitions");
+    if (!p.ok()) return ReportError(p.status());
+    job->spec.distribution.partitions = static_cast<int>(*p);
+  }
+  StatusOr<Plan> plan = PlanJob(*job);
+  if (!plan.ok()) return ReportError(plan.status());
+  TrafficOptions traffic{job->spec.training.batch_size, job->spec.training.micro_batches, 4};
+  if (flags.IsSet("batch-size")) {
+    StatusOr<int64_t> b = flags.GetInt("batch-size");
+    if (!b.ok()) return ReportError(b.status());
+    traffic.batch_size = *b;
+  }
+  const std::vector<PartitionStats> stats = ComputePlanStats(*plan, traffic);
+  std::string out;
+  const std::string& format = flags.Get("format");
+  if (format == "text") {
+    out = Table(job->spec.name, *plan, stats, traffic);
+  } else if (format == "json") {
+    out = Json(*plan, stats, traffic);
+  } else if (format == "yaml") {
+    out = PlanToYaml(*plan);
+  } else {
+    return ReportError(InvalidArgumentError("flag --format: want text, json or yaml, got \"" +
+                                            format + "\""));
+  }
+  if (flags.Get("output").empty()) {
+    std::fputs(out.c_str(), stdout);
+    return kExitOk;
+  }
+  std::ofstream file(flags.Get("output"), std::ios::binary);
+  file << out;
+  if (!file.flush()) {
+    return ReportError(InternalError("cannot write " + flags.Get("output")));
+  }
+  return kExitOk;
+}
+
+}  // namespace neuropart::cli
