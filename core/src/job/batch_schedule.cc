@@ -34,8 +34,12 @@ std::vector<int64_t> BatchSchedule::EpochOrder(int epoch) const {
   return order;
 }
 
-std::vector<int64_t> BatchSchedule::Batch(int64_t step) const {
-  const std::vector<int64_t> order = EpochOrder(EpochOf(step));
+std::vector<int64_t> BatchSchedule::Batch(int64_t step) {
+  if (EpochOf(step) != cached_epoch_) {
+    cached_epoch_ = EpochOf(step);
+    cached_order_ = EpochOrder(cached_epoch_);
+  }
+  const std::vector<int64_t>& order = cached_order_;
   const int64_t begin = (step % StepsPerEpoch()) * batch_size_;
   const int64_t end = std::min(begin + batch_size_, samples_);
   return std::vector<int64_t>(order.begin() + begin, order.begin() + end);

@@ -4,7 +4,8 @@
 // shuffling; step s of the run is batch s % StepsPerEpoch() of epoch s / StepsPerEpoch(). The
 // last batch of an epoch may be smaller (PyTorch DataLoader's drop_last=False). Every worker and
 // the reference trainer compute the same schedule from the spec alone, so no sample lists travel.
-// Immutable; thread-safe.
+// Batch() caches the current epoch's order, so walking the steps costs O(samples) per epoch.
+// Not thread-safe.
 #ifndef NEUROPART_JOB_BATCH_SCHEDULE_H_
 #define NEUROPART_JOB_BATCH_SCHEDULE_H_
 
@@ -23,7 +24,7 @@ class BatchSchedule {
   int64_t TotalSteps() const;
   int EpochOf(int64_t step) const { return static_cast<int>(step / StepsPerEpoch()); }
   // Sample indices of global step `step`. REQUIRES: 0 <= step < TotalSteps().
-  std::vector<int64_t> Batch(int64_t step) const;
+  std::vector<int64_t> Batch(int64_t step);
   // The whole order of epoch `epoch`.
   std::vector<int64_t> EpochOrder(int epoch) const;
 
@@ -33,6 +34,8 @@ class BatchSchedule {
   int64_t max_steps_;
   bool shuffle_;
   uint64_t seed_;
+  int cached_epoch_ = -1;
+  std::vector<int64_t> cached_order_;
 };
 
 // Row ranges [begin, end) of `rows` split into `parts` nearly equal pieces (the first get the

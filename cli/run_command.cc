@@ -1,0 +1,150 @@
+// neuropart run: trains (or serves) a job. --reference uses the single-process trainer.
+#include <Eigen/Core>
+#include <cstdio>
+#include <thread>
+
+#include "commands.h"
+#include "flags.h"
+#include "neuropart/engine/reference_trainer.h"
+#include "neuropart/job/batch_schedule.h"
+#include "neuropart/job/job_data.h"
+#include "neuropart/job/job_file.h"
+#include "neuropart/store/file_util.h"
+#include "neuropart/store/model_io.h"
+#include "progress.h"
+
+namespace neuropart::cli {
+namespace {
+
+const char* kHelp = R"(Usage: neuropart run JOB.yaml [flags]
+
+Trains the job's model on its dataset and writes the final weights, in safetensors (PyTorch's
+nn.Linear layout), to <store>/jobs/<name>/export/model.safetensors. Progress goes to stderr;
+the final metrics go to stdout as `key: value` lines.
+
+Flags:
+)";
+
+struct RunOptions {
+  std::string store;
+  int threads = 1;
+  int64_t max_steps = -1;  // -1: the job's own
+};
+
+std::string StoreDir(const Flags& flags, const JobSpec& spec) {
+  if (!flags.Get("store").empty()) return flags.Get("store");
+  if (!spec.storage.directory.empty()) return spec.storage.directory;
+  return "neuropart-store";
+}
+
+StatusOr<ModelParams> InitialWeights(const JobSpec& spec, const std::string& store) {
+  if (spec.weights.empty()) return InitModel(spec.model, spec.init_seed);
+  const std::string path = spec.weights[0] == '/' ? spec.weights : store + "/" + spec.weights;
+  StatusOr<ModelParams> params = ReadModelWeights(path, spec.model);
+  if (!params.ok()) return params.status().WithContext("spec.model.weights");
+  return params;
+}
+
+MatrixF GatherRows(const MatrixF& x, const std::vector<int64_t>& rows) {
+  MatrixF out(rows.size(), x.cols());
+  for (size_t i = 0; i < rows.size(); ++i) out.row(i) = x.row(rows[i]);
+  return out;
+}
+
+int RunReference(const JobSpec& spec, const RunOptions& options) {
+  Eigen::setNbThreads(options.threads);
+  StatusOr<JobData> data = LoadJobData(spec);
+  if (!data.ok()) return ReportError(data.status());
+  StatusOr<ModelParams> params = InitialWeights(spec, options.store);
+  if (!params.ok()) return ReportError(params.status());
+  const OptimizerSpec& o = spec.training.optimizer;
+  ReferenceTrainer trainer(spec.model, std::move(params).value(),
+                           {static_cast<float>(o.learning_rate), static_cast<float>(o.momentum),
+                            static_cast<float>(o.weight_decay)});
+  const TrainingSpec& t = spec.training;
+  BatchSchedule schedule(data->train.size(), t.batch_size, t.epochs,
+                         options.max_steps >= 0 ? options.max_steps : t.max_steps, t.shuffle,
+                         t.seed);
+  std::fprintf(stderr, "Training %s with the reference trainer: %lld samples, %lld steps, %d thread(s)\n",
+               spec.name.c_str(), static_cast<long long>(data->train.size()),
+               static_cast<long long>(schedule.TotalSteps()), options.threads);
+  Progress progress(stderr, schedule.TotalSteps());
+  double loss = 0;
+  std::vector<int32_t> labels;
+  for (int64_t step = 0; step < schedule.TotalSteps(); ++step) {
+    const std::vector<int64_t> rows = schedule.Batch(step);
+    const MatrixF x = GatherRows(data->train.x, rows);
+    labels.resize(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) labels[i] = data->train.labels[rows[i]];
+    const int micro = static_cast<int>(std::min<int64_t>(t.micro_batches, rows.size()));
+    loss = trainer.TrainStep(x, labels.data(), micro);
+    progress.Step(step + 1, schedule.EpochOf(step), loss, rows.size());
+  }
+  progress.Finish();
+  std::printf("steps: %lld\nfinal_loss: %.6f\nsamples_per_second: %.1f\n",
+              static_cast<long long>(schedule.TotalSteps()), loss,
+              progress.samples_per_second());
+  if (data->test.size() > 0) {
+    EvalResult eval = trainer.Evaluate(data->test.x, data->test.labels, 1024);
+    std::printf("test_loss: %.6f\ntest_accuracy: %.4f\ntest_samples: %lld\n", eval.loss,
+                eval.accuracy, static_cast<long long>(eval.samples));
+  }
+  const std::string dir = options.store + "/jobs/" + spec.name + "/export";
+  if (Status s = MakeDirs(dir); !s.ok()) return ReportError(s);
+  const std::string path = dir + "/model.safetensors";
+  if (Status s = WriteModelWeights(path, spec.model, trainer.params()); !s.ok()) {
+    return ReportError(s);
+  }
+  std::printf("export: %s\n", path.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunCommand(const std::vector<std::string>& raw_args) {
+  Flags flags;
+  flags.Bool("reference", "train in this process with the single-process reference trainer");
+  flags.Value("store", "", "store directory (default: spec.storage.directory, else ./neuropart-store)");
+  flags.Value("threads", "", "math threads (default: all cores)");
+  flags.Value("max-steps", "", "stop after this many steps (overrides spec.training.maxSteps)");
+  flags.Bool("help", "show this help");
+  std::vector<std::string> args = raw_args;
+  for (std::string& a : args) {
+    if (a == "-h") a = "--help";
+  }
+  if (Status s = flags.Parse(args); !s.ok()) return ReportError(s);
+  if (flags.IsSet("help")) {
+    std::printf("%s%s", kHelp, flags.Help().c_str());
+    return kExitOk;
+  }
+  if (flags.positionals().size() != 1) {
+    std::fprintf(stderr, "%s%s", kHelp, flags.Help().c_str());
+    return kExitBadInput;
+  }
+  StatusOr<ParsedJob> job = LoadJobFile(flags.positionals()[0]);
+  if (!job.ok()) return ReportError(job.status());
+  RunOptions options;
+  options.store = StoreDir(flags, job->spec);
+  options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (flags.IsSet("threads")) {
+    StatusOr<int64_t> n = flags.GetInt("threads");
+    if (!n.ok()) return ReportError(n.status());
+    options.threads = static_cast<int>(*n);
+  }
+  if (flags.IsSet("max-steps")) {
+    StatusOr<int64_t> n = flags.GetInt("max-steps");
+    if (!n.ok()) return ReportError(n.status());
+    options.max_steps = *n;
+  }
+  if (job->spec.mode != JobMode::kTrain) {
+    return ReportError(InvalidArgumentError("spec.mode: serve runs on workers; use mode: train here"));
+  }
+  if (!flags.IsSet("reference")) {
+    return ReportError(InvalidArgumentError(
+        "multi-partition runs need neuropart-worker (issue 3); pass --reference to train in one "
+        "process"));
+  }
+  return RunReference(job->spec, options);
+}
+
+}  // namespace neuropart::cli

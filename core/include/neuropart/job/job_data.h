@@ -1,0 +1,24 @@
+// JobData: the training and test sets a job names, loaded and checked against its model.
+// Every partition of a distributed run loads the same data (the input layer is replicated).
+#ifndef NEUROPART_JOB_JOB_DATA_H_
+#define NEUROPART_JOB_JOB_DATA_H_
+
+#include "neuropart/data/dataset.h"
+#include "neuropart/job/job_spec.h"
+#include "neuropart/status.h"
+
+namespace neuropart {
+
+struct JobData {
+  Dataset train;
+  Dataset test;  // may be empty (no test files given)
+};
+
+// Loads spec.training.dataset. Synthetic data draws samples + testSamples points (testSamples
+// defaults to a fifth of samples) and splits them. Checks features == inputSize and every label
+// < the output layer's size.
+StatusOr<JobData> LoadJobData(const JobSpec& spec);
+
+}  // namespace neuropart
+
+#endif  // NEUROPART_JOB_JOB_DATA_H_
