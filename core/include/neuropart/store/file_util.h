@@ -1,0 +1,52 @@
+// File helpers for the store: a POSIX directory that may live on NFS.
+//
+// WriteFileAtomic replaces a file so that readers see either the old or the new content, never a
+// mix, and the new content is durable when it returns: temp file in the same directory, fsync,
+// checked close, rename, fsync of the directory. RandomAccessFile reads byte ranges with pread so
+// that a worker loads only its own rows of a large weights file. Errors name the path and the
+// errno text. All functions are thread-safe; a RandomAccessFile may be read from many threads.
+#ifndef NEUROPART_STORE_FILE_UTIL_H_
+#define NEUROPART_STORE_FILE_UTIL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "neuropart/status.h"
+
+namespace neuropart {
+
+// Writes `bytes` to `path` atomically and durably. The parent directory must exist.
+Status WriteFileAtomic(const std::string& path, std::string_view bytes);
+// The same for content made of several pieces, written one after the other without copying.
+Status WriteFileAtomic(const std::string& path, std::span<const std::string_view> pieces);
+
+// The whole content of `path`; NotFound if it does not exist.
+StatusOr<std::string> ReadFile(const std::string& path);
+
+// Creates `path` and its missing parents (mkdir -p). OK if it already is a directory.
+Status MakeDirs(const std::string& path);
+
+// Read-only access to byte ranges of a file. Implementations must be safe to read concurrently.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+
+  // Reads exactly `n` bytes at `offset` into `out`; Corruption naming the offsets if the file
+  // ends first.
+  virtual Status ReadAt(uint64_t offset, size_t n, char* out) const = 0;
+  // The size of the file when it was opened.
+  virtual uint64_t size() const = 0;
+  // The path, for error messages.
+  virtual const std::string& path() const = 0;
+};
+
+// Opens `path` for pread; NotFound if it does not exist.
+StatusOr<std::unique_ptr<RandomAccessFile>> OpenRandomAccessFile(const std::string& path);
+
+}  // namespace neuropart
+
+#endif  // NEUROPART_STORE_FILE_UTIL_H_

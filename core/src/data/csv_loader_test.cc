@@ -1,0 +1,119 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "data_test_util.h"
+#include "neuropart/data/dataset.h"
+
+namespace neuropart {
+namespace {
+
+using ::neuropart::testing::ScratchDir;
+using ::neuropart::testing::WriteRaw;
+
+bool Contains(const Status& s, const std::string& part) {
+  return s.message().find(part) != std::string::npos;
+}
+
+class CsvTest : public ::testing::Test {
+ protected:
+  StatusOr<Dataset> Load(const std::string& text, int label_column) {
+    WriteRaw(path_, text);
+    return LoadCsv(path_, label_column);
+  }
+  ScratchDir dir_;
+  std::string path_ = dir_.File("data.csv");
+};
+
+TEST_F(CsvTest, LoadsFeaturesAndLabelFromAnyColumn) {
+  StatusOr<Dataset> ds = Load("0.5,1,-2\n1.5,0,3e2\n", 1);
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  EXPECT_EQ(ds->size(), 2);
+  EXPECT_EQ(ds->features(), 2);
+  EXPECT_EQ(ds->labels, std::vector<int32_t>({1, 0}));
+  EXPECT_EQ(ds->num_classes, 2);
+  EXPECT_FLOAT_EQ(ds->x(0, 0), 0.5f);
+  EXPECT_FLOAT_EQ(ds->x(0, 1), -2.0f);
+  EXPECT_FLOAT_EQ(ds->x(1, 1), 300.0f);
+}
+
+TEST_F(CsvTest, SkipsHeaderBlankLinesAndCarriageReturns) {
+  StatusOr<Dataset> ds = Load("label,f1,f2\r\n7, 1.0 ,2\r\n\r\n  \n3,4,5", 0);
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  EXPECT_EQ(ds->size(), 2);
+  EXPECT_EQ(ds->labels, std::vector<int32_t>({7, 3}));
+  EXPECT_EQ(ds->num_classes, 8);
+  EXPECT_FLOAT_EQ(ds->x(1, 1), 5.0f);
+}
+
+TEST_F(CsvTest, NumericFirstLineIsData) {
+  StatusOr<Dataset> ds = Load("1,2\n0,4\n", 0);
+  ASSERT_TRUE(ds.ok());
+  EXPECT_EQ(ds->size(), 2);
+}
+
+TEST_F(CsvTest, BadCellNamesLineAndColumn) {
+  StatusOr<Dataset> ds = Load("y,a,b\n1,2,3\n0,4,oops\n", 0);
+  ASSERT_FALSE(ds.ok());
+  EXPECT_EQ(ds.status().code(), StatusCode::kCorruption);
+  EXPECT_TRUE(Contains(ds.status(), path_ + ": line 3, column 3: cannot parse \"oops\""))
+      << ds.status().ToString();
+}
+
+TEST_F(CsvTest, SecondNonNumericLineIsAnErrorNotAHeader) {
+  StatusOr<Dataset> ds = Load("a,b\nc,d\n1,2\n", 0);
+  ASSERT_FALSE(ds.ok());
+  EXPECT_TRUE(Contains(ds.status(), "line 2, column 1")) << ds.status().ToString();
+}
+
+TEST_F(CsvTest, EmptyCellAndNonFiniteValuesAreRejected) {
+  EXPECT_TRUE(Contains(Load("1,2\n1,\n", 0).status(), "line 2, column 2"));
+  EXPECT_TRUE(Contains(Load("1,2\n1,nan\n", 0).status(), "line 2, column 2"));
+  EXPECT_TRUE(Contains(Load("1,2\n1,inf\n", 0).status(), "line 2, column 2"));
+  EXPECT_TRUE(Contains(Load("1,2\n1,2x\n", 0).status(), "line 2, column 2"));
+}
+
+TEST_F(CsvTest, LabelMustBeANonNegativeInteger) {
+  for (const char* bad : {"1.5", "-1", "1e12"}) {
+    StatusOr<Dataset> ds = Load(std::string("0,1\n") + bad + ",2\n", 0);
+    ASSERT_FALSE(ds.ok()) << bad;
+    EXPECT_TRUE(Contains(ds.status(), "line 2, column 1: label")) << ds.status().ToString();
+  }
+  StatusOr<Dataset> ds = Load("2.0,1\n", 0);
+  ASSERT_TRUE(ds.ok());
+  EXPECT_EQ(ds->labels[0], 2);
+}
+
+TEST_F(CsvTest, RaggedLineNamesTheLine) {
+  StatusOr<Dataset> ds = Load("1,2,3\n1,2\n", 0);
+  ASSERT_FALSE(ds.ok());
+  EXPECT_TRUE(Contains(ds.status(), "line 2: 2 columns, expected 3")) << ds.status().ToString();
+}
+
+TEST_F(CsvTest, LabelColumnOutOfRangeIsInvalidArgument) {
+  for (int column : {3, -1}) {
+    StatusOr<Dataset> ds = Load("h1,h2,h3\n1,2,3\n", column);
+    ASSERT_FALSE(ds.ok());
+    EXPECT_EQ(ds.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_TRUE(Contains(
+        ds.status(), "label column " + std::to_string(column) + " outside the 3 columns of line 2"))
+        << ds.status().ToString();
+  }
+}
+
+TEST_F(CsvTest, FileWithoutDataIsInvalidArgument) {
+  EXPECT_EQ(Load("", 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Load("a,b\n\n", 0).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(CsvTest, SingleColumnHasNoFeatures) {
+  EXPECT_TRUE(Contains(Load("1\n2\n", 0).status(), "line 1: needs a label and at least one"));
+}
+
+TEST_F(CsvTest, MissingFileIsNotFound) {
+  EXPECT_EQ(LoadCsv(dir_.File("absent.csv"), 0).status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace neuropart

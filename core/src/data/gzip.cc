@@ -1,0 +1,74 @@
+#include "gzip.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace neuropart {
+namespace {
+
+// zlib counts in 32-bit uInt; larger buffers are fed in slices.
+constexpr size_t kSlice = size_t{1} << 30;
+constexpr size_t kChunk = size_t{1} << 20;
+
+struct InflateEnd {
+  void operator()(z_stream* s) const {
+    inflateEnd(s);
+    delete s;
+  }
+};
+
+Status GzipError(const std::string& path, uint64_t at, std::string_view what) {
+  return CorruptionError(path + ": gzip: " + std::string(what) + " at compressed byte " +
+                         std::to_string(at));
+}
+
+}  // namespace
+
+bool IsGzip(std::string_view bytes) {
+  return bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
+         static_cast<unsigned char>(bytes[1]) == 0x8b;
+}
+
+StatusOr<std::string> Gunzip(std::string_view compressed, const std::string& path, uint64_t limit) {
+  std::unique_ptr<z_stream, InflateEnd> zs(new z_stream{});
+  if (inflateInit2(zs.get(), 16 + MAX_WBITS) != Z_OK) {
+    zs.release();  // nothing to end
+    return InternalError(path + ": gzip: inflateInit2 failed");
+  }
+  std::string out;
+  size_t consumed = 0;  // bytes of `compressed` handed to zlib so far
+  while (true) {
+    if (zs->avail_in == 0 && consumed < compressed.size()) {
+      const size_t n = std::min(kSlice, compressed.size() - consumed);
+      zs->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data() + consumed));
+      zs->avail_in = static_cast<uInt>(n);
+      consumed += n;
+    }
+    const size_t before = out.size();
+    out.resize(before + kChunk);
+    zs->next_out = reinterpret_cast<Bytef*>(out.data() + before);
+    zs->avail_out = static_cast<uInt>(out.size() - before);
+    const int rc = inflate(zs.get(), Z_NO_FLUSH);
+    out.resize(out.size() - zs->avail_out);
+    const uint64_t now = consumed - zs->avail_in;
+    if (out.size() > limit) return GzipError(path, now, "inflates beyond the size limit");
+    if (rc == Z_STREAM_END) {
+      if (now == compressed.size()) return out;
+      // Another member may follow (gzip concatenation); anything else is garbage.
+      if (!IsGzip(compressed.substr(now))) return GzipError(path, now, "trailing garbage");
+      inflateReset(zs.get());
+      continue;
+    }
+    if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT) {
+      return GzipError(path, now, zs->msg != nullptr ? zs->msg : "corrupt data");
+    }
+    if (rc == Z_MEM_ERROR) return InternalError(path + ": gzip: out of memory");
+    if (rc == Z_BUF_ERROR && zs->avail_in == 0 && consumed == compressed.size()) {
+      return GzipError(path, now, "truncated stream");
+    }
+  }
+}
+
+}  // namespace neuropart

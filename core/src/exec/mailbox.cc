@@ -1,0 +1,50 @@
+#include "neuropart/exec/mailbox.h"
+
+#include "neuropart/wire/payloads.h"
+
+namespace neuropart {
+
+std::string MessageKey::ToString() const {
+  return std::string(wire::MsgTypeName(type)) + " from partition " + std::to_string(source) +
+         " (step " + std::to_string(step) + ", micro-batch " + std::to_string(micro_batch) +
+         ", layer " + std::to_string(layer) + ", " + std::string(wire::PhaseName(phase)) + ")";
+}
+
+StatusOr<Message> Mailbox::Await(const MessageKey& key, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    auto it = buffered_.find(key);
+    if (it != buffered_.end()) {
+      Message m = std::move(it->second);
+      buffered_.erase(it);
+      return m;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return UnavailableError("timed out after " + std::to_string(timeout.count()) +
+                              " ms waiting for " + key.ToString());
+    }
+    ASSIGN_OR_RETURN(std::optional<Message> m, transport_->Receive(left));
+    if (!m) continue;
+    if (m->header.type == wire::MsgType::kAbort) {
+      StatusOr<wire::AbortPayload> abort = wire::DecodeAbort(m->payload);
+      const std::string why = abort.ok() ? abort->message : "(unreadable reason)";
+      return UnavailableError("partition " + std::to_string(m->header.source) +
+                              " aborted the job: " + why);
+    }
+    if (m->header.type == wire::MsgType::kHeartbeat || m->header.type == wire::MsgType::kHello) {
+      continue;
+    }
+    const MessageKey got = MessageKey::Of(m->header);
+    if (!buffered_.emplace(got, std::move(*m)).second) ++duplicates_;
+  }
+}
+
+void Mailbox::DiscardBefore(uint64_t step) {
+  for (auto it = buffered_.begin(); it != buffered_.end();) {
+    it = it->first.step < step ? buffered_.erase(it) : std::next(it);
+  }
+}
+
+}  // namespace neuropart

@@ -1,0 +1,191 @@
+#include "neuropart/store/file_util.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <random>
+#include <system_error>
+#include <vector>
+
+namespace neuropart {
+namespace {
+
+std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
+
+Status PosixError(std::string_view op, const std::string& path, int err) {
+  std::string msg = std::string(op) + " " + path + ": " + ErrnoText(err);
+  if (err == ENOENT) return NotFoundError(std::move(msg));
+  return InternalError(std::move(msg));
+}
+
+// Closes on destruction unless released; keeps error paths from leaking descriptors.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  // close(2) can report a deferred write error (NFS does), so callers that wrote must check it.
+  int Close() {
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string DirName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+// "<dir>/.<base>.tmp.<random>.<counter>": hidden, same directory (rename must not cross
+// filesystems), unique across processes and hosts sharing the NFS volume (pids repeat in pods).
+std::string TempPathFor(const std::string& path) {
+  static std::atomic<uint64_t> counter{0};
+  static const uint64_t process_nonce = [] {
+    std::random_device rd;
+    return (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(::getpid());
+  }();
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  return dir + "." + base + ".tmp." + std::to_string(process_nonce) + "." +
+         std::to_string(counter.fetch_add(1));
+}
+
+Status WriteAll(int fd, const std::string& path, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return PosixError("write", path, errno);
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Status SyncDirectory(const std::string& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return PosixError("open directory", dir, errno);
+  // Some filesystems cannot sync a directory (EINVAL); the rename is then as durable as it gets.
+  if (::fsync(fd.get()) != 0 && errno != EINVAL) return PosixError("fsync directory", dir, errno);
+  if (fd.Close() != 0) return PosixError("close directory", dir, errno);
+  return Status::Ok();
+}
+
+Status WriteAndSyncTemp(const std::string& tmp, std::span<const std::string_view> pieces) {
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (fd.get() < 0) return PosixError("create", tmp, errno);
+  for (std::string_view piece : pieces) RETURN_IF_ERROR(WriteAll(fd.get(), tmp, piece));
+  if (::fsync(fd.get()) != 0) return PosixError("fsync", tmp, errno);
+  if (fd.Close() != 0) return PosixError("close", tmp, errno);
+  return Status::Ok();
+}
+
+class PosixRandomAccessFile : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(std::string path, int fd, uint64_t size)
+      : path_(std::move(path)), fd_(fd), size_(size) {}
+  ~PosixRandomAccessFile() override { ::close(fd_); }
+
+  Status ReadAt(uint64_t offset, size_t n, char* out) const override {
+    uint64_t pos = offset;
+    size_t left = n;
+    while (left > 0) {
+      const ssize_t got = ::pread(fd_, out, left, static_cast<off_t>(pos));
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        return PosixError("pread at byte " + std::to_string(pos) + " of", path_, errno);
+      }
+      if (got == 0) {
+        return CorruptionError(path_ + ": unexpected end of file at byte " + std::to_string(pos) +
+                               " while reading " + std::to_string(n) + " bytes at offset " +
+                               std::to_string(offset));
+      }
+      out += got;
+      pos += static_cast<uint64_t>(got);
+      left -= static_cast<size_t>(got);
+    }
+    return Status::Ok();
+  }
+  uint64_t size() const override { return size_; }
+  const std::string& path() const override { return path_; }
+
+ private:
+  std::string path_;
+  int fd_;
+  uint64_t size_;
+};
+
+}  // namespace
+
+Status WriteFileAtomic(const std::string& path, std::span<const std::string_view> pieces) {
+  const std::string tmp = TempPathFor(path);
+  Status s = WriteAndSyncTemp(tmp, pieces);
+  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    s = PosixError("rename " + tmp + " to", path, errno);
+  }
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return SyncDirectory(DirName(path));
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
+  return WriteFileAtomic(path, std::span<const std::string_view>(&bytes, 1));
+}
+
+StatusOr<std::string> ReadFile(const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, OpenRandomAccessFile(path));
+  std::string content(file->size(), '\0');
+  RETURN_IF_ERROR(file->ReadAt(0, content.size(), content.data()));
+  return content;
+}
+
+Status MakeDirs(const std::string& path) {
+  if (path.empty()) return InvalidArgumentError("MakeDirs: empty path");
+  // Create each prefix in turn; EEXIST is fine as long as the prefix is a directory.
+  for (size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {
+    const std::string prefix = path.substr(0, end);
+    if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
+      return PosixError("mkdir", prefix, errno);
+    }
+    if (end == std::string::npos) break;
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return PosixError("stat", path, errno);
+  if (!S_ISDIR(st.st_mode)) return InvalidArgumentError("MakeDirs " + path + ": not a directory");
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<RandomAccessFile>> OpenRandomAccessFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return PosixError("open", path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return PosixError("fstat", path, err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return InvalidArgumentError("open " + path + ": not a regular file");
+  }
+  return std::unique_ptr<RandomAccessFile>(
+      std::make_unique<PosixRandomAccessFile>(path, fd, static_cast<uint64_t>(st.st_size)));
+}
+
+}  // namespace neuropart

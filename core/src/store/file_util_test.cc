@@ -1,0 +1,145 @@
+#include "neuropart/store/file_util.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "store_test_util.h"
+
+namespace neuropart {
+namespace {
+
+using ::neuropart::testing::ScratchDir;
+using ::neuropart::testing::WriteRaw;
+
+bool Contains(const Status& s, const std::string& part) {
+  return s.message().find(part) != std::string::npos;
+}
+
+TEST(WriteFileAtomicTest, CreatesFileWithExactContent) {
+  ScratchDir dir;
+  const std::string bytes = std::string("abc\0def", 7);
+  ASSERT_TRUE(WriteFileAtomic(dir.File("f"), bytes).ok());
+  StatusOr<std::string> read = ReadFile(dir.File("f"));
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(*read, bytes);
+}
+
+TEST(WriteFileAtomicTest, ReplacesOldContentAndLeavesNoTempFiles) {
+  ScratchDir dir;
+  WriteRaw(dir.File("LATEST"), std::string(1000, 'o'));  // longer than the new content
+  ASSERT_TRUE(WriteFileAtomic(dir.File("LATEST"), "new").ok());
+  EXPECT_EQ(*ReadFile(dir.File("LATEST")), "new");
+  EXPECT_EQ(dir.List(), std::vector<std::string>{"LATEST"});
+}
+
+TEST(WriteFileAtomicTest, ReplacesByRenameSoOpenReadersKeepTheOldContent) {
+  // An in-place overwrite would change what an already open descriptor reads; a rename does not.
+  ScratchDir dir;
+  WriteRaw(dir.File("f"), "old content");
+  const int fd = ::open(dir.File("f").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(WriteFileAtomic(dir.File("f"), "new").ok());
+  char buf[32];
+  const ssize_t n = ::pread(fd, buf, sizeof(buf), 0);
+  ::close(fd);
+  EXPECT_EQ(std::string(buf, n > 0 ? n : 0), "old content");
+  EXPECT_EQ(*ReadFile(dir.File("f")), "new");
+}
+
+TEST(WriteFileAtomicTest, WritesPiecesInOrder) {
+  ScratchDir dir;
+  const std::vector<std::string_view> pieces = {"head", "", "er|", "data"};
+  ASSERT_TRUE(WriteFileAtomic(dir.File("f"), pieces).ok());
+  EXPECT_EQ(*ReadFile(dir.File("f")), "header|data");
+}
+
+TEST(WriteFileAtomicTest, ManyWritesLeaveOnlyTheTarget) {
+  ScratchDir dir;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(WriteFileAtomic(dir.File("f"), std::to_string(i)).ok());
+  }
+  EXPECT_EQ(*ReadFile(dir.File("f")), "19");
+  EXPECT_EQ(dir.List(), std::vector<std::string>{"f"});
+}
+
+TEST(WriteFileAtomicTest, MissingDirectoryFailsNamingThePath) {
+  ScratchDir dir;
+  const Status s = WriteFileAtomic(dir.File("nope/f"), "x");
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(Contains(s, dir.File("nope/"))) << s.ToString();
+  EXPECT_TRUE(Contains(s, "No such file or directory")) << s.ToString();
+  EXPECT_TRUE(dir.List().empty());
+}
+
+TEST(WriteFileAtomicTest, FailedRenameRemovesTheTempFile) {
+  ScratchDir dir;
+  ASSERT_TRUE(MakeDirs(dir.File("target/sub")).ok());  // rename onto a non-empty dir fails
+  const Status s = WriteFileAtomic(dir.File("target"), "x");
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(Contains(s, "rename")) << s.ToString();
+  EXPECT_EQ(dir.List(), std::vector<std::string>{"target"});
+}
+
+TEST(ReadFileTest, MissingFileIsNotFoundNamingThePath) {
+  ScratchDir dir;
+  StatusOr<std::string> r = ReadFile(dir.File("absent"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(Contains(r.status(), dir.File("absent")));
+}
+
+TEST(ReadFileTest, EmptyFileReadsAsEmpty) {
+  ScratchDir dir;
+  WriteRaw(dir.File("e"), "");
+  StatusOr<std::string> r = ReadFile(dir.File("e"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->empty());
+}
+
+TEST(MakeDirsTest, CreatesNestedDirectoriesAndIsIdempotent) {
+  ScratchDir dir;
+  const std::string deep = dir.File("jobs/j1/checkpoints/100");
+  ASSERT_TRUE(MakeDirs(deep).ok());
+  ASSERT_TRUE(MakeDirs(deep).ok());
+  ASSERT_TRUE(MakeDirs(deep + "/").ok());
+  struct stat st;
+  ASSERT_EQ(::stat(deep.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+}
+
+TEST(MakeDirsTest, FailsWhenAComponentIsAFile) {
+  ScratchDir dir;
+  WriteRaw(dir.File("file"), "x");
+  EXPECT_FALSE(MakeDirs(dir.File("file")).ok());
+  const Status s = MakeDirs(dir.File("file/sub"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(Contains(s, dir.File("file/sub"))) << s.ToString();
+}
+
+TEST(RandomAccessFileTest, ReadsRangesAndReportsShortFiles) {
+  ScratchDir dir;
+  WriteRaw(dir.File("f"), "0123456789");
+  StatusOr<std::unique_ptr<RandomAccessFile>> f = OpenRandomAccessFile(dir.File("f"));
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ((*f)->size(), 10u);
+  char buf[4];
+  ASSERT_TRUE((*f)->ReadAt(3, 4, buf).ok());
+  EXPECT_EQ(std::string(buf, 4), "3456");
+  const Status s = (*f)->ReadAt(8, 4, buf);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kCorruption);
+  EXPECT_TRUE(Contains(s, "unexpected end of file at byte 10")) << s.ToString();
+}
+
+TEST(RandomAccessFileTest, DirectoryIsNotAFile) {
+  ScratchDir dir;
+  EXPECT_FALSE(OpenRandomAccessFile(dir.path()).ok());
+}
+
+}  // namespace
+}  // namespace neuropart

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The two ways to install neuropart, checked against a real kube-apiserver: the Helm chart
+# (helm lint; helm template | kubectl apply --dry-run=server, in both RBAC modes) and the plain
+# manifests/ (up to date with the chart; kubectl apply --dry-run=server). Then the RBAC is applied
+# for real and the operator's ServiceAccount is shown to hold exactly the rights the operator
+# needs: everything on its list, nothing beyond it.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CHART="${REPO_ROOT}/charts/neuropart"
+NS="neuropart-system"
+SA="system:serviceaccount:${NS}:neuropart"
+
+e2e_tools
+
+check "helm lint charts/neuropart" helm lint --strict "${CHART}"
+check "manifests/ is what scripts/kube/render-manifests.sh generates from the chart" \
+  "${REPO_ROOT}/scripts/kube/render-manifests.sh" --check
+
+e2e_start_control_plane
+check "CRD installs, becomes Established and is served by discovery" install_crd
+# Server-side dry-run does not create the namespace it applies into, so create it for real.
+check "namespaces for the install exist" \
+  bash -c "'${KUBECTL}' create namespace ${NS} && '${KUBECTL}' create namespace jobs"
+
+# dry_run NAME FILE-OR-DASH: kubectl apply --dry-run=server of FILE (or stdin), which must name
+# at least one created object and report no error.
+dry_run() {
+  local name="$1" out
+  shift
+  if out="$(kubectl apply --dry-run=server "$@" 2>&1)" && contains "${out}" "(server dry run)"; then
+    pass "${name}"
+  else
+    fail "${name}"
+    printf '%s\n' "${out}" | sed 's/^/    /' | tail -n 30
+  fi
+}
+
+render() { helm template neuropart "${CHART}" --namespace "${NS}" "$@"; }
+
+render >"${CP_DIR}/chart.yaml" 2>"${CP_DIR}/chart.err" || fail "helm template: $(cat "${CP_DIR}/chart.err")"
+dry_run "helm template | kubectl apply --dry-run=server (all namespaces)" -f "${CP_DIR}/chart.yaml"
+render --set watchNamespace=jobs --set replicaCount=2 >"${CP_DIR}/chart-ns.yaml" 2>&1 ||
+  fail "helm template with watchNamespace: $(cat "${CP_DIR}/chart-ns.yaml")"
+dry_run "helm template --set watchNamespace=jobs | kubectl apply --dry-run=server" \
+  -f "${CP_DIR}/chart-ns.yaml"
+if contains "$(cat "${CP_DIR}/chart-ns.yaml")" "kind: Role" && ! grep -q "kind: ClusterRole" "${CP_DIR}/chart-ns.yaml"; then
+  pass "with watchNamespace the chart grants a Role, no ClusterRole"
+else
+  fail "with watchNamespace the chart still renders a ClusterRole"
+fi
+kinds="$(render --skip-tests 2>&1 | grep '^kind:' | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
+expected=" 1 kind: ClusterRole; 1 kind: ClusterRoleBinding; 1 kind: Deployment; 1 kind: Role; 1 kind: RoleBinding; 1 kind: Service; 1 kind: ServiceAccount;"
+if [[ "${kinds}" == "${expected}" ]]; then
+  pass "the chart renders exactly the operator's objects besides its test hook (the CRD comes from crds/)"
+else
+  fail "chart objects: expected '${expected}', got '${kinds}'"
+fi
+helm template neuropart "${CHART}" --namespace "${NS}" --show-only templates/tests/test-readyz.yaml \
+  >"${CP_DIR}/chart-test.yaml" 2>&1
+if contains "$(cat "${CP_DIR}/chart-test.yaml")" '"helm.sh/hook": test' "/readyz"; then
+  dry_run "the helm test hook pod is valid (server dry-run)" -f "${CP_DIR}/chart-test.yaml"
+else
+  fail "the chart has no helm test hook checking /readyz: $(cat "${CP_DIR}/chart-test.yaml")"
+fi
+
+dry_run "kubectl apply --dry-run=server -f manifests/" -f "${REPO_ROOT}/manifests/"
+dry_run "kubectl apply --dry-run=server -f manifests/samples/" -f "${REPO_ROOT}/manifests/samples/"
+
+# --- Least-privilege RBAC, applied for real ------------------------------------------------------
+check "kubectl apply -f manifests/ installs the operator" kubectl apply -f "${REPO_ROOT}/manifests/"
+
+# can NAMESPACE VERB RESOURCE [SUBRESOURCE]: whether the operator's ServiceAccount may do it.
+can() {
+  local ns="$1" verb="$2" resource="$3" sub="${4:-}" args=()
+  [[ -n "${sub}" ]] && args=(--subresource "${sub}")
+  [[ "$(kubectl auth can-i --as "${SA}" -n "${ns}" "${verb}" "${resource}" "${args[@]}" 2>/dev/null)" == yes ]]
+}
+
+granted=(
+  "jobs get neuralpartitions.neuropart.io" "jobs watch neuralpartitions.neuropart.io"
+  "jobs list neuralpartitions.neuropart.io" "jobs update neuralpartitions.neuropart.io"
+  "jobs update neuralpartitions.neuropart.io status" "jobs patch neuralpartitions.neuropart.io status"
+  "jobs update neuralpartitions.neuropart.io finalizers"
+  "jobs create pods" "jobs delete pods" "jobs watch pods"
+  "jobs create services" "jobs delete services" "jobs create configmaps" "jobs update configmaps"
+  "jobs create networkpolicies.networking.k8s.io" "jobs delete networkpolicies.networking.k8s.io"
+  "jobs create events" "jobs create events.events.k8s.io"
+  "${NS} create leases.coordination.k8s.io"
+)
+denied=(
+  "jobs get secrets" "jobs list secrets" "jobs create neuralpartitions.neuropart.io"
+  "jobs delete neuralpartitions.neuropart.io" "jobs update pods" "jobs create pods exec"
+  "jobs get persistentvolumeclaims" "jobs create deployments.apps" "jobs create jobs.batch"
+  "jobs create serviceaccounts" "jobs create roles.rbac.authorization.k8s.io"
+  "jobs create leases.coordination.k8s.io" "jobs get nodes" "jobs delete events"
+  "${NS} get secrets" "${NS} delete leases.coordination.k8s.io"
+)
+missing=() extra=()
+for rule in "${granted[@]}"; do
+  # shellcheck disable=SC2086  # each rule is a space-separated argument list
+  can ${rule} || missing+=("${rule}")
+done
+for rule in "${denied[@]}"; do
+  # shellcheck disable=SC2086
+  can ${rule} && extra+=("${rule}")
+done
+if ((${#missing[@]} == 0)); then
+  pass "the operator's ServiceAccount holds every right it needs (${#granted[@]} checked)"
+else
+  fail "the operator's ServiceAccount lacks: ${missing[*]}"
+fi
+if ((${#extra[@]} == 0)); then
+  pass "the operator's ServiceAccount holds none of ${#denied[@]} rights it must not have"
+else
+  fail "the operator's ServiceAccount may also: ${extra[*]}"
+fi
+lease="$(kubectl auth can-i --as "${SA}" -n "${NS}" update leases.coordination.k8s.io/neuropart 2>/dev/null)"
+other="$(kubectl auth can-i --as "${SA}" -n "${NS}" update leases.coordination.k8s.io/someone-else 2>/dev/null)"
+if [[ "${lease}" == yes && "${other}" == no ]]; then
+  pass "leader election may update its own Lease only"
+else
+  fail "Lease rights: own lease '${lease}', another lease '${other}' (want yes, no)"
+fi
+
+e2e_finish
