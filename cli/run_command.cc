@@ -1,6 +1,8 @@
 // neuropart run: trains (or serves) a job. --reference uses the single-process trainer.
 #include <Eigen/Core>
 #include <cstdio>
+#include <unistd.h>
+
 #include <thread>
 
 #include "commands.h"
@@ -11,6 +13,7 @@
 #include "neuropart/job/job_file.h"
 #include "neuropart/store/file_util.h"
 #include "neuropart/store/model_io.h"
+#include "launcher.h"
 #include "progress.h"
 
 namespace neuropart::cli {
@@ -18,7 +21,8 @@ namespace {
 
 const char* kHelp = R"(Usage: neuropart run JOB.yaml [flags]
 
-Trains the job's model on its dataset and writes the final weights, in safetensors (PyTorch's
+Trains the job's model on its dataset, one worker process per partition on 127.0.0.1 (or, with
+--reference, in this process with the single-process trainer), and writes the final weights, in safetensors (PyTorch's
 nn.Linear layout), to <store>/jobs/<name>/export/model.safetensors. Progress goes to stderr;
 the final metrics go to stdout as `key: value` lines.
 
@@ -43,6 +47,12 @@ StatusOr<ModelParams> InitialWeights(const JobSpec& spec, const std::string& sto
   StatusOr<ModelParams> params = ReadModelWeights(path, spec.model);
   if (!params.ok()) return params.status().WithContext("spec.model.weights");
   return params;
+}
+
+std::string Absolute(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char cwd[4096];
+  return std::string(getcwd(cwd, sizeof(cwd)) ? cwd : ".") + "/" + path;
 }
 
 MatrixF GatherRows(const MatrixF& x, const std::vector<int64_t>& rows) {
@@ -105,7 +115,7 @@ int RunCommand(const std::vector<std::string>& raw_args) {
   Flags flags;
   flags.Bool("reference", "train in this process with the single-process reference trainer");
   flags.Value("store", "", "store directory (default: spec.storage.directory, else ./neuropart-store)");
-  flags.Value("threads", "", "math threads (default: all cores)");
+  flags.Value("threads", "", "math threads in all (default: all cores; split among partitions)");
   flags.Value("max-steps", "", "stop after this many steps (overrides spec.training.maxSteps)");
   flags.Bool("help", "show this help");
   std::vector<std::string> args = raw_args;
@@ -139,12 +149,18 @@ int RunCommand(const std::vector<std::string>& raw_args) {
   if (job->spec.mode != JobMode::kTrain) {
     return ReportError(InvalidArgumentError("spec.mode: serve runs on workers; use mode: train here"));
   }
-  if (!flags.IsSet("reference")) {
-    return ReportError(InvalidArgumentError(
-        "multi-partition runs need neuropart-worker (issue 3); pass --reference to train in one "
-        "process"));
-  }
-  return RunReference(job->spec, options);
+  if (flags.IsSet("reference")) return RunReference(job->spec, options);
+  StatusOr<Plan> plan = PlanJob(*job);
+  if (!plan.ok()) return ReportError(plan.status());
+  LaunchOptions launch;
+  launch.job_path = Absolute(flags.positionals()[0]);
+  launch.store = Absolute(options.store);
+  launch.worker_binary = FindWorkerBinary();
+  launch.max_steps = options.max_steps;
+  // The cores are shared by the partitions; each gets its share of math threads.
+  launch.threads_per_worker = std::max(1, options.threads / plan->num_partitions());
+  if (Status s = MakeDirs(launch.store); !s.ok()) return ReportError(s);
+  return Launch(*job, *plan, launch);
 }
 
 }  // namespace neuropart::cli

@@ -1,0 +1,47 @@
+// ChildProcess: a spawned program whose stdout and stderr are read line by line.
+//
+// The launcher starts one per partition and polls them all; lines are handed out whole, so a
+// worker's progress records never interleave mid-line. Not thread-safe; the launcher's loop owns
+// every ChildProcess. Destruction kills a process that is still running.
+#ifndef NEUROPART_CLI_CHILD_PROCESS_H_
+#define NEUROPART_CLI_CHILD_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "neuropart/status.h"
+
+namespace neuropart::cli {
+
+class ChildProcess {
+ public:
+  static StatusOr<std::unique_ptr<ChildProcess>> Spawn(const std::vector<std::string>& argv);
+  ~ChildProcess();
+
+  pid_t pid() const { return pid_; }
+  int stdout_fd() const { return out_fd_; }
+  int stderr_fd() const { return err_fd_; }
+  // Reads what is available on `fd` (one of the two above) and returns the complete lines.
+  std::vector<std::string> ReadLines(int fd);
+  // Non-blocking: the exit status once the process has ended (and its pipes drained).
+  std::optional<int> Poll();
+  // SIGTERM, then SIGKILL after `grace_ms`; waits for the exit.
+  void Stop(int grace_ms);
+  // "exited with code 3", "killed by signal 9 (Killed)".
+  static std::string DescribeStatus(int wait_status);
+
+ private:
+  ChildProcess() = default;
+  pid_t pid_ = -1;
+  int out_fd_ = -1, err_fd_ = -1;
+  std::string out_buf_, err_buf_;
+  std::optional<int> status_;
+};
+
+}  // namespace neuropart::cli
+
+#endif  // NEUROPART_CLI_CHILD_PROCESS_H_

@@ -1,0 +1,233 @@
+#include "launcher.h"
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+
+#include "child_process.h"
+#include "neuropart/exec/report_line.h"
+#include "neuropart/plan/plan_io.h"
+#include "neuropart/store/file_util.h"
+#include "progress.h"
+
+namespace neuropart::cli {
+namespace {
+
+volatile sig_atomic_t g_interrupted = 0;
+void OnInterrupt(int) { g_interrupted = 1; }
+
+void InstallInterruptHandler() {
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+// Ports the kernel hands out for port 0, held open together so they are distinct.
+StatusOr<std::vector<int>> FreePorts(int n) {
+  std::vector<int> fds, ports;
+  for (int i = 0; i < n; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      for (int f : fds) close(f);
+      return InternalError("cannot find a free port on 127.0.0.1");
+    }
+    fds.push_back(fd);
+    ports.push_back(ntohs(addr.sin_port));
+  }
+  for (int f : fds) close(f);
+  return ports;
+}
+
+struct Attempt {
+  enum class Outcome { kSucceeded, kFailed, kInterrupted } outcome = Outcome::kFailed;
+  std::string reason;
+  std::optional<ReportLine> result;
+};
+
+class Gang {
+ public:
+  Gang(const ParsedJob& job, const Plan& plan, const LaunchOptions& options, std::string plan_path)
+      : job_(job), plan_(plan), options_(options), plan_path_(std::move(plan_path)) {}
+
+  Attempt Run(int attempt) {
+    Attempt out;
+    StatusOr<std::vector<int>> ports = FreePorts(plan_.num_partitions());
+    if (!ports.ok()) return {Attempt::Outcome::kFailed, ports.status().message(), {}};
+    std::string peers;
+    for (int port : *ports) peers += (peers.empty() ? "" : ",") + Endpoint(port);
+    for (int q = 0; q < plan_.num_partitions(); ++q) {
+      StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Spawn(Argv(q, (*ports)[q], peers));
+      if (!child.ok()) return {Attempt::Outcome::kFailed, child.status().message(), {}};
+      children_.push_back(std::move(child).value());
+      last_error_.push_back("");
+    }
+    return Supervise(attempt);
+  }
+
+ private:
+  static std::string Endpoint(int port) { return "tcp://127.0.0.1:" + std::to_string(port); }
+
+  std::vector<std::string> Argv(int q, int port, const std::string& peers) const {
+    std::vector<std::string> argv = {options_.worker_binary, "--job", options_.job_path,
+                                     "--plan", plan_path_, "--partition", std::to_string(q),
+                                     "--store", options_.store, "--listen", Endpoint(port),
+                                     "--peers", peers, "--threads",
+                                     std::to_string(options_.threads_per_worker)};
+    if (options_.max_steps >= 0) {
+      argv.insert(argv.end(), {"--max-steps", std::to_string(options_.max_steps)});
+    }
+    if (options_.timeout_seconds > 0) {
+      argv.insert(argv.end(), {"--timeout-seconds", std::to_string(options_.timeout_seconds)});
+    }
+    return argv;
+  }
+
+  void StopAll() {
+    for (auto& c : children_) c->Stop(2000);
+  }
+
+  void HandleLine(int q, const std::string& line, bool from_stdout, Attempt* out) {
+    std::optional<ReportLine> r = from_stdout ? ParseReportLine(line) : std::nullopt;
+    if (!r) {
+      std::fprintf(stderr, "[partition %d] %s\n", q, line.c_str());
+      if (!from_stdout) last_error_[q] = line;
+      return;
+    }
+    if (r->kind == "progress") {
+      const double step_s = r->Number("step_s");
+      wait_share_[q] = step_s > 0 ? r->Number("wait_s") / step_s : 0;
+      if (q != 0) return;
+      if (!progress_) progress_ = std::make_unique<Progress>(stderr, r->Number("total"));
+      std::string waits = "wait";
+      for (const auto& [p, share] : wait_share_) {
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), " p%d %.0f%%", p, 100 * share);
+        waits += buf;
+      }
+      progress_->Step(r->Number("step"), r->Number("epoch"), r->Number("loss"),
+                      r->Number("samples"), waits);
+    } else if (r->kind == "result" && q == 0) {
+      out->result = r;
+    }
+  }
+
+  Attempt Supervise(int attempt) {
+    Attempt out;
+    const int P = static_cast<int>(children_.size());
+    std::vector<bool> done(P, false);
+    int remaining = P;
+    while (remaining > 0) {
+      if (g_interrupted) {
+        StopAll();
+        return {Attempt::Outcome::kInterrupted, "interrupted", {}};
+      }
+      std::vector<pollfd> fds;
+      for (auto& c : children_) {
+        fds.push_back({c->stdout_fd(), POLLIN, 0});
+        fds.push_back({c->stderr_fd(), POLLIN, 0});
+      }
+      poll(fds.data(), fds.size(), 100);
+      for (int q = 0; q < P; ++q) {
+        for (const std::string& l : children_[q]->ReadLines(children_[q]->stdout_fd())) HandleLine(q, l, true, &out);
+        for (const std::string& l : children_[q]->ReadLines(children_[q]->stderr_fd())) HandleLine(q, l, false, &out);
+        if (done[q]) continue;
+        std::optional<int> status = children_[q]->Poll();
+        if (!status) continue;
+        for (const std::string& l : children_[q]->ReadLines(children_[q]->stdout_fd())) HandleLine(q, l, true, &out);
+        for (const std::string& l : children_[q]->ReadLines(children_[q]->stderr_fd())) HandleLine(q, l, false, &out);
+        done[q] = true;
+        --remaining;
+        if (WIFEXITED(*status) && WEXITSTATUS(*status) == 0) continue;
+        StopAll();
+        if (progress_) progress_->Finish();
+        out.outcome = Attempt::Outcome::kFailed;
+        out.reason = "partition " + std::to_string(q) + " " + ChildProcess::DescribeStatus(*status) +
+                     (last_error_[q].empty() ? "" : ": " + last_error_[q]);
+        return out;
+      }
+    }
+    if (progress_) progress_->Finish();
+    out.outcome = out.result ? Attempt::Outcome::kSucceeded : Attempt::Outcome::kFailed;
+    if (!out.result) out.reason = "the coordinator ended without a result";
+    return out;
+  }
+
+  const ParsedJob& job_;
+  const Plan& plan_;
+  const LaunchOptions& options_;
+  std::string plan_path_;
+  std::vector<std::unique_ptr<ChildProcess>> children_;
+  std::vector<std::string> last_error_;
+  std::map<int, double> wait_share_;
+  std::unique_ptr<Progress> progress_;
+};
+
+void PrintResult(const ReportLine& r) {
+  for (const char* key : {"start_step", "steps", "final_loss", "samples_per_second", "test_loss",
+                          "test_accuracy", "test_samples", "export"}) {
+    auto it = r.fields.find(key);
+    if (it != r.fields.end()) std::printf("%s: %s\n", key, it->second.c_str());
+  }
+}
+
+}  // namespace
+
+std::string FindWorkerBinary() {
+  if (const char* env = std::getenv("NEUROPART_WORKER")) return env;
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return "neuropart-worker";
+  std::string dir(self, n);
+  return dir.substr(0, dir.rfind('/')) + "/neuropart-worker";
+}
+
+int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options) {
+  const std::string job_dir = options.store + "/jobs/" + job.spec.name;
+  const std::string plan_path = job_dir + "/plan.yaml";
+  if (Status s = MakeDirs(job_dir); !s.ok()) return std::fprintf(stderr, "neuropart: %s\n", s.message().c_str()), 1;
+  if (Status s = WriteFileAtomic(plan_path, PlanToYaml(plan)); !s.ok()) {
+    std::fprintf(stderr, "neuropart: %s\n", s.message().c_str());
+    return 1;
+  }
+  InstallInterruptHandler();
+  std::fprintf(stderr, "Started %s: %d partitions (strategy %s, plan %s), store %s\n",
+               job.spec.name.c_str(), plan.num_partitions(),
+               std::string(StrategyName(plan.strategy())).c_str(), plan.HashHex().c_str(),
+               options.store.c_str());
+  for (int restarts = 0;; ++restarts) {
+    Gang gang(job, plan, options, plan_path);
+    Attempt a = gang.Run(restarts);
+    switch (a.outcome) {
+      case Attempt::Outcome::kSucceeded:
+        PrintResult(*a.result);
+        if (restarts > 0) std::printf("restarts: %d\n", restarts);
+        return 0;
+      case Attempt::Outcome::kInterrupted:
+        std::fprintf(stderr, "Stopped all partitions; the store keeps the last committed checkpoint.\n");
+        return 130;
+      case Attempt::Outcome::kFailed:
+        if (restarts >= job.spec.backoff_limit) {
+          std::fprintf(stderr, "neuropart: job %s failed after %d restart(s): %s\n",
+                       job.spec.name.c_str(), restarts, a.reason.c_str());
+          return 1;
+        }
+        std::fprintf(stderr, "Restarting all partitions from the last checkpoint (%d/%d): %s\n",
+                     restarts + 1, job.spec.backoff_limit, a.reason.c_str());
+    }
+  }
+}
+
+}  // namespace neuropart::cli

@@ -1,0 +1,34 @@
+// The local launcher: one worker process per partition on 127.0.0.1, supervised as a gang.
+//
+// It writes the plan to the store, picks free ports, starts every partition, relays progress,
+// and applies the job lifecycle: when a partition dies, every partition is stopped and the job
+// restarts from the last committed checkpoint, up to spec.backoffLimit restarts; Ctrl-C stops
+// everything and leaves the store consistent (only committed checkpoints are ever trusted).
+#ifndef NEUROPART_CLI_LAUNCHER_H_
+#define NEUROPART_CLI_LAUNCHER_H_
+
+#include <string>
+
+#include "neuropart/job/job_file.h"
+#include "neuropart/plan/plan.h"
+
+namespace neuropart::cli {
+
+struct LaunchOptions {
+  std::string job_path;       // absolute path of the job file, handed to every worker
+  std::string store;          // absolute store directory
+  std::string worker_binary;  // neuropart-worker
+  int64_t max_steps = -1;     // -1: the job's own
+  int threads_per_worker = 1;
+  int timeout_seconds = 0;    // 0: spec.transport.timeoutSeconds
+};
+
+// Returns the process exit code (0 ok, 1 the job failed, 130 interrupted).
+int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options);
+
+// The worker binary next to this program (or $NEUROPART_WORKER).
+std::string FindWorkerBinary();
+
+}  // namespace neuropart::cli
+
+#endif  // NEUROPART_CLI_LAUNCHER_H_
