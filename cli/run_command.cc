@@ -55,12 +55,6 @@ std::string Absolute(const std::string& path) {
   return std::string(getcwd(cwd, sizeof(cwd)) ? cwd : ".") + "/" + path;
 }
 
-MatrixF GatherRows(const MatrixF& x, const std::vector<int64_t>& rows) {
-  MatrixF out(rows.size(), x.cols());
-  for (size_t i = 0; i < rows.size(); ++i) out.row(i) = x.row(rows[i]);
-  return out;
-}
-
 int RunReference(const JobSpec& spec, const RunOptions& options) {
   Eigen::setNbThreads(options.threads);
   StatusOr<JobData> data = LoadJobData(spec);
@@ -80,12 +74,11 @@ int RunReference(const JobSpec& spec, const RunOptions& options) {
                static_cast<long long>(schedule.TotalSteps()), options.threads);
   Progress progress(stderr, schedule.TotalSteps());
   double loss = 0;
+  MatrixF x;
   std::vector<int32_t> labels;
   for (int64_t step = 0; step < schedule.TotalSteps(); ++step) {
     const std::vector<int64_t> rows = schedule.Batch(step);
-    const MatrixF x = GatherRows(data->train.x, rows);
-    labels.resize(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) labels[i] = data->train.labels[rows[i]];
+    GatherBatch(data->train, rows, &x, &labels);
     const int micro = static_cast<int>(std::min<int64_t>(t.micro_batches, rows.size()));
     loss = trainer.TrainStep(x, labels.data(), micro);
     progress.Step(step + 1, schedule.EpochOf(step), loss, rows.size());

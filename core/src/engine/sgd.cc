@@ -1,7 +1,10 @@
 #include "neuropart/engine/sgd.h"
 
+#include <algorithm>
 #include <cassert>
 #include <utility>
+
+#include "parallel_for.h"
 
 namespace neuropart {
 namespace {
@@ -24,22 +27,44 @@ void StepPlain(const SgdOptions& o, const Grad& grad, Param& w) {
   w.array() -= o.learning_rate * (grad.array() + o.weight_decay * w.array());
 }
 
+// The update is elementwise and memory-bound: blocks of rows go to the threads that Eigen's GEMM
+// also uses (Eigen runs coefficient-wise expressions on one thread). Each element's arithmetic is
+// the same whatever the split, so the result does not depend on the thread count.
+constexpr int64_t kRowsPerBlock = 32;
+
+template <typename Fn>
+void ForRowBlocks(int64_t rows, int64_t cols, const Fn& fn) {
+  const int64_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
+  internal::ParallelFor(blocks, kRowsPerBlock * cols, [&](int64_t b) {
+    const int64_t begin = b * kRowsPerBlock;
+    fn(begin, std::min(kRowsPerBlock, rows - begin));
+  });
+}
+
 }  // namespace
 
 void SgdState::Apply(LayerParams* p, const LayerParams& grad) {
   assert(grad.weight.rows() == p->weight.rows() && grad.weight.cols() == p->weight.cols());
   assert(grad.bias.size() == p->bias.size());
+  const int64_t rows = p->weight.rows(), cols = p->weight.cols();
   if (!has_buffer()) {
-    StepPlain(options_, grad.weight, p->weight);
+    ForRowBlocks(rows, cols, [&](int64_t begin, int64_t n) {
+      auto w = p->weight.middleRows(begin, n);
+      StepPlain(options_, grad.weight.middleRows(begin, n), w);
+    });
     StepPlain(options_, grad.bias, p->bias);
   } else {
     const bool first = steps_ == 0;
     if (first) {
       buf_.first_neuron = p->first_neuron;
-      buf_.weight.resize(p->weight.rows(), p->weight.cols());
+      buf_.weight.resize(rows, cols);
       buf_.bias.resize(p->bias.size());
     }
-    StepWithMomentum(options_, first, grad.weight, p->weight, buf_.weight);
+    ForRowBlocks(rows, cols, [&](int64_t begin, int64_t n) {
+      auto w = p->weight.middleRows(begin, n);
+      auto buf = buf_.weight.middleRows(begin, n);
+      StepWithMomentum(options_, first, grad.weight.middleRows(begin, n), w, buf);
+    });
     StepWithMomentum(options_, first, grad.bias, p->bias, buf_.bias);
   }
   ++steps_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "neuropart/model/init.h"
+
 namespace neuropart {
 namespace {
 
@@ -81,6 +83,28 @@ TEST(SgdTest, RestoredStateContinuesExactlyLikeTheOriginal) {
   b.Apply(&pb, Grad(-0.25f));
   EXPECT_EQ(pa.weight, pb.weight);
   EXPECT_EQ(pa.bias, pb.bias);
+}
+
+// Big enough for the update to be split over threads: the split must not change a single bit.
+TEST(SgdTest, ThreadCountDoesNotChangeTheUpdate) {
+  Architecture arch;
+  arch.input_size = 300;
+  arch.layers = {{"h", 200, Activation::kRelu, {}}};
+  const LayerParams start = InitLayerRows(arch, 1, 0, 0, 200);
+  const LayerParams grad = InitLayerRows(arch, 2, 0, 0, 200);
+  const SgdOptions o{.learning_rate = 0.1f, .momentum = 0.9f, .weight_decay = 0.01f};
+  const int saved = Eigen::nbThreads();
+  LayerParams results[2];
+  for (int threads : {1, 2}) {
+    Eigen::setNbThreads(threads);
+    SgdState sgd(o);
+    results[threads - 1] = start;
+    for (int step = 0; step < 3; ++step) sgd.Apply(&results[threads - 1], grad);
+  }
+  Eigen::setNbThreads(saved);
+  EXPECT_EQ(results[0].weight, results[1].weight);
+  EXPECT_EQ(results[0].bias, results[1].bias);
+  EXPECT_NE(results[0].weight, start.weight);
 }
 
 }  // namespace

@@ -60,6 +60,16 @@ StatusOr<JobData> Load(const DatasetSpec& d, const Architecture& arch) {
 
 }  // namespace
 
+void GatherBatch(const Dataset& data, const std::vector<int64_t>& rows, MatrixF* x,
+                 std::vector<int32_t>* labels) {
+  x->resize(rows.size(), data.features());
+  labels->resize(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    x->row(i) = data.x.row(rows[i]);
+    (*labels)[i] = data.labels[rows[i]];
+  }
+}
+
 StatusOr<JobData> LoadJobData(const JobSpec& spec) {
   ASSIGN_OR_RETURN(JobData data, Load(spec.training.dataset, spec.model));
   RETURN_IF_ERROR(CheckShape(data.train, spec.model, "training set"));

@@ -45,8 +45,9 @@ struct SessionConfig {
   ExecutorOptions exec;  // exec.partition is this partition
   int64_t max_steps = -1;  // overrides spec.training.maxSteps when >= 0
   std::function<void(const StepReport&)> on_step;  // may be empty
-  // Test hook: called after each step's update, before its checkpoint (crash injection).
-  std::function<void(int64_t step)> after_step;
+  // Test hook: called after each step's update, before its checkpoint; an error ends the session
+  // there, as a crash would (the in-process crash tests).
+  std::function<Status(int64_t step)> after_step;
 };
 
 StatusOr<TrainingOutcome> RunTrainingSession(const SessionConfig& config, Transport* transport);

@@ -19,6 +19,10 @@ struct JobData {
 // < the output layer's size.
 StatusOr<JobData> LoadJobData(const JobSpec& spec);
 
+// The rows `rows` of `data` as a batch: x [rows.size(), features] and their labels.
+void GatherBatch(const Dataset& data, const std::vector<int64_t>& rows, MatrixF* x,
+                 std::vector<int32_t>* labels);
+
 }  // namespace neuropart
 
 #endif  // NEUROPART_JOB_JOB_DATA_H_

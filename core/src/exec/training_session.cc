@@ -1,0 +1,181 @@
+#include "neuropart/exec/training_session.h"
+
+#include <chrono>
+
+#include "neuropart/job/batch_schedule.h"
+#include "neuropart/store/checkpoint.h"
+#include "neuropart/store/model_io.h"
+#include "neuropart/wire/payloads.h"
+
+namespace neuropart {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kCoordinator = 0;
+// Evaluation batches use ids far above any training step, so stale-step filters never drop them.
+constexpr uint64_t kEvalIdBase = uint64_t{1} << 48;
+constexpr int64_t kEvalBatch = 1024;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+class Session {
+ public:
+  Session(const SessionConfig& c, Transport* transport)
+      : c_(c), spec_(*c.spec), plan_(*c.plan), self_(c.exec.partition), transport_(transport) {}
+
+  StatusOr<TrainingOutcome> Run() {
+    ASSIGN_OR_RETURN(InitialSlices init, LoadInitialSlices(spec_, plan_, self_, c_.store));
+    PartitionExecutor exec(plan_, std::move(init.params), c_.exec, transport_);
+    for (size_t i = 0; i < exec.slices().size(); ++i) {
+      if (init.momentum[i]) exec.slices()[i].sgd.Restore(std::move(*init.momentum[i]), init.optimizer_steps[i]);
+    }
+    const TrainingSpec& t = spec_.training;
+    BatchSchedule schedule(c_.data->train.size(), t.batch_size, t.epochs,
+                           c_.max_steps >= 0 ? c_.max_steps : t.max_steps, t.shuffle, t.seed);
+    TrainingOutcome out;
+    out.start_step = init.start_step;
+    const int64_t total = schedule.TotalSteps();
+    MatrixF x;
+    std::vector<int32_t> labels;
+    for (int64_t step = init.start_step; step < total; ++step) {
+      const auto start = Clock::now();
+      const double wait_before = exec.wait_seconds();
+      GatherBatch(c_.data->train, schedule.Batch(step), &x, &labels);
+      const int micro = static_cast<int>(std::min<int64_t>(t.micro_batches, x.rows()));
+      ASSIGN_OR_RETURN(StepResult r, exec.TrainStep(step, x, labels.data(), micro));
+      out.final_loss = r.loss;
+      if (c_.on_step) {
+        c_.on_step({step + 1, total, schedule.EpochOf(step), x.rows(), r.loss, Seconds(start),
+                    exec.wait_seconds() - wait_before});
+      }
+      if (c_.after_step) RETURN_IF_ERROR(c_.after_step(step + 1));
+      const bool periodic = t.checkpoint_every > 0 && (step + 1) % t.checkpoint_every == 0;
+      if (periodic || step + 1 == total) RETURN_IF_ERROR(Checkpoint(exec, step + 1));
+    }
+    out.steps = total;
+    ASSIGN_OR_RETURN(out.test, Evaluate(exec));
+    if (self_ == kCoordinator) {
+      ASSIGN_OR_RETURN(out.export_path, Export());
+    }
+    return out;
+  }
+
+ private:
+  Status Checkpoint(PartitionExecutor& exec, int64_t step) {
+    std::vector<OwnedSlice> slices;
+    for (Slice& s : exec.slices()) {
+      OwnedSlice o;
+      o.layer = s.layer;
+      o.params = s.params;
+      if (const LayerParams* buf = s.sgd.momentum_buffer()) o.momentum = *buf;
+      o.optimizer_steps = s.sgd.steps();
+      slices.push_back(std::move(o));
+    }
+    ASSIGN_OR_RETURN(ShardInfo mine,
+                     WriteShard(c_.store, spec_.name, step, self_, plan_.hash(), slices));
+    if (self_ != kCoordinator) {
+      Message msg;
+      msg.header.type = wire::MsgType::kCheckpointDurable;
+      msg.header.plan_hash = plan_.hash();
+      msg.header.source = self_;
+      msg.header.destination = kCoordinator;
+      msg.header.step = static_cast<uint64_t>(step);
+      msg.payload = wire::EncodeCheckpointDurable({mine.bytes, mine.checksum});
+      msg.header.payload_length = msg.payload.size();
+      return transport_->Send(std::move(msg));
+    }
+    // The coordinator commits only after every partition reported its shard durable.
+    std::vector<ShardInfo> shards(plan_.num_partitions());
+    shards[kCoordinator] = mine;
+    for (int p = 1; p < plan_.num_partitions(); ++p) {
+      MessageKey key{wire::MsgType::kCheckpointDurable, static_cast<uint32_t>(p),
+                     static_cast<uint64_t>(step), 0, 0, wire::Phase::kForward};
+      StatusOr<Message> m = exec.mailbox().Await(key, c_.exec.timeout);
+      if (!m.ok()) return m.status().WithContext("checkpoint " + std::to_string(step));
+      ASSIGN_OR_RETURN(wire::CheckpointDurablePayload d, wire::DecodeCheckpointDurable(m->payload));
+      shards[p] = ShardInfo{d.shard_bytes, d.checksum};
+    }
+    std::vector<std::vector<ShardRange>> ranges(plan_.num_partitions());
+    for (int p = 0; p < plan_.num_partitions(); ++p) {
+      for (int l = 0; l < plan_.num_layers(); ++l) {
+        for (const IndexRange& r : plan_.Owned(p, l)) ranges[p].push_back({l, r.begin, r.end});
+      }
+    }
+    return CommitCheckpoint(c_.store, spec_.name, step, plan_.hash(), ranges, shards);
+  }
+
+  StatusOr<EvalTotals> Evaluate(PartitionExecutor& exec) {
+    EvalTotals totals;
+    const Dataset& test = c_.data->test;
+    MatrixF x;
+    std::vector<int32_t> labels;
+    for (int64_t begin = 0, batch = 0; begin < test.size(); begin += kEvalBatch, ++batch) {
+      std::vector<int64_t> rows;
+      for (int64_t i = begin; i < std::min(begin + kEvalBatch, test.size()); ++i) rows.push_back(i);
+      GatherBatch(test, rows, &x, &labels);
+      ASSIGN_OR_RETURN(EvalTotals part, exec.EvalBatch(kEvalIdBase + batch, x, labels.data()));
+      totals.loss_sum += part.loss_sum;
+      totals.correct += part.correct;
+      totals.samples += part.samples;
+    }
+    return totals;
+  }
+
+  StatusOr<std::string> Export() {
+    ASSIGN_OR_RETURN(std::optional<CheckpointRef> latest, LatestCheckpoint(c_.store, spec_.name));
+    if (!latest) return InternalError("no committed checkpoint to export");
+    const std::string path = c_.store + "/jobs/" + spec_.name + "/export/model.safetensors";
+    RETURN_IF_ERROR(ExportModel(*latest, spec_.model, path));
+    return path;
+  }
+
+  const SessionConfig& c_;
+  const JobSpec& spec_;
+  const Plan& plan_;
+  int self_;
+  Transport* transport_;
+};
+
+}  // namespace
+
+StatusOr<InitialSlices> LoadInitialSlices(const JobSpec& spec, const Plan& plan, int partition,
+                                          const std::string& store) {
+  InitialSlices init;
+  ASSIGN_OR_RETURN(std::optional<CheckpointRef> latest, LatestCheckpoint(store, spec.name));
+  std::optional<SafetensorsReader> weights;
+  if (!latest && !spec.weights.empty()) {
+    const std::string path = spec.weights[0] == '/' ? spec.weights : store + "/" + spec.weights;
+    StatusOr<SafetensorsReader> reader = SafetensorsReader::Open(path);
+    if (!reader.ok()) return reader.status().WithContext("spec.model.weights");
+    weights = std::move(reader).value();
+  }
+  for (int l = 0; l < plan.num_layers(); ++l) {
+    for (const IndexRange& r : plan.Owned(partition, l)) {
+      if (latest) {
+        ASSIGN_OR_RETURN(OwnedSlice s, LoadSlice(*latest, spec.model, l, r.begin, r.end));
+        init.params.push_back(std::move(s.params));
+        init.momentum.push_back(std::move(s.momentum));
+        init.optimizer_steps.push_back(s.optimizer_steps);
+      } else {
+        if (weights) {
+          ASSIGN_OR_RETURN(LayerParams p, ReadLayerRows(*weights, spec.model, l, r.begin, r.end));
+          init.params.push_back(std::move(p));
+        } else {
+          init.params.push_back(InitLayerRows(spec.model, spec.init_seed, l, r.begin, r.end));
+        }
+        init.momentum.emplace_back();
+        init.optimizer_steps.push_back(0);
+      }
+    }
+  }
+  if (latest) init.start_step = latest->step;
+  return init;
+}
+
+StatusOr<TrainingOutcome> RunTrainingSession(const SessionConfig& config, Transport* transport) {
+  return Session(config, transport).Run();
+}
+
+}  // namespace neuropart

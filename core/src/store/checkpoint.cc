@@ -1,0 +1,305 @@
+#include "neuropart/store/checkpoint.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <filesystem>
+#include <map>
+
+#include "neuropart/store/file_util.h"
+#include "neuropart/store/json_lite.h"
+#include "neuropart/store/model_io.h"
+#include "neuropart/store/safetensors.h"
+
+namespace neuropart {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Older commits than the previous one are removed: a crash during a commit still leaves one.
+constexpr int kCheckpointsKept = 2;
+
+std::string ShardPath(const std::string& dir, int partition) {
+  return dir + "/part-" + std::to_string(partition) + ".safetensors";
+}
+
+std::string RangeKey(const Architecture& arch, int layer, int64_t begin, int64_t end) {
+  return arch.layers[layer].name + "/" + std::to_string(begin) + "-" + std::to_string(end);
+}
+
+std::string Hex(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016" PRIx64, v);
+  return buf;
+}
+
+uint64_t Crc32(std::string_view bytes) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  // zlib takes uInt lengths: feed large files in pieces.
+  constexpr size_t kPiece = size_t{1} << 30;
+  for (size_t at = 0; at < bytes.size(); at += kPiece) {
+    const size_t n = std::min(kPiece, bytes.size() - at);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + at), static_cast<uInt>(n));
+  }
+  return crc;
+}
+
+std::string EncodeManifest(int64_t step, uint64_t plan_hash,
+                           const std::vector<std::vector<ShardRange>>& ranges,
+                           const std::vector<ShardInfo>& shards) {
+  std::string j = "{\"step\": " + std::to_string(step) + ", \"plan_hash\": \"" + Hex(plan_hash) +
+                  "\", \"shards\": [";
+  for (size_t p = 0; p < shards.size(); ++p) {
+    j += p ? ",\n  " : "\n  ";
+    j += "{\"partition\": " + std::to_string(p) + ", \"bytes\": " +
+         std::to_string(shards[p].bytes) + ", \"crc32\": " + std::to_string(shards[p].checksum) +
+         ", \"ranges\": [";
+    for (size_t i = 0; i < ranges[p].size(); ++i) {
+      const ShardRange& r = ranges[p][i];
+      j += (i ? ", [" : "[") + std::to_string(r.layer) + ", " + std::to_string(r.begin) + ", " +
+           std::to_string(r.end) + "]";
+    }
+    j += "]}";
+  }
+  return j + "\n]}\n";
+}
+
+StatusOr<int64_t> IntegerField(const JsonValue& object, std::string_view key,
+                               const std::string& where) {
+  const JsonValue* v = object.Find(key);
+  if (v == nullptr || v->type != JsonValue::Type::kInteger || v->integer < 0) {
+    return CorruptionError(where + ": \"" + std::string(key) +
+                           "\" is missing or not a non-negative integer");
+  }
+  return v->integer;
+}
+
+// Parses the manifest of `dir` and checks every shard's size and checksum.
+StatusOr<CheckpointRef> VerifyCheckpoint(const std::string& dir) {
+  const std::string path = dir + "/manifest.json";
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  StatusOr<JsonValue> parsed = ParseJson(text);
+  if (!parsed.ok()) return parsed.status().WithContext(path);
+  const JsonValue& m = *parsed;
+  CheckpointRef ref;
+  ref.dir = dir;
+  ASSIGN_OR_RETURN(ref.step, IntegerField(m, "step", path));
+  const JsonValue* hash = m.Find("plan_hash");
+  const JsonValue* shards = m.Find("shards");
+  if (hash == nullptr || hash->type != JsonValue::Type::kString || hash->string.size() != 16 ||
+      shards == nullptr || shards->type != JsonValue::Type::kArray || shards->array.empty()) {
+    return CorruptionError(path + ": needs \"plan_hash\" (16 hex digits) and \"shards\"");
+  }
+  ref.plan_hash = std::strtoull(hash->string.c_str(), nullptr, 16);
+  for (size_t p = 0; p < shards->array.size(); ++p) {
+    const JsonValue& s = shards->array[p];
+    const std::string where = path + ": shards[" + std::to_string(p) + "]";
+    ASSIGN_OR_RETURN(int64_t bytes, IntegerField(s, "bytes", where));
+    ASSIGN_OR_RETURN(int64_t crc, IntegerField(s, "crc32", where));
+    const JsonValue* ranges = s.Find("ranges");
+    if (ranges == nullptr || ranges->type != JsonValue::Type::kArray) {
+      return CorruptionError(where + ": \"ranges\" is missing");
+    }
+    std::vector<ShardRange> rs;
+    for (const JsonValue& r : ranges->array) {
+      if (r.type != JsonValue::Type::kArray || r.array.size() != 3 ||
+          std::any_of(r.array.begin(), r.array.end(), [](const JsonValue& v) {
+            return v.type != JsonValue::Type::kInteger || v.integer < 0;
+          }) ||
+          r.array[1].integer > r.array[2].integer) {
+        return CorruptionError(where + ": a range at byte " + std::to_string(r.offset) +
+                               " is not [layer, begin, end]");
+      }
+      rs.push_back({static_cast<int>(r.array[0].integer), r.array[1].integer, r.array[2].integer});
+    }
+    ref.shard_ranges.push_back(std::move(rs));
+    ASSIGN_OR_RETURN(std::string shard, ReadFile(ShardPath(dir, static_cast<int>(p))));
+    if (shard.size() != static_cast<uint64_t>(bytes) || Crc32(shard) != static_cast<uint64_t>(crc)) {
+      return CorruptionError(ShardPath(dir, static_cast<int>(p)) + ": size or checksum differs from " +
+                             path);
+    }
+  }
+  return ref;
+}
+
+// Committed steps found in checkpoints/, newest first.
+std::vector<int64_t> CheckpointSteps(const std::string& store, const std::string& job) {
+  std::vector<int64_t> steps;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(JobDir(store, job) + "/checkpoints", ec)) {
+    const std::string name = e.path().filename().string();
+    if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) {
+      steps.push_back(std::stoll(name));
+    }
+  }
+  std::sort(steps.rbegin(), steps.rend());
+  return steps;
+}
+
+void RemoveOlderThan(const std::string& store, const std::string& job, int64_t keep_from) {
+  for (int64_t step : CheckpointSteps(store, job)) {
+    if (step < keep_from) {
+      std::error_code ec;
+      fs::remove_all(CheckpointDir(store, job, step), ec);  // best effort: a leftover is harmless
+    }
+  }
+}
+
+}  // namespace
+
+std::string JobDir(const std::string& store, const std::string& job) {
+  return store + "/jobs/" + job;
+}
+
+std::string CheckpointDir(const std::string& store, const std::string& job, int64_t step) {
+  return JobDir(store, job) + "/checkpoints/" + std::to_string(step);
+}
+
+StatusOr<ShardInfo> WriteShard(const std::string& store, const std::string& job, int64_t step,
+                               int partition, uint64_t plan_hash,
+                               const std::vector<OwnedSlice>& slices) {
+  const std::string dir = CheckpointDir(store, job, step);
+  RETURN_IF_ERROR(MakeDirs(dir));
+  SafetensorsWriter w;
+  w.SetMetadata("step", std::to_string(step));
+  w.SetMetadata("plan_hash", Hex(plan_hash));
+  w.SetMetadata("partition", std::to_string(partition));
+  for (const OwnedSlice& s : slices) {
+    const LayerParams& p = s.params;
+    const std::string key = std::to_string(s.layer) + "/" + std::to_string(p.first_neuron) + "-" +
+                            std::to_string(p.first_neuron + p.rows());
+    RETURN_IF_ERROR(w.Add(key + "/weight", Dtype::kF32, {p.rows(), p.weight.cols()}, p.weight.data()));
+    RETURN_IF_ERROR(w.Add(key + "/bias", Dtype::kF32, {p.rows()}, p.bias.data()));
+    if (p.index.size() > 0) {
+      RETURN_IF_ERROR(w.Add(key + "/index", Dtype::kI32, {p.rows(), p.index.cols()}, p.index.data()));
+    }
+    if (s.momentum) {
+      RETURN_IF_ERROR(w.Add(key + "/momentum.weight", Dtype::kF32,
+                            {p.rows(), s.momentum->weight.cols()}, s.momentum->weight.data()));
+      RETURN_IF_ERROR(w.Add(key + "/momentum.bias", Dtype::kF32, {p.rows()}, s.momentum->bias.data()));
+    }
+    w.SetMetadata(key + "/optimizer_steps", std::to_string(s.optimizer_steps));
+  }
+  const std::string path = ShardPath(dir, partition);
+  RETURN_IF_ERROR(w.WriteAtomic(path));
+  // The checksum is of what is in the file, read back, not of what we meant to write.
+  ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
+  return ShardInfo{bytes.size(), Crc32(bytes)};
+}
+
+Status CommitCheckpoint(const std::string& store, const std::string& job, int64_t step,
+                        uint64_t plan_hash, const std::vector<std::vector<ShardRange>>& shard_ranges,
+                        const std::vector<ShardInfo>& shards) {
+  const std::string dir = CheckpointDir(store, job, step);
+  RETURN_IF_ERROR(
+      WriteFileAtomic(dir + "/manifest.json", EncodeManifest(step, plan_hash, shard_ranges, shards)));
+  RETURN_IF_ERROR(WriteFileAtomic(JobDir(store, job) + "/LATEST", std::to_string(step) + "\n"));
+  std::vector<int64_t> committed;
+  for (int64_t s : CheckpointSteps(store, job)) {
+    if (s <= step && fs::exists(CheckpointDir(store, job, s) + "/manifest.json")) committed.push_back(s);
+  }
+  if (committed.size() > kCheckpointsKept) RemoveOlderThan(store, job, committed[kCheckpointsKept - 1]);
+  return Status::Ok();
+}
+
+StatusOr<std::optional<CheckpointRef>> LatestCheckpoint(const std::string& store,
+                                                        const std::string& job) {
+  const std::string latest_path = JobDir(store, job) + "/LATEST";
+  StatusOr<std::string> latest = ReadFile(latest_path);
+  if (!latest.ok()) {
+    if (latest.status().code() == StatusCode::kNotFound) return std::optional<CheckpointRef>();
+    return latest.status();
+  }
+  const int64_t named = std::strtoll(latest->c_str(), nullptr, 10);
+  Status first_error = Status::Ok();
+  for (int64_t step : CheckpointSteps(store, job)) {
+    if (step > named) continue;  // written after LATEST: never committed
+    StatusOr<CheckpointRef> ref = VerifyCheckpoint(CheckpointDir(store, job, step));
+    if (ref.ok() && ref->step == step) return std::optional<CheckpointRef>(std::move(*ref));
+    if (first_error.ok()) first_error = ref.ok() ? CorruptionError("step mismatch") : ref.status();
+  }
+  return CorruptionError(latest_path + " names step " + std::to_string(named) +
+                         " but no checkpoint verifies" +
+                         (first_error.ok() ? "" : ": " + first_error.ToString()));
+}
+
+StatusOr<OwnedSlice> LoadSlice(const CheckpointRef& ref, const Architecture& arch, int layer,
+                               int64_t begin, int64_t end) {
+  if (layer < 0 || layer >= arch.num_layers() || begin < 0 || begin > end ||
+      end > arch.layers[layer].neurons) {
+    return InvalidArgumentError("LoadSlice: layer " + std::to_string(layer) + " rows [" +
+                                std::to_string(begin) + ", " + std::to_string(end) +
+                                ") outside the model");
+  }
+  const int64_t k = arch.FanIn(layer);
+  const bool sparse = arch.IsSparse(layer);
+  OwnedSlice out;
+  out.layer = layer;
+  out.params.first_neuron = begin;
+  out.params.weight.resize(end - begin, k);
+  out.params.bias.resize(end - begin);
+  if (sparse) out.params.index.resize(end - begin, k);
+  LayerParams momentum = out.params;
+  momentum.index.resize(0, 0);
+  int64_t covered = 0, with_momentum = 0;
+  for (size_t p = 0; p < ref.shard_ranges.size(); ++p) {
+    std::optional<SafetensorsReader> reader;
+    for (const ShardRange& r : ref.shard_ranges[p]) {
+      const int64_t lo = std::max(begin, r.begin), hi = std::min(end, r.end);
+      if (r.layer != layer || lo >= hi) continue;
+      if (!reader) {
+        ASSIGN_OR_RETURN(SafetensorsReader opened, SafetensorsReader::Open(ShardPath(ref.dir, p)));
+        reader = std::move(opened);
+      }
+      const std::string key = std::to_string(layer) + "/" + std::to_string(r.begin) + "-" +
+                              std::to_string(r.end);
+      const int64_t row0 = lo - r.begin, n = hi - lo, at = lo - begin;
+      auto read = [&](const std::string& name, void* dst, size_t bytes) -> Status {
+        const TensorInfo* t = reader->Find(name);
+        const int64_t cols = name.ends_with("bias") ? 1 : k;
+        if (t == nullptr || t->shape.empty() || t->shape[0] != r.end - r.begin ||
+            t->num_elements() != (r.end - r.begin) * cols) {
+          return CorruptionError(reader->path() + ": tensor \"" + name +
+                                 "\" is missing or does not match layer " +
+                                 arch.layers[layer].name);
+        }
+        return reader->ReadRows(name, row0, row0 + n, dst, bytes);
+      };
+      RETURN_IF_ERROR(read(key + "/weight", out.params.weight.row(at).data(), n * k * sizeof(float)));
+      RETURN_IF_ERROR(read(key + "/bias", out.params.bias.data() + at, n * sizeof(float)));
+      if (sparse) {
+        RETURN_IF_ERROR(read(key + "/index", out.params.index.row(at).data(), n * k * sizeof(int32_t)));
+      }
+      if (reader->Find(key + "/momentum.weight") != nullptr) {
+        RETURN_IF_ERROR(read(key + "/momentum.weight", momentum.weight.row(at).data(),
+                             n * k * sizeof(float)));
+        RETURN_IF_ERROR(read(key + "/momentum.bias", momentum.bias.data() + at, n * sizeof(float)));
+        with_momentum += n;
+      }
+      const auto steps = reader->metadata().find(key + "/optimizer_steps");
+      out.optimizer_steps =
+          steps == reader->metadata().end() ? 0 : std::strtoll(steps->second.c_str(), nullptr, 10);
+      covered += n;
+    }
+  }
+  if (covered != end - begin) {
+    return CorruptionError(ref.dir + ": checkpoint covers " + std::to_string(covered) + " of the " +
+                           std::to_string(end - begin) + " neurons " +
+                           RangeKey(arch, layer, begin, end) + " asked for");
+  }
+  if (with_momentum == covered && covered > 0) out.momentum = std::move(momentum);
+  return out;
+}
+
+Status ExportModel(const CheckpointRef& ref, const Architecture& arch, const std::string& path) {
+  ModelParams params;
+  for (int l = 0; l < arch.num_layers(); ++l) {
+    ASSIGN_OR_RETURN(OwnedSlice s, LoadSlice(ref, arch, l, 0, arch.layers[l].neurons));
+    params.push_back(std::move(s.params));
+  }
+  RETURN_IF_ERROR(MakeDirs(fs::path(path).parent_path().string()));
+  return WriteModelWeights(path, arch, params);
+}
+
+}  // namespace neuropart

@@ -1,0 +1,142 @@
+#include "neuropart/store/checkpoint.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "neuropart/store/model_io.h"
+#include "store_test_util.h"
+
+namespace neuropart {
+namespace {
+
+namespace fs = std::filesystem;
+
+Architecture Arch() {
+  Architecture a;
+  a.input_size = 6;
+  a.layers = {{"h", 8, Activation::kRelu, {}},
+              {"s", 5, Activation::kTanh, {Connectivity::Type::kSparse, 3, 9}},
+              {"out", 3, Activation::kSoftmax, {}}};
+  return a;
+}
+
+// Two partitions: p0 owns h[0,5) and out, p1 owns h[5,8) and s.
+const std::vector<std::vector<ShardRange>> kRanges = {{{0, 0, 5}, {2, 0, 3}}, {{0, 5, 8}, {1, 0, 5}}};
+
+OwnedSlice Slice(const Architecture& a, uint64_t seed, const ShardRange& r, bool momentum) {
+  OwnedSlice s;
+  s.layer = r.layer;
+  s.params = InitLayerRows(a, seed, r.layer, r.begin, r.end);
+  if (momentum) {
+    LayerParams m = InitLayerRows(a, seed + 100, r.layer, r.begin, r.end);
+    m.index.resize(0, 0);
+    s.momentum = m;
+  }
+  s.optimizer_steps = 7;
+  return s;
+}
+
+class CheckpointTest : public ::testing::Test {
+ protected:
+  // Writes both shards of `step` from `seed`; commits unless told not to.
+  void Write(int64_t step, uint64_t seed, bool commit = true) {
+    std::vector<ShardInfo> infos;
+    for (int p = 0; p < 2; ++p) {
+      std::vector<OwnedSlice> slices;
+      for (const ShardRange& r : kRanges[p]) slices.push_back(Slice(arch_, seed, r, true));
+      StatusOr<ShardInfo> info = WriteShard(dir_.path(), "j", step, p, 0xabc, slices);
+      ASSERT_TRUE(info.ok()) << info.status().ToString();
+      infos.push_back(*info);
+    }
+    if (commit) {
+      ASSERT_TRUE(CommitCheckpoint(dir_.path(), "j", step, 0xabc, kRanges, infos).ok());
+    }
+  }
+  CheckpointRef Latest() {
+    StatusOr<std::optional<CheckpointRef>> ref = LatestCheckpoint(dir_.path(), "j");
+    EXPECT_TRUE(ref.ok()) << ref.status().ToString();
+    return ref.ok() && *ref ? **ref : CheckpointRef{};
+  }
+
+  Architecture arch_ = Arch();
+  testing::ScratchDir dir_;
+};
+
+TEST_F(CheckpointTest, NoCommitMeansNoCheckpoint) {
+  StatusOr<std::optional<CheckpointRef>> ref = LatestCheckpoint(dir_.path(), "j");
+  ASSERT_TRUE(ref.ok());
+  EXPECT_FALSE(ref->has_value());
+}
+
+TEST_F(CheckpointTest, ASliceAcrossShardsIsReassembledWithMomentum) {
+  Write(4, 1);
+  const CheckpointRef ref = Latest();
+  EXPECT_EQ(ref.step, 4);
+  EXPECT_EQ(ref.plan_hash, 0xabcu);
+  // h[3,7) spans both shards.
+  StatusOr<OwnedSlice> s = LoadSlice(ref, arch_, 0, 3, 7);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const LayerParams want = InitLayerRows(arch_, 1, 0, 3, 7);
+  EXPECT_EQ(s->params.weight, want.weight);
+  EXPECT_EQ(s->params.bias, want.bias);
+  EXPECT_EQ(s->params.first_neuron, 3);
+  ASSERT_TRUE(s->momentum.has_value());
+  EXPECT_EQ(s->momentum->weight, InitLayerRows(arch_, 101, 0, 3, 7).weight);
+  EXPECT_EQ(s->optimizer_steps, 7);
+  StatusOr<OwnedSlice> sparse = LoadSlice(ref, arch_, 1, 1, 4);
+  ASSERT_TRUE(sparse.ok());
+  EXPECT_EQ(sparse->params.index, InitLayerRows(arch_, 1, 1, 1, 4).index);
+}
+
+TEST_F(CheckpointTest, ShardsWithoutAManifestNeverBecomeLatest) {
+  Write(4, 1);
+  Write(8, 2, /*commit=*/false);  // a crash between the shard writes and the manifest
+  EXPECT_EQ(Latest().step, 4);
+}
+
+TEST_F(CheckpointTest, ACorruptShardFallsBackToTheOlderCommit) {
+  Write(4, 1);
+  Write(8, 2);
+  {
+    std::fstream f(CheckpointDir(dir_.path(), "j", 8) + "/part-1.safetensors",
+                   std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-3, std::ios::end);
+    f.put('\x7f');
+  }
+  EXPECT_EQ(Latest().step, 4);
+}
+
+TEST_F(CheckpointTest, OnlyTheLastTwoCommitsAreKept) {
+  for (int step : {2, 4, 6}) Write(step, step);
+  EXPECT_FALSE(fs::exists(CheckpointDir(dir_.path(), "j", 2)));
+  EXPECT_TRUE(fs::exists(CheckpointDir(dir_.path(), "j", 4) + "/manifest.json"));
+  EXPECT_EQ(Latest().step, 6);
+}
+
+TEST_F(CheckpointTest, NothingVerifiableIsCorruption) {
+  Write(4, 1);
+  fs::remove(CheckpointDir(dir_.path(), "j", 4) + "/part-0.safetensors");
+  StatusOr<std::optional<CheckpointRef>> ref = LatestCheckpoint(dir_.path(), "j");
+  ASSERT_FALSE(ref.ok());
+  EXPECT_EQ(ref.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(ref.status().message().find("LATEST names step 4"), std::string::npos)
+      << ref.status().message();
+}
+
+TEST_F(CheckpointTest, ExportIsTheWholeModelInNnLinearLayout) {
+  Write(4, 3);
+  const std::string path = dir_.path() + "/export/model.safetensors";
+  ASSERT_TRUE(ExportModel(Latest(), arch_, path).ok());
+  StatusOr<ModelParams> got = ReadModelWeights(path, arch_);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  const ModelParams want = InitModel(arch_, 3);
+  for (int l = 0; l < 3; ++l) {
+    EXPECT_EQ((*got)[l].weight, want[l].weight) << l;
+    EXPECT_EQ((*got)[l].bias, want[l].bias) << l;
+  }
+}
+
+}  // namespace
+}  // namespace neuropart

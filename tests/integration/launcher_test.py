@@ -1,0 +1,101 @@
+"""The local launcher end to end: real worker processes on 127.0.0.1 over ZeroMQ."""
+import os
+import random
+import signal
+import subprocess
+import unittest
+
+import numpy as np
+
+from npharness import (Workdir, children, neuropart, parse_result, read_safetensors,
+                       start_and_wait_for_step)
+
+
+def run(args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, timeout=300, **kw)
+
+
+class LauncherTest(unittest.TestCase):
+    def setUp(self):
+        self.w = Workdir()
+
+    def tearDown(self):
+        self.w.cleanup()
+
+    def test_distributed_run_matches_the_reference_trainer(self):
+        job = self.w.job("match")
+        dist = run(neuropart("run", job, "--store", self.w.store))
+        self.assertEqual(dist.returncode, 0, dist.stderr)
+        got = self.w.export("match")
+        result = parse_result(dist.stdout)
+        self.assertEqual(result["steps"], "40")
+        self.assertGreater(float(result["test_accuracy"]), 0.5)
+        ref_store = os.path.join(self.w.path, "ref")
+        ref = run(neuropart("run", job, "--reference", "--store", ref_store))
+        self.assertEqual(ref.returncode, 0, ref.stderr)
+        want = read_safetensors(os.path.join(ref_store, "jobs", "match", "export", "model.safetensors"))
+        self.assertEqual(sorted(got), sorted(want))
+        for name in want:
+            diff = np.abs(got[name] - want[name]) / np.maximum(1.0, np.abs(want[name]))
+            self.assertLessEqual(float(diff.max()), 1e-5, name)
+        self.assertAlmostEqual(float(result["final_loss"]), float(parse_result(ref.stdout)["final_loss"]), places=4)
+
+    def test_kill_9_of_a_random_worker_resumes_bit_identically(self):
+        job = self.w.job("crash", samples=6400, epochs=2, every=8)  # 400 steps
+        clean = run(neuropart("run", job, "--store", self.w.store))
+        self.assertEqual(clean.returncode, 0, clean.stderr)
+        want = self.w.export("crash")
+        crash_store = os.path.join(self.w.path, "crash-store")
+        rng = random.Random()
+        kill_at = rng.randrange(20, 300)
+        p, err_before = start_and_wait_for_step(neuropart("run", job, "--store", crash_store), kill_at)
+        workers = children(p.pid)
+        self.assertEqual(len(workers), 3, "expected three worker processes")
+        victim = rng.choice(workers)
+        os.kill(victim, signal.SIGKILL)
+        out, err = p.communicate(timeout=300)
+        err = err_before + err
+        msg = f"killed worker pid {victim} after step {kill_at}\n{err}"
+        self.assertEqual(p.returncode, 0, msg)
+        self.assertIn("Restarting all partitions from the last checkpoint", err, msg)
+        self.assertIn("killed by signal 9", err, msg)
+        self.assertGreater(int(parse_result(out)["start_step"]), 0, msg)
+        got = read_safetensors(os.path.join(crash_store, "jobs", "crash", "export", "model.safetensors"))
+        self.assertEqual(sorted(got), sorted(want))
+        for name in want:
+            self.assertTrue(np.array_equal(got[name], want[name]), name)
+
+    def test_backoff_limit_ends_the_job_with_the_reason(self):
+        job = self.w.job("giveup", samples=6400, epochs=2, backoff=0)
+        p, _ = start_and_wait_for_step(neuropart("run", job, "--store", self.w.store), 20)
+        os.kill(children(p.pid)[1], signal.SIGKILL)
+        _, err = p.communicate(timeout=120)
+        self.assertEqual(p.returncode, 1, err)
+        self.assertIn("job giveup failed after 0 restart(s): partition 1 killed by signal 9", err)
+
+    def test_ctrl_c_stops_every_worker_and_keeps_the_store_consistent(self):
+        job = self.w.job("interrupt", samples=6400, epochs=2, every=3)
+        p, _ = start_and_wait_for_step(neuropart("run", job, "--store", self.w.store), 20)
+        workers = children(p.pid)
+        self.assertEqual(len(workers), 3)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 130, err)
+        for w in workers:
+            self.assertFalse(os.path.exists(f"/proc/{w}"), "a worker outlived the launcher")
+        latest = os.path.join(self.w.store, "jobs", "interrupt", "LATEST")
+        if os.path.exists(latest):
+            with open(latest) as f:
+                step = f.read().strip()
+            self.assertTrue(os.path.exists(os.path.join(self.w.store, "jobs", "interrupt", "checkpoints",
+                                                        step, "manifest.json")))
+
+    def test_bad_job_file_exits_2_with_the_field_and_line(self):
+        job = self.w.job("bad", distribution="    partitions: 2\n    strategy: percentage\n    percentages: [50, 45]")
+        r = run(neuropart("run", job, "--store", self.w.store))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("spec.distribution.percentages: must sum to 100, got 95 (", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

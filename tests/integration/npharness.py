@@ -1,0 +1,108 @@
+"""Helpers for neuropart's multi-process integration tests (run by CTest, see CMakeLists.txt)."""
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+import textwrap
+import time
+
+import numpy as np
+
+BIN = os.environ.get("NEUROPART_BIN", "")
+
+
+def neuropart(*args, **kw):
+    return [os.path.join(BIN, "neuropart"), *args]
+
+
+def read_safetensors(path):
+    """The tensors of a safetensors file as numpy arrays (the format is tiny; no library needed)."""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+        data = f.read()
+    dtypes = {"F32": np.float32, "I32": np.int32}
+    out = {}
+    for name, t in header.items():
+        if name == "__metadata__":
+            continue
+        b, e = t["data_offsets"]
+        out[name] = np.frombuffer(data[b:e], dtype=dtypes[t["dtype"]]).reshape(t["shape"])
+    return out
+
+
+SMALL_JOB = """\
+apiVersion: neuropart.io/v1alpha1
+kind: NeuralPartition
+metadata:
+  name: {name}
+spec:
+  model:
+    inputSize: 20
+    init: {{seed: 4}}
+    layers:
+      - {{name: h1, neurons: 48, activation: relu}}
+      - {{name: h2, neurons: 32, activation: tanh, connectivity: {{type: sparse, fanIn: 8, seed: 2}}}}
+      - {{name: out, neurons: 6, activation: softmax}}
+  distribution:
+{distribution}
+  backoffLimit: {backoff}
+  training:
+    dataset: {{format: synthetic, samples: {samples}, testSamples: 200, seed: 8}}
+    epochs: {epochs}
+    batchSize: 32
+    microBatches: 2
+    optimizer: {{learningRate: 0.05, momentum: 0.9, weightDecay: 0.0001}}
+    seed: 6
+    checkpointEvery: {every}
+"""
+
+BALANCED3 = "    partitions: 3\n    strategy: balanced\n    capacities: [1, 2, 1]"
+
+
+class Workdir:
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix="np-it-")
+        self.store = os.path.join(self.path, "store")
+
+    def job(self, name, distribution=BALANCED3, samples=640, epochs=2, every=5, backoff=3):
+        path = os.path.join(self.path, name + ".yaml")
+        with open(path, "w") as f:
+            f.write(SMALL_JOB.format(name=name, distribution=distribution, samples=samples,
+                                     epochs=epochs, every=every, backoff=backoff))
+        return path
+
+    def export(self, name):
+        return read_safetensors(os.path.join(self.store, "jobs", name, "export", "model.safetensors"))
+
+    def cleanup(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def parse_result(stdout):
+    return dict(line.split(": ", 1) for line in stdout.splitlines() if ": " in line)
+
+
+def start_and_wait_for_step(args, step):
+    """Starts `args` (a neuropart run) and returns (process, stderr so far) once a progress line
+    reports at least `step` steps done. Fails if the run ends first."""
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in p.stderr:
+        seen.append(line)
+        words = line.split()
+        if len(words) > 1 and words[0] == "step" and int(words[1].split("/")[0]) >= step:
+            return p, "".join(seen)
+    p.wait()
+    raise AssertionError(f"the run ended before step {step}:\n" + "".join(seen))
+
+
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except FileNotFoundError:
+        return []

@@ -1,0 +1,82 @@
+// Test tools: a raw ZeroMQ peer and the hostile messages it sends to a worker.
+//
+// RawPeer is a bare DEALER that sends whatever frames it is given and reads what comes back; the
+// transport tests use it as a hostile peer and as a serving client, and the neuropart-hostile-peer
+// tool (hostile_peer_main.cc) uses it against a running worker. It speaks libzmq's C API so that
+// zmq_transport.cc stays the one file of the product that includes zmq.hpp. Test code only.
+// A RawPeer is used from one thread.
+#ifndef NEUROPART_WORKER_HOSTILE_PEER_H_
+#define NEUROPART_WORKER_HOSTILE_PEER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "neuropart/exec/transport.h"
+#include "neuropart/status.h"
+#include "neuropart/wire/codec.h"
+
+namespace neuropart::worker {
+
+class RawPeer {
+ public:
+  // Connects a DEALER to `endpoint`; close waits at most `linger` for unsent frames.
+  static StatusOr<std::unique_ptr<RawPeer>> Connect(const std::string& endpoint,
+                                                    std::chrono::milliseconds linger);
+  ~RawPeer();
+  RawPeer(const RawPeer&) = delete;
+  RawPeer& operator=(const RawPeer&) = delete;
+
+  Status SendFrames(const std::vector<std::string>& frames);
+  // The next multipart message, or nullopt after `timeout`.
+  StatusOr<std::optional<std::vector<std::string>>> ReceiveFrames(
+      std::chrono::milliseconds timeout);
+
+ private:
+  RawPeer(void* context, void* socket) : context_(context), socket_(socket) {}
+  void* context_;
+  void* socket_;
+};
+
+// The frames of a well-formed message: the encoded header, then the payload if the type has one.
+std::vector<std::string> MessageFrames(const Message& message);
+
+enum class Attack {
+  kGarbage,           // bytes that are not a header              -> malformed
+  kBadVersion,        // protocol version 99                      -> bad_version
+  kUnknownType,       // message type 200                         -> unknown_type
+  kHugeLength,        // 2^20 x 2^20 fp32 tensor, tiny frame     -> oversized
+  kForeignPlan,       // another plan's hash                      -> foreign_plan
+  kWrongDestination,  // addressed to another partition           -> wrong_destination
+  kStale,             // a step below the receiver's current one  -> stale
+  kUnknownSource,     // source partition outside the plan        -> unknown_source
+  kNoHello,           // valid, but the link never said HELLO     -> unknown_source
+};
+inline constexpr Attack kAllAttacks[] = {
+    Attack::kGarbage,     Attack::kBadVersion,       Attack::kUnknownType,
+    Attack::kHugeLength,  Attack::kForeignPlan,      Attack::kWrongDestination,
+    Attack::kStale,       Attack::kUnknownSource,    Attack::kNoHello};
+
+struct AttackTarget {
+  uint64_t plan_hash = 0;
+  uint32_t target = 0;          // the partition attacked
+  uint32_t num_partitions = 1;
+  uint32_t impersonate = 0;     // the source partition the messages claim (not target)
+  uint64_t step = 0;            // a step the target currently accepts
+  uint64_t stale_step = 0;      // a step the target rejects as stale (< its min step)
+};
+
+std::string_view AttackName(Attack attack);  // "garbage", "huge_length", "no_hello", ...
+StatusOr<Attack> ParseAttack(std::string_view name);
+wire::DropReason ExpectedDrop(Attack attack);
+// One ACTIVATIONS message (or garbage) built to trip exactly one check of the receiver.
+std::vector<std::string> AttackFrames(Attack attack, const AttackTarget& target);
+
+}  // namespace neuropart::worker
+
+#endif  // NEUROPART_WORKER_HOSTILE_PEER_H_

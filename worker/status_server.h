@@ -1,0 +1,49 @@
+// StatusServer: the coordinator's small HTTP endpoint (cpprestsdk, kept out of this header).
+//
+//   GET /status   200, application/json:
+//                 {"job","phase","step","totalSteps","epoch","loss","accuracy",
+//                  "samplesPerSecond","partitions":[{"partition","state"}]}
+//                 (a non-finite loss, accuracy or rate is null)
+//   GET /healthz  200, "ok"
+//   anything else 404
+// The server reads the StatusBoard on its own threads; the board must outlive the server.
+// Start and the destructor are called from one thread; the server is otherwise self-contained.
+#ifndef NEUROPART_WORKER_STATUS_SERVER_H_
+#define NEUROPART_WORKER_STATUS_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "neuropart/status.h"
+#include "status_board.h"
+
+namespace neuropart::worker {
+
+struct StatusServerOptions {
+  std::string host = "0.0.0.0";
+  int port = 0;  // 0: a free port, reported by port()
+};
+
+// The /status document of `status` (also what tests and logs use).
+std::string StatusJson(const JobStatus& status);
+
+class StatusServer {
+ public:
+  // Listens until destroyed. Unavailable if it cannot listen.
+  static StatusOr<std::unique_ptr<StatusServer>> Start(const StatusServerOptions& options,
+                                                       const StatusBoard* board);
+  ~StatusServer();  // stops listening; waits for requests in progress
+  StatusServer(const StatusServer&) = delete;
+  StatusServer& operator=(const StatusServer&) = delete;
+
+  int port() const;
+
+ private:
+  struct Impl;
+  explicit StatusServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace neuropart::worker
+
+#endif  // NEUROPART_WORKER_STATUS_SERVER_H_

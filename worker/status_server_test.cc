@@ -1,0 +1,116 @@
+#include "status_server.h"
+
+#include <cpprest/json.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "test_http.h"
+
+namespace neuropart::worker {
+namespace {
+
+JobStatus Sample() {
+  JobStatus s;
+  s.job = "fashion";
+  s.phase = "Training";
+  s.step = 120;
+  s.total_steps = 4690;
+  s.epoch = 1;
+  s.loss = 0.625;
+  s.accuracy = 0.8125;
+  s.samples_per_second = 15360;
+  s.partitions = {{0, "Running"}, {1, "Running"}, {2, "Connected"}};
+  return s;
+}
+
+std::unique_ptr<StatusServer> Start(const StatusBoard* board) {
+  StatusOr<std::unique_ptr<StatusServer>> s = StatusServer::Start({"127.0.0.1", 0}, board);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? std::move(s).value() : nullptr;
+}
+
+web::json::value GetStatus(int port) {
+  StatusOr<HttpResponse> r = HttpGet(port, "/status");
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return {};
+  EXPECT_EQ(r->status, 200);
+  std::error_code error;
+  web::json::value doc = web::json::value::parse(r->body, error);
+  EXPECT_FALSE(error) << r->body;
+  return doc;
+}
+
+TEST(StatusServer, StatusReportsTheBoard) {
+  StatusBoard board;
+  board.Set(Sample());
+  auto server = Start(&board);
+  ASSERT_GT(server->port(), 0);
+  web::json::value doc = GetStatus(server->port());
+  EXPECT_EQ(doc.at("job").as_string(), "fashion");
+  EXPECT_EQ(doc.at("phase").as_string(), "Training");
+  EXPECT_EQ(doc.at("step").as_number().to_int64(), 120);
+  EXPECT_EQ(doc.at("totalSteps").as_number().to_int64(), 4690);
+  EXPECT_EQ(doc.at("epoch").as_integer(), 1);
+  EXPECT_EQ(doc.at("loss").as_double(), 0.625);
+  EXPECT_EQ(doc.at("accuracy").as_double(), 0.8125);
+  EXPECT_EQ(doc.at("samplesPerSecond").as_double(), 15360);
+  const web::json::array& parts = doc.at("partitions").as_array();
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts.at(2).at("partition").as_integer(), 2);
+  EXPECT_EQ(parts.at(2).at("state").as_string(), "Connected");
+}
+
+TEST(StatusServer, StatusFollowsBoardUpdates) {
+  StatusBoard board;
+  board.Set(Sample());
+  auto server = Start(&board);
+  board.Update([](JobStatus& s) {
+    s.step = 121;
+    s.phase = "Evaluating";
+  });
+  web::json::value doc = GetStatus(server->port());
+  EXPECT_EQ(doc.at("step").as_number().to_int64(), 121);
+  EXPECT_EQ(doc.at("phase").as_string(), "Evaluating");
+}
+
+TEST(StatusServer, NonFiniteNumbersAreNull) {
+  JobStatus s = Sample();
+  s.loss = std::numeric_limits<double>::quiet_NaN();
+  s.samples_per_second = std::numeric_limits<double>::infinity();
+  std::error_code error;
+  web::json::value doc = web::json::value::parse(StatusJson(s), error);
+  ASSERT_FALSE(error) << StatusJson(s);
+  EXPECT_TRUE(doc.at("loss").is_null());
+  EXPECT_TRUE(doc.at("samplesPerSecond").is_null());
+  EXPECT_EQ(doc.at("accuracy").as_double(), 0.8125);
+}
+
+TEST(StatusServer, HealthzIsOk) {
+  StatusBoard board;
+  auto server = Start(&board);
+  StatusOr<HttpResponse> r = HttpGet(server->port(), "/healthz");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "ok");
+}
+
+TEST(StatusServer, UnknownPathIsNotFound) {
+  StatusBoard board;
+  auto server = Start(&board);
+  StatusOr<HttpResponse> r = HttpGet(server->port(), "/nope");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 404);
+}
+
+TEST(StatusServer, PortInUseIsUnavailable) {
+  StatusBoard board;
+  auto first = Start(&board);
+  StatusOr<std::unique_ptr<StatusServer>> second =
+      StatusServer::Start({"127.0.0.1", first->port()}, &board);
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace neuropart::worker

@@ -1,0 +1,70 @@
+// WorkerMetrics: one worker's Prometheus metrics, and the HTTP exposer that serves them.
+//
+// The transport reports every message it sends, receives and drops; the executor reports step
+// timings (total, compute, waiting for peers) and checkpoint durations. Metric names:
+//   neuropart_messages_sent_total{peer}      neuropart_bytes_sent_total{peer}
+//   neuropart_messages_received_total{peer}  neuropart_bytes_received_total{peer}
+//   neuropart_messages_dropped_total{reason} (reason = wire::DropReasonName; all pre-created at 0)
+//   neuropart_step_seconds, neuropart_step_compute_seconds, neuropart_step_wait_seconds,
+//   neuropart_checkpoint_seconds (histograms)
+// with peer = the partition number or "client", and a constant label partition = this worker.
+// prometheus-cpp stays inside worker_metrics.cc. All methods are thread-safe.
+#ifndef NEUROPART_WORKER_WORKER_METRICS_H_
+#define NEUROPART_WORKER_WORKER_METRICS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "neuropart/status.h"
+#include "neuropart/wire/codec.h"
+
+namespace neuropart::worker {
+
+// The `peer` of messages exchanged with a client rather than a partition.
+inline constexpr int kClientPeer = -1;
+
+struct WorkerMetricsOptions {
+  int partition = 0;
+  std::string bind_address = "0.0.0.0";
+  // 0: no HTTP exposer (metrics are still recorded and readable); kAnyFreePort: the system
+  // picks a free port, reported by port().
+  int port = 0;
+  static constexpr int kAnyFreePort = -1;
+};
+
+class WorkerMetrics {
+ public:
+  // Fails with Unavailable if the exposer cannot listen on bind_address:port.
+  static StatusOr<std::unique_ptr<WorkerMetrics>> Create(const WorkerMetricsOptions& options);
+  ~WorkerMetrics();
+  WorkerMetrics(const WorkerMetrics&) = delete;
+  WorkerMetrics& operator=(const WorkerMetrics&) = delete;
+
+  void OnSent(int peer, uint64_t bytes);
+  void OnReceived(int peer, uint64_t bytes);
+  void OnDropped(wire::DropReason reason);
+  void ObserveStep(double total_seconds, double compute_seconds, double wait_seconds);
+  void ObserveCheckpoint(double seconds);
+
+  // The port /metrics is served on; 0 without an exposer.
+  int port() const;
+
+  // Current values, for tests and logs.
+  int64_t dropped(wire::DropReason reason) const;
+  int64_t messages_sent(int peer) const;
+  int64_t bytes_sent(int peer) const;
+  int64_t messages_received(int peer) const;
+  int64_t bytes_received(int peer) const;
+  // The Prometheus text exposition of every metric, as /metrics serves it.
+  std::string Render() const;
+
+ private:
+  struct Impl;
+  explicit WorkerMetrics(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace neuropart::worker
+
+#endif  // NEUROPART_WORKER_WORKER_METRICS_H_

@@ -1,0 +1,411 @@
+#include "zmq_transport.h"
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <deque>
+#include <exception>
+#include <random>
+#include <span>
+#include <string_view>
+#include <utility>
+#include <zmq.hpp>
+
+#include "neuropart/wire/payloads.h"
+
+namespace neuropart::worker {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Routing id, header and one payload frame; one more is kept so that "too many" is visible.
+constexpr size_t kMaxKeptFrames = 4;
+
+std::string ZmqWhat(const zmq::error_t& e) {
+  return std::string(e.what()) + " (errno " + std::to_string(e.num()) + ")";
+}
+
+int Millis(milliseconds d) { return static_cast<int>(d.count()); }
+
+// Options every socket shares: bounded frame size, bounded close, heartbeats, queues, timeouts.
+void SetCommonOptions(zmq::socket_t& s, const ZmqTransportOptions& o) {
+  s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(wire::kHeaderBytes + o.max_payload_bytes));
+  s.set(zmq::sockopt::linger, Millis(o.linger));
+  s.set(zmq::sockopt::heartbeat_ivl, Millis(o.heartbeat_interval));
+  s.set(zmq::sockopt::heartbeat_timeout, Millis(o.heartbeat_timeout));
+  s.set(zmq::sockopt::heartbeat_ttl, Millis(o.heartbeat_timeout));
+  s.set(zmq::sockopt::sndhwm, o.high_water_mark);
+  s.set(zmq::sockopt::rcvhwm, o.high_water_mark);
+  s.set(zmq::sockopt::sndtimeo, Millis(o.send_timeout));
+}
+
+Status CheckOptions(const ZmqTransportOptions& o) {
+  if (o.num_partitions == 0 || o.self >= o.num_partitions) {
+    return InvalidArgumentError("transport: partition " + std::to_string(o.self) +
+                                " is not below the partition count " +
+                                std::to_string(o.num_partitions));
+  }
+  if (!o.peer_endpoints.empty() && o.peer_endpoints.size() != o.num_partitions) {
+    return InvalidArgumentError("transport: " + std::to_string(o.peer_endpoints.size()) +
+                                " peer endpoints for " + std::to_string(o.num_partitions) +
+                                " partitions");
+  }
+  if (o.max_payload_bytes > wire::kMaxPayloadBytes || o.linger.count() < 0 ||
+      o.send_timeout.count() < 0 || o.heartbeat_interval.count() <= 0 ||
+      o.heartbeat_timeout.count() <= 0 || o.high_water_mark <= 0) {
+    return InvalidArgumentError(
+        "transport: max payload above wire::kMaxPayloadBytes, or a negative or zero time or "
+        "high-water mark");
+  }
+  return Status::Ok();
+}
+
+// The caller's own header must be one a peer would admit; catching it here names the bug.
+Status CheckOutgoing(const wire::MessageHeader& h, const std::string& payload) {
+  const bool has_payload = wire::PayloadKindOf(h.type) != wire::PayloadKind::kNone;
+  if (payload.size() != h.payload_length || (!has_payload && !payload.empty())) {
+    return InvalidArgumentError(std::string(wire::MsgTypeName(h.type)) + " to " +
+                                std::to_string(h.destination) + ": payload of " +
+                                std::to_string(payload.size()) + " bytes, header says " +
+                                std::to_string(h.payload_length));
+  }
+  return Status::Ok();
+}
+
+std::string RandomNonce() {
+  std::random_device rd;
+  const uint64_t n = (uint64_t{rd()} << 32) ^ rd();
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+zmq::message_t HeaderFrame(const wire::MessageHeader& h) {
+  zmq::message_t frame(wire::kHeaderBytes);
+  wire::EncodeHeaderTo(h, *static_cast<char(*)[wire::kHeaderBytes]>(frame.data()));
+  return frame;
+}
+
+// Hands the string's buffer to ZeroMQ, which frees it once the frame is on the wire.
+zmq::message_t PayloadFrame(std::string payload) {
+  auto holder = std::make_unique<std::string>(std::move(payload));
+  zmq::message_t frame(
+      holder->data(), holder->size(),
+      [](void*, void* hint) { delete static_cast<std::string*>(hint); }, holder.get());
+  holder.release();  // owned by the frame now
+  return frame;
+}
+
+}  // namespace
+
+struct ZmqTransport::Impl {
+  struct Peer {
+    std::string endpoint;
+    std::unique_ptr<zmq::socket_t> dealer;
+    bool hello_sent = false;
+  };
+
+  explicit Impl(const ZmqTransportOptions& o)
+      : options(o),
+        router(context, zmq::socket_type::router),
+        filter(InboundFilterOptions{o.plan_hash, o.self, o.num_partitions, o.start_step,
+                                    o.max_payload_bytes, o.max_pending_requests}),
+        peers(o.num_partitions),
+        nonce(RandomNonce()) {}
+
+  Status Bind();
+  Status Connect(uint32_t partition, const std::string& endpoint);
+  Status SendOnLink(uint32_t to, Message message);
+  Status SendHello(uint32_t to);
+  // Sends header (+ payload) on `socket`, after a routing-id frame when `link` is given.
+  Status SendFrames(zmq::socket_t& socket, const std::string* link, Message message,
+                    const std::string& where);
+  // Reads one whole multipart message; false if none is waiting.
+  bool ReadMessage(std::vector<zmq::message_t>* frames, size_t* total_frames);
+  std::optional<Message> Admit(std::vector<zmq::message_t>& frames, size_t total_frames);
+  void CountDrop(wire::DropReason reason, Status why);
+
+  ZmqTransportOptions options;
+  zmq::context_t context;  // declared first: destroyed after the sockets
+  zmq::socket_t router;
+  InboundFilter filter;
+  std::vector<Peer> peers;
+  std::string nonce;
+  std::string endpoint;
+  std::deque<Message> loopback;
+  std::array<std::atomic<int64_t>, wire::kDropReasonCount> drops{};
+  Status last_drop;
+};
+
+Status ZmqTransport::Impl::Bind() {
+  SetCommonOptions(router, options);
+  router.set(zmq::sockopt::router_mandatory, true);
+  router.set(zmq::sockopt::router_handover, true);
+  try {
+    router.bind(options.listen_endpoint);
+  } catch (const zmq::error_t& e) {
+    return UnavailableError("transport: cannot bind " + options.listen_endpoint + ": " +
+                            ZmqWhat(e));
+  }
+  endpoint = router.get(zmq::sockopt::last_endpoint);
+  return Status::Ok();
+}
+
+Status ZmqTransport::Impl::Connect(uint32_t partition, const std::string& where) {
+  Peer& peer = peers[partition];
+  auto dealer = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
+  SetCommonOptions(*dealer, options);
+  dealer->set(zmq::sockopt::immediate, true);
+  // Stable across reconnects, so the peer's ROUTER keeps this link's HELLO (with handover).
+  dealer->set(zmq::sockopt::routing_id,
+              "np-" + std::to_string(options.self) + "-" + nonce + "-" + std::to_string(partition));
+  try {
+    dealer->connect(where);
+  } catch (const zmq::error_t& e) {
+    return InvalidArgumentError("transport: cannot connect to partition " +
+                                std::to_string(partition) + " at " + where + ": " + ZmqWhat(e));
+  }
+  peer.endpoint = where;
+  peer.dealer = std::move(dealer);
+  peer.hello_sent = false;
+  return Status::Ok();
+}
+
+Status ZmqTransport::Impl::SendFrames(zmq::socket_t& socket, const std::string* link,
+                                      Message message, const std::string& where) {
+  const wire::MessageHeader& h = message.header;
+  const bool has_payload = wire::PayloadKindOf(h.type) != wire::PayloadKind::kNone;
+  const std::string what = std::string(wire::MsgTypeName(h.type)) + " to " + where;
+  if (link != nullptr) {
+    zmq::message_t id(link->data(), link->size());
+    if (!socket.send(id, zmq::send_flags::sndmore)) {
+      return UnavailableError(what + ": not taken within " +
+                              std::to_string(options.send_timeout.count()) + " ms");
+    }
+  }
+  zmq::message_t head = HeaderFrame(h);
+  if (!socket.send(head, has_payload ? zmq::send_flags::sndmore : zmq::send_flags::none)) {
+    return UnavailableError(what + ": not taken within " +
+                            std::to_string(options.send_timeout.count()) +
+                            " ms (peer not connected, or its queue is full)");
+  }
+  if (has_payload) {
+    // Later parts of a message never block: ZeroMQ admits a multipart message as a whole.
+    zmq::message_t body = PayloadFrame(std::move(message.payload));
+    if (!socket.send(body, zmq::send_flags::none)) {
+      return InternalError(what + ": payload frame refused after its header");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ZmqTransport::Impl::SendHello(uint32_t to) {
+  Message hello;
+  hello.header.type = wire::MsgType::kHello;
+  hello.header.plan_hash = options.plan_hash;
+  hello.header.source = options.self;
+  hello.header.destination = to;
+  hello.header.step = options.start_step;
+  hello.payload = wire::EncodeHello(wire::HelloPayload{wire::kProtocolVersion, options.self,
+                                                       options.num_partitions, options.plan_hash,
+                                                       options.start_step});
+  hello.header.payload_length = hello.payload.size();
+  const uint64_t bytes = wire::kHeaderBytes + hello.payload.size();
+  RETURN_IF_ERROR(SendFrames(*peers[to].dealer, nullptr, std::move(hello),
+                             "partition " + std::to_string(to) + " at " + peers[to].endpoint));
+  peers[to].hello_sent = true;
+  if (options.metrics != nullptr) options.metrics->OnSent(static_cast<int>(to), bytes);
+  return Status::Ok();
+}
+
+Status ZmqTransport::Impl::SendOnLink(uint32_t to, Message message) {
+  Peer& peer = peers[to];
+  if (peer.dealer == nullptr) {
+    return UnavailableError("transport: no endpoint for partition " + std::to_string(to));
+  }
+  if (!peer.hello_sent) RETURN_IF_ERROR(SendHello(to));
+  const uint64_t bytes = wire::kHeaderBytes + message.payload.size();
+  RETURN_IF_ERROR(SendFrames(*peer.dealer, nullptr, std::move(message),
+                             "partition " + std::to_string(to) + " at " + peer.endpoint));
+  if (options.metrics != nullptr) options.metrics->OnSent(static_cast<int>(to), bytes);
+  return Status::Ok();
+}
+
+bool ZmqTransport::Impl::ReadMessage(std::vector<zmq::message_t>* frames, size_t* total_frames) {
+  frames->clear();
+  *total_frames = 0;
+  bool more = true;
+  while (more) {
+    zmq::message_t part;
+    if (!router.recv(part, zmq::recv_flags::dontwait)) return *total_frames > 0;
+    more = part.more();
+    ++*total_frames;
+    // Extra frames are read (to drain the message) but not kept: memory stays bounded.
+    if (frames->size() < kMaxKeptFrames) frames->push_back(std::move(part));
+  }
+  return true;
+}
+
+void ZmqTransport::Impl::CountDrop(wire::DropReason reason, Status why) {
+  drops[static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+  last_drop = std::move(why);
+  if (options.metrics != nullptr) options.metrics->OnDropped(reason);
+}
+
+std::optional<Message> ZmqTransport::Impl::Admit(std::vector<zmq::message_t>& frames,
+                                                 size_t total_frames) {
+  if (total_frames > 3) {
+    CountDrop(wire::DropReason::kMalformed,
+              CorruptionError("wire message of " + std::to_string(total_frames - 1) +
+                              " frames; at most 2 (header, payload) are defined"));
+    return std::nullopt;
+  }
+  std::vector<std::string_view> views;
+  for (size_t i = 1; i < frames.size(); ++i) views.push_back(frames[i].to_string_view());
+  const InboundVerdict verdict = filter.Admit(frames[0].to_string_view(), views);
+  if (verdict.action == InboundVerdict::Action::kDrop) {
+    CountDrop(verdict.reason, verdict.status);
+    return std::nullopt;
+  }
+  const int peer = verdict.header.source == kClientSource ? kClientPeer
+                                                         : static_cast<int>(verdict.header.source);
+  uint64_t bytes = 0;
+  for (const std::string_view v : views) bytes += v.size();
+  if (options.metrics != nullptr) options.metrics->OnReceived(peer, bytes);
+  if (verdict.action == InboundVerdict::Action::kConsumedHello) return std::nullopt;
+  Message m;
+  m.header = verdict.header;
+  if (views.size() > 1) m.payload.assign(views[1]);
+  return m;
+}
+
+StatusOr<std::unique_ptr<ZmqTransport>> ZmqTransport::Create(const ZmqTransportOptions& options) {
+  RETURN_IF_ERROR(CheckOptions(options));
+  try {
+    auto impl = std::make_unique<Impl>(options);
+    RETURN_IF_ERROR(impl->Bind());
+    for (uint32_t p = 0; p < options.peer_endpoints.size(); ++p) {
+      if (p == options.self || options.peer_endpoints[p].empty()) continue;
+      RETURN_IF_ERROR(impl->Connect(p, options.peer_endpoints[p]));
+    }
+    return std::unique_ptr<ZmqTransport>(new ZmqTransport(std::move(impl)));
+  } catch (const zmq::error_t& e) {
+    return InternalError("transport: setting up sockets: " + ZmqWhat(e));
+  }
+}
+
+ZmqTransport::ZmqTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ZmqTransport::~ZmqTransport() = default;
+
+Status ZmqTransport::Send(Message message) {
+  const wire::MessageHeader& h = message.header;
+  const ZmqTransportOptions& o = impl_->options;
+  if (h.source != o.self || h.plan_hash != o.plan_hash || h.destination >= o.num_partitions) {
+    return InvalidArgumentError(std::string(wire::MsgTypeName(h.type)) + ": source " +
+                                std::to_string(h.source) + ", destination " +
+                                std::to_string(h.destination) + " or plan hash is not this "
+                                "partition's (" + std::to_string(o.self) + " of " +
+                                std::to_string(o.num_partitions) + ")");
+  }
+  RETURN_IF_ERROR(CheckOutgoing(h, message.payload));
+  if (h.destination == o.self) {
+    impl_->loopback.push_back(std::move(message));
+    return Status::Ok();
+  }
+  try {
+    return impl_->SendOnLink(h.destination, std::move(message));
+  } catch (const zmq::error_t& e) {
+    return UnavailableError("transport: sending to partition " + std::to_string(h.destination) +
+                            ": " + ZmqWhat(e));
+  }
+}
+
+StatusOr<std::optional<Message>> ZmqTransport::Receive(milliseconds timeout) {
+  if (!impl_->loopback.empty()) {
+    Message m = std::move(impl_->loopback.front());
+    impl_->loopback.pop_front();
+    return std::optional<Message>(std::move(m));
+  }
+  const Clock::time_point deadline = Clock::now() + timeout;
+  std::vector<zmq::message_t> frames;
+  size_t total_frames = 0;
+  try {
+    while (true) {
+      const auto left = std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(
+                                                      deadline - Clock::now()));
+      zmq::pollitem_t item{impl_->router.handle(), 0, ZMQ_POLLIN, 0};
+      try {
+        zmq::poll(&item, 1, left);
+      } catch (const zmq::error_t& e) {
+        if (e.num() != EINTR) throw;
+      }
+      if ((item.revents & ZMQ_POLLIN) && impl_->ReadMessage(&frames, &total_frames)) {
+        std::optional<Message> m = impl_->Admit(frames, total_frames);
+        if (m) return m;
+      }
+      // Checked after every message too, so a flood of dropped messages cannot extend the wait.
+      if (Clock::now() >= deadline) return std::optional<Message>();
+    }
+  } catch (const zmq::error_t& e) {
+    return UnavailableError("transport: receiving on " + impl_->endpoint + ": " + ZmqWhat(e));
+  }
+}
+
+Status ZmqTransport::SendReply(const wire::MessageHeader& request, Message reply) {
+  if (request.type != wire::MsgType::kInferRequest || request.source != kClientSource) {
+    return InvalidArgumentError("SendReply: " + std::string(wire::MsgTypeName(request.type)) +
+                                " from partition " + std::to_string(request.source) +
+                                " is not a client request");
+  }
+  ASSIGN_OR_RETURN(std::string link, impl_->filter.TakeClientLink(request.step));
+  wire::MessageHeader& h = reply.header;
+  h.plan_hash = impl_->options.plan_hash;
+  h.source = impl_->options.self;
+  h.destination = kClientSource;
+  h.step = request.step;
+  RETURN_IF_ERROR(CheckOutgoing(h, reply.payload));
+  const uint64_t bytes = wire::kHeaderBytes + reply.payload.size();
+  const std::string where = "client of request " + std::to_string(request.step);
+  try {
+    RETURN_IF_ERROR(impl_->SendFrames(impl_->router, &link, std::move(reply), where));
+  } catch (const zmq::error_t& e) {
+    // EHOSTUNREACH (ROUTER_MANDATORY): the client disconnected before its answer.
+    return UnavailableError("transport: replying to " + where + ": " + ZmqWhat(e));
+  }
+  if (impl_->options.metrics != nullptr) impl_->options.metrics->OnSent(kClientPeer, bytes);
+  return Status::Ok();
+}
+
+Status ZmqTransport::SetPeerEndpoint(uint32_t partition, const std::string& endpoint) {
+  if (partition >= impl_->options.num_partitions || partition == impl_->options.self) {
+    return InvalidArgumentError("SetPeerEndpoint: partition " + std::to_string(partition) +
+                                " is not a peer of partition " +
+                                std::to_string(impl_->options.self));
+  }
+  try {
+    return impl_->Connect(partition, endpoint);
+  } catch (const zmq::error_t& e) {
+    return InternalError("transport: setting up the socket to partition " +
+                         std::to_string(partition) + ": " + ZmqWhat(e));
+  }
+}
+
+void ZmqTransport::SetMinStep(uint64_t step) { impl_->filter.SetMinStep(step); }
+uint64_t ZmqTransport::min_step() const { return impl_->filter.min_step(); }
+const std::string& ZmqTransport::endpoint() const { return impl_->endpoint; }
+bool ZmqTransport::greeted(uint32_t partition) const { return impl_->filter.greeted(partition); }
+Status ZmqTransport::last_drop() const { return impl_->last_drop; }
+
+int64_t ZmqTransport::dropped(wire::DropReason reason) const {
+  return impl_->drops[static_cast<size_t>(reason)].load(std::memory_order_relaxed);
+}
+
+int64_t ZmqTransport::dropped_total() const {
+  int64_t total = 0;
+  for (const auto& d : impl_->drops) total += d.load(std::memory_order_relaxed);
+  return total;
+}
+
+}  // namespace neuropart::worker

@@ -1,0 +1,116 @@
+// ZmqTransport: a partition's Transport over ZeroMQ (the only code that includes zmq.hpp).
+//
+// Sockets: one ROUTER bound on listen_endpoint receives from every peer partition and from
+// clients; one DEALER per peer partition sends to that peer's ROUTER (connected when the transport
+// is created, or when SetPeerEndpoint names the peer). The first message on each outbound link is
+// a HELLO (plan hash, partition, partition count, start step), sent just before the first Send to
+// that peer. Every socket sets ZMQ_MAXMSGSIZE (header + max payload), a bounded ZMQ_LINGER,
+// ZMTP heartbeats (IVL/TIMEOUT/TTL), send/receive high-water marks and a send timeout; DEALERs
+// set ZMQ_IMMEDIATE (a Send to a peer that is not connected waits at most send_timeout, then
+// fails with Unavailable instead of queueing forever) and a stable routing id so a reconnect
+// keeps its HELLO; the ROUTER sets ZMQ_ROUTER_MANDATORY and ZMQ_ROUTER_HANDOVER.
+//
+// Admission (see inbound_filter.h): a bad, foreign, stale or oversized message, or one from a
+// link that has not said HELLO for its source, is dropped, counted by wire::DropReason (here and
+// in the optional WorkerMetrics) and remembered in last_drop() for logs; Receive keeps waiting
+// until its timeout. HELLOs are consumed here and never returned.
+//
+// Serving: a client (any process that is not a partition) connects a DEALER to the coordinator's
+// ROUTER and sends INFER_REQUEST with source = kClientSource, destination = the coordinator,
+// step = a request id unique among its requests in flight, and this plan's hash; no HELLO. Receive
+// returns it like any message (header.source == kClientSource) and the transport remembers the
+// client's link; SendReply(request header, reply) answers on that link, once.
+//
+// Payloads are zero-copy on send (the Message's string is moved into the ZeroMQ frame) and copied
+// once on receive (Message owns a std::string). No exception leaves this class: every
+// zmq::error_t becomes a Status. Not thread-safe: Create, Send, Receive, SendReply and the setters
+// run on one thread (the executor's); dropped() and dropped_total() may be read from any
+// thread.
+#ifndef NEUROPART_WORKER_ZMQ_TRANSPORT_H_
+#define NEUROPART_WORKER_ZMQ_TRANSPORT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "inbound_filter.h"
+#include "neuropart/exec/transport.h"
+#include "neuropart/status.h"
+#include "neuropart/wire/codec.h"
+#include "worker_metrics.h"
+
+namespace neuropart::worker {
+
+struct ZmqTransportOptions {
+  uint32_t self = 0;
+  uint32_t num_partitions = 1;
+  uint64_t plan_hash = 0;
+  // "tcp://*:5555", "tcp://127.0.0.1:5555"; port "*" binds any free port (see endpoint()).
+  std::string listen_endpoint = "tcp://127.0.0.1:*";
+  // One per partition (own entry ignored); may be empty or hold "" for peers named later with
+  // SetPeerEndpoint. "tcp://host:port".
+  std::vector<std::string> peer_endpoints;
+  uint64_t max_payload_bytes = wire::kMaxPayloadBytes;
+  std::chrono::milliseconds heartbeat_interval{1000};
+  std::chrono::milliseconds heartbeat_timeout{10000};
+  std::chrono::milliseconds linger{2000};         // how long close waits for unsent messages
+  std::chrono::milliseconds send_timeout{30000};  // a Send blocked longer fails (Unavailable)
+  int high_water_mark = 10000;                    // messages queued per link and direction
+  uint64_t start_step = 0;                        // sent in HELLO; peers must agree
+  size_t max_pending_requests = 1024;             // client requests awaiting SendReply
+  WorkerMetrics* metrics = nullptr;               // may be null; must outlive the transport
+};
+
+class ZmqTransport : public Transport {
+ public:
+  // Binds the ROUTER and connects the DEALERs of the peers named in options. InvalidArgument for
+  // inconsistent options; Unavailable if the endpoint cannot be bound.
+  static StatusOr<std::unique_ptr<ZmqTransport>> Create(const ZmqTransportOptions& options);
+  // Closes the sockets; waits at most options.linger for unsent messages.
+  ~ZmqTransport() override;
+  ZmqTransport(const ZmqTransport&) = delete;
+  ZmqTransport& operator=(const ZmqTransport&) = delete;
+
+  // REQUIRES of message.header (else InvalidArgument): source == self, plan_hash == the plan's,
+  // destination < num_partitions, payload.size() == payload_length, payload empty for types
+  // without one. A message to self is queued locally. Unavailable if the peer has no endpoint or
+  // did not take the message within send_timeout.
+  Status Send(Message message) override;
+  StatusOr<std::optional<Message>> Receive(std::chrono::milliseconds timeout) override;
+
+  // Answers client request `request` (a header Receive returned, source == kClientSource) on the
+  // link it came from. Fills reply.header's plan_hash, source (self), destination
+  // (kClientSource) and step (the request id); the caller sets type (INFER_RESPONSE, or ABORT to
+  // refuse), shape and payload. NotFound if the request is unknown or already answered;
+  // Unavailable if the client is gone.
+  Status SendReply(const wire::MessageHeader& request, Message reply);
+
+  // Names (or renames) a peer's endpoint and connects to it. REQUIRES: partition != self.
+  Status SetPeerEndpoint(uint32_t partition, const std::string& endpoint);
+  // Step-bound partition messages (wire::IsStepBound; evaluation and serving ids included) of
+  // steps below `step` are dropped as kStale from now on. Starts at options.start_step. Client
+  // requests are never stale.
+  void SetMinStep(uint64_t step);
+  uint64_t min_step() const;
+
+  // The bound endpoint with its actual port, e.g. "tcp://127.0.0.1:41234".
+  const std::string& endpoint() const;
+  // True once `partition`'s HELLO arrived.
+  bool greeted(uint32_t partition) const;
+  int64_t dropped(wire::DropReason reason) const;
+  int64_t dropped_total() const;
+  // Why the most recent message was dropped (OK if none was); owner thread only.
+  Status last_drop() const;
+
+ private:
+  struct Impl;
+  explicit ZmqTransport(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace neuropart::worker
+
+#endif  // NEUROPART_WORKER_ZMQ_TRANSPORT_H_
