@@ -72,6 +72,10 @@ std::optional<int> ChildProcess::Poll() {
   return status_;
 }
 
+void ChildProcess::Terminate() {
+  if (pid_ > 0 && !Poll()) kill(pid_, SIGTERM);
+}
+
 void ChildProcess::Stop(int grace_ms) {
   if (pid_ <= 0 || Poll()) return;
   kill(pid_, SIGTERM);

@@ -29,6 +29,8 @@ class ChildProcess {
   std::vector<std::string> ReadLines(int fd);
   // Non-blocking: the exit status once the process has ended (and its pipes drained).
   std::optional<int> Poll();
+  // Sends SIGTERM if the process still runs; does not wait.
+  void Terminate();
   // SIGTERM, then SIGKILL after `grace_ms`; waits for the exit.
   void Stop(int grace_ms);
   // "exited with code 3", "killed by signal 9 (Killed)".

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "neuropart/job/job_spec.h"
 #include "neuropart/status.h"
 
 namespace neuropart::cli {
@@ -16,6 +17,11 @@ inline constexpr int kExitBadInput = 2;
 
 int PlanCommand(const std::vector<std::string>& args);
 int RunCommand(const std::vector<std::string>& args);
+int InferCommand(const std::vector<std::string>& args);
+
+// The store directory: the --store flag if given, else spec.storage.directory, else
+// ./neuropart-store.
+std::string StoreDir(const std::string& store_flag, const JobSpec& spec);
 
 // Prints "neuropart: <message>" to stderr and returns the exit code for the status's code.
 int ReportError(const Status& status);

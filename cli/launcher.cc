@@ -63,14 +63,22 @@ class Gang {
       : job_(job), plan_(plan), options_(options), plan_path_(std::move(plan_path)) {}
 
   Attempt Run(int attempt) {
-    Attempt out;
-    StatusOr<std::vector<int>> ports = FreePorts(plan_.num_partitions());
+    const int P = plan_.num_partitions();
+    // Per partition a ZeroMQ port and a metrics port, plus the coordinator's status port.
+    StatusOr<std::vector<int>> ports = FreePorts(2 * P + 1);
     if (!ports.ok()) return {Attempt::Outcome::kFailed, ports.status().message(), {}};
     std::string peers;
-    for (int port : *ports) peers += (peers.empty() ? "" : ",") + Endpoint(port);
-    for (int q = 0; q < plan_.num_partitions(); ++q) {
-      StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Spawn(Argv(q, (*ports)[q], peers));
+    for (int q = 0; q < P; ++q) peers += (peers.empty() ? "" : ",") + Endpoint((*ports)[q]);
+    const int status_port = (*ports)[2 * P];
+    for (int q = 0; q < P; ++q) {
+      const int metrics_port = (*ports)[P + q];
+      StatusOr<std::unique_ptr<ChildProcess>> child =
+          ChildProcess::Spawn(Argv(q, (*ports)[q], peers, metrics_port, status_port));
       if (!child.ok()) return {Attempt::Outcome::kFailed, child.status().message(), {}};
+      std::fprintf(stderr, "Partition %d: pid %d, %s, metrics http://127.0.0.1:%d/metrics%s\n", q,
+                   static_cast<int>((*child)->pid()), Endpoint((*ports)[q]).c_str(), metrics_port,
+                   q == 0 ? (", status http://127.0.0.1:" + std::to_string(status_port) + "/status").c_str()
+                          : "");
       children_.push_back(std::move(child).value());
       last_error_.push_back("");
     }
@@ -80,12 +88,15 @@ class Gang {
  private:
   static std::string Endpoint(int port) { return "tcp://127.0.0.1:" + std::to_string(port); }
 
-  std::vector<std::string> Argv(int q, int port, const std::string& peers) const {
+  std::vector<std::string> Argv(int q, int port, const std::string& peers, int metrics_port,
+                                int status_port) const {
     std::vector<std::string> argv = {options_.worker_binary, "--job", options_.job_path,
                                      "--plan", plan_path_, "--partition", std::to_string(q),
                                      "--store", options_.store, "--listen", Endpoint(port),
                                      "--peers", peers, "--threads",
-                                     std::to_string(options_.threads_per_worker)};
+                                     std::to_string(options_.threads_per_worker),
+                                     "--metrics-port", std::to_string(metrics_port)};
+    if (q == 0) argv.insert(argv.end(), {"--status-port", std::to_string(status_port)});
     if (options_.max_steps >= 0) {
       argv.insert(argv.end(), {"--max-steps", std::to_string(options_.max_steps)});
     }
@@ -95,7 +106,9 @@ class Gang {
     return argv;
   }
 
+  // Signals every partition first, so their grace periods run side by side.
   void StopAll() {
+    for (auto& c : children_) c->Terminate();
     for (auto& c : children_) c->Stop(2000);
   }
 
@@ -121,6 +134,13 @@ class Gang {
                       r->Number("samples"), waits);
     } else if (r->kind == "result" && q == 0) {
       out->result = r;
+    } else if (r->kind == "serving" && q == 0) {
+      std::fprintf(stderr,
+                   "Serving %s at %s (weights of step %s); ask with `neuropart infer %s --connect "
+                   "%s`; Ctrl-C stops\n",
+                   job_.spec.name.c_str(), r->Text("endpoint").c_str(),
+                   r->Text("start_step").c_str(), options_.job_path.c_str(),
+                   r->Text("endpoint").c_str());
     }
   }
 
@@ -216,6 +236,10 @@ int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options)
         if (restarts > 0) std::printf("restarts: %d\n", restarts);
         return 0;
       case Attempt::Outcome::kInterrupted:
+        if (job.spec.mode == JobMode::kServe) {
+          std::fprintf(stderr, "Stopped serving.\n");
+          return 0;
+        }
         std::fprintf(stderr, "Stopped all partitions; the store keeps the last committed checkpoint.\n");
         return 130;
       case Attempt::Outcome::kFailed:

@@ -15,6 +15,7 @@ Usage: neuropart <command> [flags]
 Commands:
   plan JOB.yaml   run the Neuron Distributor and show who owns which neurons
   run JOB.yaml    train (or serve) the job; --reference runs the single-process trainer
+  infer JOB.yaml  ask a serving job (or the reference model) for outputs on input rows
 
 Run `neuropart <command> --help` for the command's flags.
 Exit codes: 0 ok, 2 bad input (job file, flags), 1 runtime failure.
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "plan") return neuropart::cli::PlanCommand(args);
   if (command == "run") return neuropart::cli::RunCommand(args);
+  if (command == "infer") return neuropart::cli::InferCommand(args);
   std::fprintf(stderr, "neuropart: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
   return neuropart::cli::kExitBadInput;
 }

@@ -22,9 +22,13 @@ namespace {
 const char* kHelp = R"(Usage: neuropart run JOB.yaml [flags]
 
 Trains the job's model on its dataset, one worker process per partition on 127.0.0.1 (or, with
---reference, in this process with the single-process trainer), and writes the final weights, in safetensors (PyTorch's
-nn.Linear layout), to <store>/jobs/<name>/export/model.safetensors. Progress goes to stderr;
-the final metrics go to stdout as `key: value` lines.
+--reference, in this process with the single-process trainer), and writes the final weights, in
+safetensors (PyTorch's nn.Linear layout), to <store>/jobs/<name>/export/model.safetensors.
+Progress goes to stderr; the final metrics go to stdout as `key: value` lines. A job that stops
+(a worker dies) restarts from its last checkpoint, up to spec.backoffLimit times.
+
+With spec.mode: serve the partitions load the job's last checkpoint (else spec.model.weights,
+else the seed) and answer `neuropart infer` requests until Ctrl-C.
 
 Flags:
 )";
@@ -34,12 +38,6 @@ struct RunOptions {
   int threads = 1;
   int64_t max_steps = -1;  // -1: the job's own
 };
-
-std::string StoreDir(const Flags& flags, const JobSpec& spec) {
-  if (!flags.Get("store").empty()) return flags.Get("store");
-  if (!spec.storage.directory.empty()) return spec.storage.directory;
-  return "neuropart-store";
-}
 
 StatusOr<ModelParams> InitialWeights(const JobSpec& spec, const std::string& store) {
   if (spec.weights.empty()) return InitModel(spec.model, spec.init_seed);
@@ -104,6 +102,12 @@ int RunReference(const JobSpec& spec, const RunOptions& options) {
 
 }  // namespace
 
+std::string StoreDir(const std::string& store_flag, const JobSpec& spec) {
+  if (!store_flag.empty()) return store_flag;
+  if (!spec.storage.directory.empty()) return spec.storage.directory;
+  return "neuropart-store";
+}
+
 int RunCommand(const std::vector<std::string>& raw_args) {
   Flags flags;
   flags.Bool("reference", "train in this process with the single-process reference trainer");
@@ -127,7 +131,7 @@ int RunCommand(const std::vector<std::string>& raw_args) {
   StatusOr<ParsedJob> job = LoadJobFile(flags.positionals()[0]);
   if (!job.ok()) return ReportError(job.status());
   RunOptions options;
-  options.store = StoreDir(flags, job->spec);
+  options.store = StoreDir(flags.Get("store"), job->spec);
   options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (flags.IsSet("threads")) {
     StatusOr<int64_t> n = flags.GetInt("threads");
@@ -139,10 +143,13 @@ int RunCommand(const std::vector<std::string>& raw_args) {
     if (!n.ok()) return ReportError(n.status());
     options.max_steps = *n;
   }
-  if (job->spec.mode != JobMode::kTrain) {
-    return ReportError(InvalidArgumentError("spec.mode: serve runs on workers; use mode: train here"));
+  if (flags.IsSet("reference")) {
+    if (job->spec.mode != JobMode::kTrain) {
+      return ReportError(InvalidArgumentError(
+          "--reference trains; this job has spec.mode: serve (run it without --reference)"));
+    }
+    return RunReference(job->spec, options);
   }
-  if (flags.IsSet("reference")) return RunReference(job->spec, options);
   StatusOr<Plan> plan = PlanJob(*job);
   if (!plan.ok()) return ReportError(plan.status());
   LaunchOptions launch;

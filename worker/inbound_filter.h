@@ -33,9 +33,7 @@
 
 namespace neuropart::worker {
 
-// The source partition a client (a process that is not a partition, e.g. `neuropart infer`)
-// writes into its INFER_REQUEST headers; replies to it carry it as their destination.
-inline constexpr uint32_t kClientSource = 0xFFFFFFFFu;
+using wire::kClientSource;
 
 struct InboundFilterOptions {
   uint64_t plan_hash = 0;

@@ -1,54 +1,34 @@
 // neuropart-worker: one partition of a job (see worker_config.h for its settings).
+//
+// Trains (spec.mode: train) or serves (spec.mode: serve) its share of the model with its peers
+// over ZeroMQ. Every worker exposes Prometheus metrics when given a metrics port; the coordinator
+// (partition 0) also serves GET /status when given a status port. Report lines on stdout tell the
+// launcher what happened (report.h); errors go to stderr. Exit codes: 0 ok, 2 bad input,
+// 1 runtime failure.
 #include <Eigen/Core>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
-#include "neuropart/exec/report_line.h"
+#include "neuropart/exec/serve_session.h"
 #include "neuropart/exec/training_session.h"
 #include "neuropart/job/job_file.h"
 #include "neuropart/plan/plan_io.h"
 #include "neuropart/store/file_util.h"
-#include "neuropart/wire/codec.h"
 #include "neuropart/wire/payloads.h"
+#include "report.h"
+#include "status_server.h"
 #include "worker_config.h"
+#include "worker_metrics.h"
 #include "zmq_transport.h"
 
 namespace neuropart::worker {
 namespace {
 
-std::string Fixed(double v, int digits = 6) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
-  return buf;
-}
+constexpr int kCoordinator = 0;
 
-void PrintProgress(const StepReport& r) {
-  std::puts(FormatReportLine("progress", {{"step", std::to_string(r.step)},
-                                          {"total", std::to_string(r.total_steps)},
-                                          {"epoch", std::to_string(r.epoch)},
-                                          {"loss", Fixed(r.loss)},
-                                          {"samples", std::to_string(r.samples)},
-                                          {"step_s", Fixed(r.step_seconds)},
-                                          {"wait_s", Fixed(r.wait_seconds)}})
-                .c_str());
-  std::fflush(stdout);
-}
-
-void PrintResult(const TrainingOutcome& o, double samples_per_second) {
-  std::vector<std::pair<std::string, std::string>> f = {
-      {"start_step", std::to_string(o.start_step)},
-      {"steps", std::to_string(o.steps)},
-      {"final_loss", Fixed(o.final_loss)},
-      {"samples_per_second", Fixed(samples_per_second, 1)},
-      {"export", o.export_path}};
-  if (o.test.samples > 0) {
-    f.push_back({"test_loss", Fixed(o.test.loss_sum / o.test.samples)});
-    f.push_back({"test_accuracy", Fixed(static_cast<double>(o.test.correct) / o.test.samples, 4)});
-    f.push_back({"test_samples", std::to_string(o.test.samples)});
-  }
-  std::puts(FormatReportLine("result", f).c_str());
-  std::fflush(stdout);
-}
+volatile std::sig_atomic_t g_stop = 0;
+void OnStop(int) { g_stop = 1; }
 
 // Tells every peer that this partition gives up, so they fail fast instead of timing out.
 void BroadcastAbort(Transport* transport, const Plan& plan, int self, const Status& why) {
@@ -65,6 +45,113 @@ void BroadcastAbort(Transport* transport, const Plan& plan, int self, const Stat
   }
 }
 
+ExecutorOptions ExecutorFor(const WorkerConfig& config, const JobSpec& spec) {
+  ExecutorOptions e;
+  e.partition = config.partition;
+  const int timeout =
+      config.timeout_seconds > 0 ? config.timeout_seconds : spec.transport.timeout_seconds;
+  e.timeout = std::chrono::seconds(timeout);
+  const OptimizerSpec& o = spec.training.optimizer;
+  e.sgd = {static_cast<float>(o.learning_rate), static_cast<float>(o.momentum),
+           static_cast<float>(o.weight_decay)};
+  const std::string& dtype = spec.transport.dtype;
+  e.dtype = dtype == "fp16"   ? wire::DType::kF16
+            : dtype == "bf16" ? wire::DType::kBF16
+                              : wire::DType::kF32;
+  return e;
+}
+
+// What one worker runs on: its job, plan, sockets, metrics and (coordinator) status board.
+struct Runtime {
+  const WorkerConfig& config;
+  const JobSpec& spec;
+  const Plan& plan;
+  ZmqTransport* transport;
+  WorkerMetrics* metrics;
+  StatusBoard* board;
+
+  bool coordinator() const { return config.partition == kCoordinator; }
+  // Partitions whose HELLO arrived (and this one) are "Running"; the rest are still "Starting".
+  void MarkPartitions(const char* connected_state) {
+    board->Update([&](JobStatus& s) {
+      for (PartitionState& p : s.partitions) {
+        const bool up = p.partition == config.partition || transport->greeted(p.partition);
+        p.state = up ? connected_state : "Starting";
+      }
+    });
+  }
+};
+
+Status Train(Runtime& rt) {
+  ASSIGN_OR_RETURN(JobData data, LoadJobData(rt.spec));
+  SessionConfig s;
+  s.spec = &rt.spec;
+  s.plan = &rt.plan;
+  s.data = &data;
+  s.store = rt.config.store;
+  s.exec = ExecutorFor(rt.config, rt.spec);
+  s.max_steps = rt.config.max_steps;
+  double samples = 0, seconds = 0;
+  s.on_phase = [&](const char* phase) { rt.board->Update([&](JobStatus& j) { j.phase = phase; }); };
+  s.on_checkpoint = [&](int64_t, double took) { rt.metrics->ObserveCheckpoint(took); };
+  s.on_step = [&](const StepReport& r) {
+    samples += r.samples;
+    seconds += r.step_seconds;
+    rt.transport->SetMinStep(r.step);
+    rt.metrics->ObserveStep(r.step_seconds, r.step_seconds - r.wait_seconds, r.wait_seconds);
+    rt.board->Update([&](JobStatus& j) {
+      j.step = r.step;
+      j.total_steps = r.total_steps;
+      j.epoch = r.epoch;
+      j.loss = r.loss;
+      j.samples_per_second = seconds > 0 ? samples / seconds : 0;
+    });
+    rt.MarkPartitions("Running");
+    PrintProgress(r);
+  };
+  StatusOr<TrainingOutcome> outcome = RunTrainingSession(s, rt.transport);
+  if (!outcome.ok()) return outcome.status();
+  rt.board->Update([&](JobStatus& j) {
+    j.phase = "Succeeded";
+    if (outcome->test.samples > 0) {
+      j.accuracy = static_cast<double>(outcome->test.correct) / outcome->test.samples;
+    }
+  });
+  rt.MarkPartitions("Done");
+  if (rt.coordinator()) PrintResult(*outcome, seconds > 0 ? samples / seconds : 0);
+  return Status::Ok();
+}
+
+Status Serve(Runtime& rt) {
+  std::signal(SIGTERM, OnStop);
+  std::signal(SIGINT, OnStop);
+  ServeConfig s;
+  s.spec = &rt.spec;
+  s.plan = &rt.plan;
+  s.store = rt.config.store;
+  s.exec = ExecutorFor(rt.config, rt.spec);
+  s.stop = [] { return g_stop != 0; };
+  s.reply = [&](const wire::MessageHeader& request, Message reply) {
+    return rt.transport->SendReply(request, std::move(reply));
+  };
+  s.on_ready = [&](int64_t start_step) {
+    rt.board->Update([&](JobStatus& j) {
+      j.phase = "Serving";
+      j.step = start_step;
+    });
+    if (rt.coordinator()) PrintServing(rt.transport->endpoint(), start_step);
+  };
+  s.on_request = [&](int64_t rows, double took) {
+    rt.metrics->ObserveStep(took, took, 0);
+    rt.MarkPartitions("Serving");
+  };
+  StatusOr<ServeOutcome> out = RunServeSession(s, rt.transport);
+  if (!out.ok()) return out.status();
+  std::fprintf(stderr, "Stopped serving after %lld request(s)\n",
+               static_cast<long long>(out->requests));
+  return Status::Ok();
+}
+
 Status Run(const WorkerConfig& config) {
   ASSIGN_OR_RETURN(ParsedJob job, LoadJobFile(config.job_path));
   ASSIGN_OR_RETURN(std::string plan_text, ReadFile(config.plan_path));
@@ -74,48 +161,44 @@ Status Run(const WorkerConfig& config) {
                                 " partitions, got " + std::to_string(config.peers.size()) +
                                 " endpoints");
   }
-  ASSIGN_OR_RETURN(JobData data, LoadJobData(job.spec));
   Eigen::setNbThreads(config.threads);
 
+  ASSIGN_OR_RETURN(std::unique_ptr<WorkerMetrics> metrics,
+                   WorkerMetrics::Create({.partition = config.partition}));
+  std::unique_ptr<StatusServer> metrics_server;
+  if (config.metrics_port != 0) {
+    WorkerMetrics* m = metrics.get();
+    ASSIGN_OR_RETURN(metrics_server, StatusServer::Start({.port = config.metrics_port,
+                                                          .metrics = [m] { return m->Render(); }}));
+  }
   ZmqTransportOptions t;
   t.self = config.partition;
   t.num_partitions = plan.num_partitions();
   t.plan_hash = plan.hash();
   t.listen_endpoint = config.listen;
   t.peer_endpoints = config.peers;
+  t.metrics = metrics.get();
   ASSIGN_OR_RETURN(std::unique_ptr<ZmqTransport> transport, ZmqTransport::Create(t));
 
-  SessionConfig s;
-  s.spec = &job.spec;
-  s.plan = &plan;
-  s.data = &data;
-  s.store = config.store;
-  s.exec.partition = config.partition;
-  const int timeout = config.timeout_seconds > 0 ? config.timeout_seconds
-                                                 : job.spec.transport.timeout_seconds;
-  s.exec.timeout = std::chrono::seconds(timeout);
-  const OptimizerSpec& o = job.spec.training.optimizer;
-  s.exec.sgd = {static_cast<float>(o.learning_rate), static_cast<float>(o.momentum),
-                static_cast<float>(o.weight_decay)};
-  const std::string& dtype = job.spec.transport.dtype;
-  s.exec.dtype = dtype == "fp16" ? wire::DType::kF16
-                 : dtype == "bf16" ? wire::DType::kBF16
-                                   : wire::DType::kF32;
-  s.max_steps = config.max_steps;
-  double samples = 0, seconds = 0;
-  s.on_step = [&](const StepReport& r) {
-    samples += r.samples;
-    seconds += r.step_seconds;
-    transport->SetMinStep(r.step);
-    PrintProgress(r);
-  };
-  StatusOr<TrainingOutcome> outcome = RunTrainingSession(s, transport.get());
-  if (!outcome.ok()) {
-    BroadcastAbort(transport.get(), plan, config.partition, outcome.status());
-    return outcome.status();
+  StatusBoard board;
+  JobStatus initial;
+  initial.job = job.spec.name;
+  initial.phase = "Starting";
+  for (int p = 0; p < plan.num_partitions(); ++p) initial.partitions.push_back({p, "Starting"});
+  board.Set(initial);
+  std::unique_ptr<StatusServer> status_server;
+  if (config.partition == kCoordinator && config.status_port != 0) {
+    ASSIGN_OR_RETURN(status_server,
+                     StatusServer::Start({.port = config.status_port, .board = &board}));
   }
-  if (config.partition == 0) PrintResult(*outcome, seconds > 0 ? samples / seconds : 0);
-  return Status::Ok();
+
+  Runtime rt{config, job.spec, plan, transport.get(), metrics.get(), &board};
+  Status s = job.spec.mode == JobMode::kServe ? Serve(rt) : Train(rt);
+  if (!s.ok()) {
+    board.Update([](JobStatus& j) { j.phase = "Failed"; });
+    BroadcastAbort(transport.get(), plan, config.partition, s);
+  }
+  return s;
 }
 
 }  // namespace
@@ -128,14 +211,17 @@ int main(int argc, char** argv) {
     std::fputs(kWorkerUsage, stdout);
     return 0;
   }
-  neuropart::StatusOr<WorkerConfig> config = ParseWorkerConfig(args, [](const char* n) { return std::getenv(n); });
+  neuropart::StatusOr<WorkerConfig> config =
+      ParseWorkerConfig(args, [](const char* n) { return std::getenv(n); });
   if (!config.ok()) {
-    std::fprintf(stderr, "neuropart-worker: %s\n\n%s", config.status().message().c_str(), kWorkerUsage);
+    std::fprintf(stderr, "neuropart-worker: %s\n\n%s", config.status().message().c_str(),
+                 kWorkerUsage);
     return 2;
   }
   neuropart::Status s = Run(*config);
   if (!s.ok()) {
-    std::fprintf(stderr, "neuropart-worker: partition %d: %s\n", config->partition, s.ToString().c_str());
+    std::fprintf(stderr, "neuropart-worker: partition %d: %s\n", config->partition,
+                 s.ToString().c_str());
     return s.code() == neuropart::StatusCode::kInvalidArgument ? 2 : 1;
   }
   return 0;

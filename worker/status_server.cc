@@ -48,10 +48,12 @@ StatusOr<int> FreePort(const std::string& host) {
   return port;
 }
 
-void Handle(const StatusBoard* board, http::http_request request) {
+void Handle(const StatusServerOptions& o, http::http_request request) {
   const std::string path = request.relative_uri().path();
-  if (path == "/status") {
-    request.reply(http::status_codes::OK, StatusJson(board->Get()), "application/json");
+  if (path == "/status" && o.board != nullptr) {
+    request.reply(http::status_codes::OK, StatusJson(o.board->Get()), "application/json");
+  } else if (path == "/metrics" && o.metrics) {
+    request.reply(http::status_codes::OK, o.metrics(), "text/plain; version=0.0.4");
   } else if (path == "/healthz") {
     request.reply(http::status_codes::OK, "ok", "text/plain");
   } else {
@@ -83,13 +85,15 @@ std::string StatusJson(const JobStatus& s) {
 }
 
 struct StatusServer::Impl {
+  StatusServerOptions options;  // the handlers read it
   std::unique_ptr<http_listener> listener;
   int port = 0;
 };
 
-StatusOr<std::unique_ptr<StatusServer>> StatusServer::Start(const StatusServerOptions& options,
-                                                           const StatusBoard* board) {
+StatusOr<std::unique_ptr<StatusServer>> StatusServer::Start(const StatusServerOptions& options) {
   auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  const StatusServerOptions* served = &impl->options;
   const int attempts = options.port == 0 ? 5 : 1;
   std::string last_error;
   for (int i = 0; i < attempts; ++i) {
@@ -101,7 +105,7 @@ StatusOr<std::unique_ptr<StatusServer>> StatusServer::Start(const StatusServerOp
     try {
       auto listener = std::make_unique<http_listener>(uri);
       listener->support(http::methods::GET,
-                        [board](http::http_request r) { Handle(board, std::move(r)); });
+                        [served](http::http_request r) { Handle(*served, std::move(r)); });
       listener->open().wait();
       impl->listener = std::move(listener);
       impl->port = port;

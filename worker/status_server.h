@@ -1,16 +1,19 @@
-// StatusServer: the coordinator's small HTTP endpoint (cpprestsdk, kept out of this header).
+// StatusServer: a worker's small HTTP endpoint (cpprestsdk, kept out of this header).
 //
-//   GET /status   200, application/json:
+//   GET /status   (with a board: the coordinator) 200, application/json:
 //                 {"job","phase","step","totalSteps","epoch","loss","accuracy",
 //                  "samplesPerSecond","partitions":[{"partition","state"}]}
 //                 (a non-finite loss, accuracy or rate is null)
+//   GET /metrics  (with a metrics source) 200, the Prometheus text exposition
 //   GET /healthz  200, "ok"
 //   anything else 404
-// The server reads the StatusBoard on its own threads; the board must outlive the server.
+// The server reads the board and calls the metrics source on its own threads; both must be
+// thread-safe and outlive the server.
 // Start and the destructor are called from one thread; the server is otherwise self-contained.
 #ifndef NEUROPART_WORKER_STATUS_SERVER_H_
 #define NEUROPART_WORKER_STATUS_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,7 +24,9 @@ namespace neuropart::worker {
 
 struct StatusServerOptions {
   std::string host = "0.0.0.0";
-  int port = 0;  // 0: a free port, reported by port()
+  int port = 0;                        // 0: a free port, reported by port()
+  const StatusBoard* board = nullptr;  // serves /status when set
+  std::function<std::string()> metrics;  // serves /metrics when set
 };
 
 // The /status document of `status` (also what tests and logs use).
@@ -30,8 +35,7 @@ std::string StatusJson(const JobStatus& status);
 class StatusServer {
  public:
   // Listens until destroyed. Unavailable if it cannot listen.
-  static StatusOr<std::unique_ptr<StatusServer>> Start(const StatusServerOptions& options,
-                                                       const StatusBoard* board);
+  static StatusOr<std::unique_ptr<StatusServer>> Start(const StatusServerOptions& options);
   ~StatusServer();  // stops listening; waits for requests in progress
   StatusServer(const StatusServer&) = delete;
   StatusServer& operator=(const StatusServer&) = delete;

@@ -1,4 +1,5 @@
 #include "status_server.h"
+#include "worker_metrics.h"
 
 #include <cpprest/json.h>
 #include <gtest/gtest.h>
@@ -26,7 +27,7 @@ JobStatus Sample() {
 }
 
 std::unique_ptr<StatusServer> Start(const StatusBoard* board) {
-  StatusOr<std::unique_ptr<StatusServer>> s = StatusServer::Start({"127.0.0.1", 0}, board);
+  StatusOr<std::unique_ptr<StatusServer>> s = StatusServer::Start({"127.0.0.1", 0, board, {}});
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   return s.ok() ? std::move(s).value() : nullptr;
 }
@@ -108,8 +109,28 @@ TEST(StatusServer, PortInUseIsUnavailable) {
   StatusBoard board;
   auto first = Start(&board);
   StatusOr<std::unique_ptr<StatusServer>> second =
-      StatusServer::Start({"127.0.0.1", first->port()}, &board);
+      StatusServer::Start({"127.0.0.1", first->port(), &board, {}});
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+}
+
+TEST(StatusServer, MetricsAreServedWhenGivenASource) {
+  StatusOr<std::unique_ptr<WorkerMetrics>> metrics = WorkerMetrics::Create({.partition = 3});
+  ASSERT_TRUE(metrics.ok());
+  (*metrics)->OnSent(0, 64);
+  WorkerMetrics* m = metrics->get();
+  StatusOr<std::unique_ptr<StatusServer>> server =
+      StatusServer::Start({"127.0.0.1", 0, nullptr, [m] { return m->Render(); }});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  StatusOr<HttpResponse> r = HttpGet((*server)->port(), "/metrics");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("neuropart_bytes_sent_total{partition=\"3\",peer=\"0\"} 64\n"),
+            std::string::npos)
+      << r->body;
+  // Without a board there is no /status.
+  StatusOr<HttpResponse> status = HttpGet((*server)->port(), "/status");
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->status, 404);
 }
 
 }  // namespace

@@ -1,12 +1,10 @@
 #include "worker_metrics.h"
 
 #include <prometheus/counter.h>
-#include <prometheus/exposer.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
-#include <exception>
 #include <utility>
 #include <vector>
 
@@ -92,25 +90,11 @@ struct WorkerMetrics::Impl {
   Histogram& compute;
   Histogram& wait;
   Histogram& checkpoint;
-  std::unique_ptr<prometheus::Exposer> exposer;
-  int port = 0;
 };
 
 StatusOr<std::unique_ptr<WorkerMetrics>> WorkerMetrics::Create(
     const WorkerMetricsOptions& options) {
   auto impl = std::make_unique<Impl>(options.partition);
-  if (options.port != 0) {
-    const int port = options.port == WorkerMetricsOptions::kAnyFreePort ? 0 : options.port;
-    const std::string address = options.bind_address + ":" + std::to_string(port);
-    try {
-      impl->exposer = std::make_unique<prometheus::Exposer>(address);
-      impl->exposer->RegisterCollectable(impl->registry);
-      std::vector<int> ports = impl->exposer->GetListeningPorts();
-      impl->port = ports.empty() ? port : ports.front();
-    } catch (const std::exception& e) {
-      return UnavailableError("metrics exposer cannot listen on " + address + ": " + e.what());
-    }
-  }
   return std::unique_ptr<WorkerMetrics>(new WorkerMetrics(std::move(impl)));
 }
 
@@ -141,8 +125,6 @@ void WorkerMetrics::ObserveStep(double total_seconds, double compute_seconds,
 }
 
 void WorkerMetrics::ObserveCheckpoint(double seconds) { impl_->checkpoint.Observe(seconds); }
-
-int WorkerMetrics::port() const { return impl_->port; }
 
 int64_t WorkerMetrics::dropped(wire::DropReason reason) const {
   return ValueOf(impl_->dropped, {{"reason", std::string(wire::DropReasonName(reason))}});

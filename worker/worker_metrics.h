@@ -1,4 +1,4 @@
-// WorkerMetrics: one worker's Prometheus metrics, and the HTTP exposer that serves them.
+// WorkerMetrics: one worker's Prometheus metrics (served as text by StatusServer's /metrics).
 //
 // The transport reports every message it sends, receives and drops; the executor reports step
 // timings (total, compute, waiting for peers) and checkpoint durations. Metric names:
@@ -8,7 +8,9 @@
 //   neuropart_step_seconds, neuropart_step_compute_seconds, neuropart_step_wait_seconds,
 //   neuropart_checkpoint_seconds (histograms)
 // with peer = the partition number or "client", and a constant label partition = this worker.
-// prometheus-cpp stays inside worker_metrics.cc. All methods are thread-safe.
+// prometheus-cpp stays inside worker_metrics.cc; its own HTTP exposer is not used because its
+// civetweb server takes two seconds to shut down, which every job's end would wait for.
+// All methods are thread-safe.
 #ifndef NEUROPART_WORKER_WORKER_METRICS_H_
 #define NEUROPART_WORKER_WORKER_METRICS_H_
 
@@ -26,16 +28,10 @@ inline constexpr int kClientPeer = -1;
 
 struct WorkerMetricsOptions {
   int partition = 0;
-  std::string bind_address = "0.0.0.0";
-  // 0: no HTTP exposer (metrics are still recorded and readable); kAnyFreePort: the system
-  // picks a free port, reported by port().
-  int port = 0;
-  static constexpr int kAnyFreePort = -1;
 };
 
 class WorkerMetrics {
  public:
-  // Fails with Unavailable if the exposer cannot listen on bind_address:port.
   static StatusOr<std::unique_ptr<WorkerMetrics>> Create(const WorkerMetricsOptions& options);
   ~WorkerMetrics();
   WorkerMetrics(const WorkerMetrics&) = delete;
@@ -46,9 +42,6 @@ class WorkerMetrics {
   void OnDropped(wire::DropReason reason);
   void ObserveStep(double total_seconds, double compute_seconds, double wait_seconds);
   void ObserveCheckpoint(double seconds);
-
-  // The port /metrics is served on; 0 without an exposer.
-  int port() const;
 
   // Current values, for tests and logs.
   int64_t dropped(wire::DropReason reason) const;

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "test_http.h"
 
 namespace neuropart::worker {
 namespace {
@@ -13,17 +12,8 @@ std::unique_ptr<WorkerMetrics> Make(WorkerMetricsOptions o) {
   return m.ok() ? std::move(m).value() : nullptr;
 }
 
-WorkerMetricsOptions Served() {
-  WorkerMetricsOptions o;
-  o.partition = 3;
-  o.bind_address = "127.0.0.1";
-  o.port = WorkerMetricsOptions::kAnyFreePort;
-  return o;
-}
-
-TEST(WorkerMetrics, PortZeroRecordsWithoutServing) {
+TEST(WorkerMetrics, DropsAreCountedByReason) {
   auto m = Make({});
-  EXPECT_EQ(m->port(), 0);
   m->OnDropped(wire::DropReason::kStale);
   EXPECT_EQ(m->dropped(wire::DropReason::kStale), 1);
 }
@@ -70,26 +60,6 @@ TEST(WorkerMetrics, StepAndCheckpointHistogramsObserve) {
                            "neuropart_checkpoint_seconds_sum{partition=\"0\"} 2\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << text;
   }
-}
-
-TEST(WorkerMetrics, ExposerServesMetricsOverHttp) {
-  auto m = Make(Served());
-  ASSERT_GT(m->port(), 0);
-  m->OnSent(0, 64);
-  StatusOr<HttpResponse> r = HttpGet(m->port(), "/metrics");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->status, 200);
-  EXPECT_NE(r->body.find("neuropart_bytes_sent_total{partition=\"3\",peer=\"0\"} 64\n"),
-            std::string::npos)
-      << r->body;
-}
-
-TEST(WorkerMetrics, PortInUseIsUnavailable) {
-  auto first = Make(Served());
-  WorkerMetricsOptions o = Served();
-  o.port = first->port();
-  StatusOr<std::unique_ptr<WorkerMetrics>> second = WorkerMetrics::Create(o);
-  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
 }
 
 }  // namespace

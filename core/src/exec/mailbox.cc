@@ -11,20 +11,34 @@ std::string MessageKey::ToString() const {
 }
 
 StatusOr<Message> Mailbox::Await(const MessageKey& key, std::chrono::milliseconds timeout) {
+  ASSIGN_OR_RETURN(std::optional<Message> m,
+                   Take([&key](const MessageKey& k) { return k == key; }, timeout));
+  if (!m) {
+    return UnavailableError("timed out after " + std::to_string(timeout.count()) +
+                            " ms waiting for " + key.ToString());
+  }
+  return std::move(*m);
+}
+
+StatusOr<std::optional<Message>> Mailbox::Next(wire::MsgType type, uint32_t source,
+                                               std::chrono::milliseconds timeout) {
+  return Take([&](const MessageKey& k) { return k.type == type && k.source == source; }, timeout);
+}
+
+StatusOr<std::optional<Message>> Mailbox::Take(const std::function<bool(const MessageKey&)>& wanted,
+                                               std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    auto it = buffered_.find(key);
-    if (it != buffered_.end()) {
+    // Keys sort by (type, source, step, ...): the first match is the oldest.
+    for (auto it = buffered_.begin(); it != buffered_.end(); ++it) {
+      if (!wanted(it->first)) continue;
       Message m = std::move(it->second);
       buffered_.erase(it);
-      return m;
+      return std::optional<Message>(std::move(m));
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      return UnavailableError("timed out after " + std::to_string(timeout.count()) +
-                              " ms waiting for " + key.ToString());
-    }
+    if (left.count() <= 0) return std::optional<Message>();
     ASSIGN_OR_RETURN(std::optional<Message> m, transport_->Receive(left));
     if (!m) continue;
     if (m->header.type == wire::MsgType::kAbort) {

@@ -38,4 +38,9 @@ std::optional<ReportLine> ParseReportLine(const std::string& line) {
   return r;
 }
 
+std::string ReportLine::Text(const std::string& key) const {
+  auto it = fields.find(key);
+  return it == fields.end() ? "" : it->second;
+}
+
 }  // namespace neuropart

@@ -39,6 +39,7 @@ class Session {
     const int64_t total = schedule.TotalSteps();
     MatrixF x;
     std::vector<int32_t> labels;
+    Phase("Training");
     for (int64_t step = init.start_step; step < total; ++step) {
       const auto start = Clock::now();
       const double wait_before = exec.wait_seconds();
@@ -52,17 +53,27 @@ class Session {
       }
       if (c_.after_step) RETURN_IF_ERROR(c_.after_step(step + 1));
       const bool periodic = t.checkpoint_every > 0 && (step + 1) % t.checkpoint_every == 0;
-      if (periodic || step + 1 == total) RETURN_IF_ERROR(Checkpoint(exec, step + 1));
+      if (periodic || step + 1 == total) {
+        const auto began = Clock::now();
+        RETURN_IF_ERROR(Checkpoint(exec, step + 1));
+        if (c_.on_checkpoint) c_.on_checkpoint(step + 1, Seconds(began));
+      }
     }
     out.steps = total;
+    Phase("Evaluating");
     ASSIGN_OR_RETURN(out.test, Evaluate(exec));
     if (self_ == kCoordinator) {
+      Phase("Exporting");
       ASSIGN_OR_RETURN(out.export_path, Export());
     }
     return out;
   }
 
  private:
+  void Phase(const char* name) {
+    if (c_.on_phase) c_.on_phase(name);
+  }
+
   Status Checkpoint(PartitionExecutor& exec, int64_t step) {
     std::vector<OwnedSlice> slices;
     for (Slice& s : exec.slices()) {

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <compare>
+#include <functional>
 #include <map>
 
 #include "neuropart/exec/transport.h"
@@ -36,12 +37,19 @@ class Mailbox {
   explicit Mailbox(Transport* transport) : transport_(transport) {}
 
   StatusOr<Message> Await(const MessageKey& key, std::chrono::milliseconds timeout);
+  // The oldest (lowest step) message of `type` from `source`, buffered or arriving within
+  // `timeout`; nullopt if none did. Other messages are buffered as in Await; ABORT fails.
+  StatusOr<std::optional<Message>> Next(wire::MsgType type, uint32_t source,
+                                        std::chrono::milliseconds timeout);
   // Forgets buffered step-bound messages of steps before `step`.
   void DiscardBefore(uint64_t step);
   int64_t duplicates() const { return duplicates_; }
   size_t buffered() const { return buffered_.size(); }
 
  private:
+  StatusOr<std::optional<Message>> Take(const std::function<bool(const MessageKey&)>& wanted,
+                                        std::chrono::milliseconds timeout);
+
   Transport* transport_;
   std::map<MessageKey, Message> buffered_;
   int64_t duplicates_ = 0;

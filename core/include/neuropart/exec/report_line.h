@@ -21,6 +21,8 @@ struct ReportLine {
   std::map<std::string, std::string> fields;
 
   double Number(const std::string& key, double fallback = 0) const;
+  // The field's text, or "" when absent.
+  std::string Text(const std::string& key) const;
 };
 
 std::string FormatReportLine(const std::string& kind,

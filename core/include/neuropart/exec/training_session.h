@@ -45,6 +45,10 @@ struct SessionConfig {
   ExecutorOptions exec;  // exec.partition is this partition
   int64_t max_steps = -1;  // overrides spec.training.maxSteps when >= 0
   std::function<void(const StepReport&)> on_step;  // may be empty
+  // Each phase as it starts: "Training", "Evaluating", "Exporting". May be empty.
+  std::function<void(const char* phase)> on_phase;
+  // After each committed (coordinator) or durable (others) checkpoint. May be empty.
+  std::function<void(int64_t step, double seconds)> on_checkpoint;
   // Test hook: called after each step's update, before its checkpoint; an error ends the session
   // there, as a crash would (the in-process crash tests).
   std::function<Status(int64_t step)> after_step;

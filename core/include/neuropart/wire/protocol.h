@@ -28,6 +28,9 @@ inline constexpr uint16_t kProtocolVersion = 1;
 // Largest payload a decoder accepts by default (one frame). A receiver may lower it with
 // DecodeLimits; transports should set ZMQ_MAXMSGSIZE to at least this plus the header.
 inline constexpr uint64_t kMaxPayloadBytes = uint64_t{1} << 30;  // 1 GiB
+// The source a client (a process that is not a partition, e.g. `neuropart infer`) writes into
+// its INFER_REQUEST headers; replies to it carry it as their destination.
+inline constexpr uint32_t kClientSource = 0xFFFFFFFFu;
 
 enum class MsgType : uint8_t {
   // 0 is never valid, so an all-zero frame cannot decode.

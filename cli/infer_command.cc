@@ -1,0 +1,159 @@
+// neuropart infer: runs the job's model forward on input rows, through a serving job or in this
+// process, and prints one CSV line per row.
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "commands.h"
+#include "flags.h"
+#include "neuropart/engine/reference_trainer.h"
+#include "neuropart/exec/training_session.h"
+#include "neuropart/job/job_data.h"
+#include "neuropart/job/job_file.h"
+#include "neuropart/plan/distributor.h"
+#include "serve_client.h"
+
+namespace neuropart::cli {
+namespace {
+
+const char* kHelp = R"(Usage: neuropart infer JOB.yaml (--connect ENDPOINT | --reference) [flags]
+
+Runs the job's model forward on input rows and prints, on stdout, a header and then one CSV line
+per row: the predicted class (the largest output) and every output (probabilities for a softmax
+layer). With --connect the rows go to a job that `neuropart run` serves (spec.mode: serve); with
+--reference they are computed in this process from the job's last checkpoint in the store (else
+spec.model.weights, else the seed) — the same weights a serving job loads. When the rows come from
+the job's test set, the accuracy goes to stderr.
+
+Flags:
+)";
+
+// Rows of `path`: one sample per line, `columns` comma-separated numbers.
+StatusOr<MatrixF> ReadRows(const std::string& path, int64_t columns) {
+  std::ifstream in(path);
+  if (!in) return NotFoundError(path + ": cannot open");
+  std::vector<float> values;
+  std::string line;
+  for (int64_t n = 1; std::getline(in, line); ++n) {
+    if (line.empty()) continue;
+    std::stringstream cells(line);
+    std::string cell;
+    int64_t got = 0;
+    while (std::getline(cells, cell, ',')) {
+      char* end = nullptr;
+      const float v = std::strtof(cell.c_str(), &end);
+      if (end == cell.c_str() || *end != '\0') {
+        return InvalidArgumentError(path + ":" + std::to_string(n) + ": column " +
+                                    std::to_string(got + 1) + " is not a number: \"" + cell + "\"");
+      }
+      values.push_back(v);
+      ++got;
+    }
+    if (got != columns) {
+      return InvalidArgumentError(path + ":" + std::to_string(n) + ": want " +
+                                  std::to_string(columns) + " columns (spec.model.inputSize), got " +
+                                  std::to_string(got));
+    }
+  }
+  MatrixF x(static_cast<int64_t>(values.size()) / columns, columns);
+  std::copy(values.begin(), values.end(), x.data());
+  return x;
+}
+
+StatusOr<MatrixF> ReferenceOutputs(const JobSpec& spec, const std::string& store, const MatrixF& x) {
+  DistributionSpec whole;
+  whole.partitions = 1;
+  whole.strategy = Strategy::kBalanced;
+  ASSIGN_OR_RETURN(Plan plan, Distribute(spec.model, whole));
+  ASSIGN_OR_RETURN(InitialSlices init, LoadInitialSlices(spec, plan, 0, store));
+  ReferenceTrainer model(spec.model, std::move(init.params), {});
+  return model.Forward(x);
+}
+
+void PrintOutputs(const MatrixF& y) {
+  std::printf("predicted");
+  for (int64_t j = 0; j < y.cols(); ++j) std::printf(",out%lld", static_cast<long long>(j));
+  std::printf("\n");
+  for (int64_t i = 0; i < y.rows(); ++i) {
+    Eigen::Index best;
+    y.row(i).maxCoeff(&best);
+    std::printf("%lld", static_cast<long long>(best));
+    for (int64_t j = 0; j < y.cols(); ++j) std::printf(",%.9g", y(i, j));
+    std::printf("\n");
+  }
+}
+
+}  // namespace
+
+int InferCommand(const std::vector<std::string>& args) {
+  Flags flags;
+  flags.Value("connect", "", "endpoint of a serving job's coordinator, tcp://host:port");
+  flags.Bool("reference", "compute in this process instead of asking a serving job");
+  flags.Value("input", "", "CSV file of input rows (default: the job's test set)");
+  flags.Value("rows", "10", "use the first N rows; 0 = all");
+  flags.Value("store", "", "store directory (default: spec.storage.directory, else ./neuropart-store)");
+  flags.Value("timeout-seconds", "30", "give up on a serving job after this long");
+  flags.Bool("help", "show this help");
+  if (Status s = flags.Parse(args); !s.ok()) return ReportError(s);
+  if (flags.IsSet("help")) {
+    std::printf("%s%s", kHelp, flags.Help().c_str());
+    return kExitOk;
+  }
+  if (flags.positionals().size() != 1 || flags.IsSet("connect") == flags.IsSet("reference")) {
+    std::fprintf(stderr, "%s%s", kHelp, flags.Help().c_str());
+    return kExitBadInput;
+  }
+  StatusOr<ParsedJob> job = LoadJobFile(flags.positionals()[0]);
+  if (!job.ok()) return ReportError(job.status());
+  const JobSpec& spec = job->spec;
+  StatusOr<int64_t> rows = flags.GetInt("rows");
+  StatusOr<int64_t> timeout = flags.GetInt("timeout-seconds");
+  if (!rows.ok()) return ReportError(rows.status());
+  if (!timeout.ok()) return ReportError(timeout.status());
+
+  MatrixF x;
+  std::vector<int32_t> labels;
+  if (flags.IsSet("input")) {
+    StatusOr<MatrixF> read = ReadRows(flags.Get("input"), spec.model.input_size);
+    if (!read.ok()) return ReportError(read.status());
+    x = std::move(*read);
+  } else {
+    StatusOr<JobData> data = LoadJobData(spec);
+    if (!data.ok()) return ReportError(data.status());
+    const Dataset& set = data->test.size() > 0 ? data->test : data->train;
+    std::vector<int64_t> all(set.size());
+    for (int64_t i = 0; i < set.size(); ++i) all[i] = i;
+    GatherBatch(set, all, &x, &labels);
+  }
+  if (*rows > 0 && *rows < x.rows()) {
+    x.conservativeResize(*rows, Eigen::NoChange);
+    labels.resize(std::min<size_t>(labels.size(), *rows));
+  }
+
+  StatusOr<MatrixF> y = InvalidArgumentError("no rows");
+  if (flags.IsSet("reference")) {
+    y = ReferenceOutputs(spec, StoreDir(flags.Get("store"), spec), x);
+  } else {
+    StatusOr<Plan> plan = PlanJob(*job);
+    if (!plan.ok()) return ReportError(plan.status());
+    StatusOr<std::unique_ptr<worker::ServeClient>> client =
+        worker::ServeClient::Connect(flags.Get("connect"), plan->hash());
+    if (!client.ok()) return ReportError(client.status());
+    y = (*client)->Infer(x, std::chrono::seconds(*timeout));
+  }
+  if (!y.ok()) return ReportError(y.status());
+  PrintOutputs(*y);
+  if (!labels.empty()) {
+    int64_t correct = 0;
+    for (int64_t i = 0; i < y->rows(); ++i) {
+      Eigen::Index best;
+      y->row(i).maxCoeff(&best);
+      correct += best == labels[i];
+    }
+    std::fprintf(stderr, "accuracy: %.4f over %lld test rows\n",
+                 static_cast<double>(correct) / y->rows(), static_cast<long long>(y->rows()));
+  }
+  return kExitOk;
+}
+
+}  // namespace neuropart::cli

@@ -1,0 +1,154 @@
+"""Serve mode and a worker's outside surfaces (status, metrics, hostile peers), with real worker
+processes on 127.0.0.1."""
+import json
+import os
+import re
+import signal
+import subprocess
+import unittest
+import urllib.request
+
+import numpy as np
+
+from npharness import (Workdir, children, neuropart, read_safetensors, start_and_wait_for_step)
+
+
+def run(args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, timeout=300, **kw)
+
+
+def outputs(stdout):
+    """The rows `neuropart infer` printed, as a float array (predicted class dropped)."""
+    lines = stdout.strip().splitlines()
+    assert lines[0].startswith("predicted,"), stdout
+    return np.array([[float(v) for v in line.split(",")[1:]] for line in lines[1:]])
+
+
+def http_get(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read().decode()
+
+
+class Started:
+    """What `neuropart run` printed on start: the plan hash and each partition's endpoints."""
+
+    def __init__(self, lines):
+        text = "".join(lines)
+        self.plan_hash = re.search(r"plan ([0-9a-f]{16})", text).group(1)
+        self.zmq = dict((int(q), e) for q, e in re.findall(r"Partition (\d+): pid \d+, (tcp://\S+),", text))
+        self.metrics = dict((int(q), u) for q, u in re.findall(r"Partition (\d+):.* metrics (\S+/metrics)", text))
+        status = re.search(r"status (\S+/status)", text)
+        self.status = status.group(1) if status else None
+
+
+def start_serving(job, store):
+    """Starts a serve-mode job; returns (process, Started, the coordinator's endpoint)."""
+    p = subprocess.Popen(neuropart("run", job, "--store", store), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in p.stderr:
+        seen.append(line)
+        if line.startswith("Serving "):
+            return p, Started(seen), line.split(" at ")[1].split()[0]
+    p.wait()
+    raise AssertionError("the job never served:\n" + "".join(seen))
+
+
+def dropped(metrics_text, reason):
+    m = re.search(r'neuropart_messages_dropped_total\{[^}]*reason="%s"[^}]*\} (\S+)' % reason, metrics_text)
+    return float(m.group(1)) if m else -1
+
+
+class ServeTest(unittest.TestCase):
+    def setUp(self):
+        self.w = Workdir()
+
+    def tearDown(self):
+        self.w.cleanup()
+
+    def serve_job(self, name, **kw):
+        job = self.w.job(name, **kw)
+        with open(job) as f:
+            text = f.read()
+        with open(job, "w") as f:
+            f.write(text.replace("spec:\n", "spec:\n  mode: serve\n", 1))
+        return job
+
+    def test_serving_a_trained_job_answers_like_the_reference_forward_pass(self):
+        train = self.w.job("model")
+        self.assertEqual(run(neuropart("run", train, "--store", self.w.store)).returncode, 0)
+        job = self.serve_job("model")  # same name: serves the job's last checkpoint
+        p, started, endpoint = start_serving(job, self.w.store)
+        try:
+            status = json.loads(http_get(started.status))
+            self.assertEqual(status["phase"], "Serving")
+            self.assertEqual(status["step"], 40)
+            served = run(neuropart("infer", job, "--connect", endpoint, "--rows", "0"))
+            self.assertEqual(served.returncode, 0, served.stderr)
+            self.assertIn("accuracy: ", served.stderr)
+        finally:
+            p.send_signal(signal.SIGINT)
+            _, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("Stopped serving", err)
+        local = run(neuropart("infer", job, "--reference", "--rows", "0", "--store", self.w.store))
+        self.assertEqual(local.returncode, 0, local.stderr)
+        got, want = outputs(served.stdout), outputs(local.stdout)
+        self.assertEqual(got.shape, (200, 6))
+        self.assertLessEqual(float(np.abs(got - want).max()), 1e-5)
+
+    def test_input_rows_of_the_wrong_width_are_refused_naming_file_and_line(self):
+        job = self.serve_job("narrow")
+        rows = os.path.join(self.w.path, "rows.csv")
+        with open(rows, "w") as f:
+            f.write(",".join(["0.5"] * 20) + "\n1,2,3\n")
+        r = run(neuropart("infer", job, "--connect", "tcp://127.0.0.1:9", "--input", rows))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(rows + ":2: want 20 columns (spec.model.inputSize), got 3", r.stderr)
+
+    def test_hostile_messages_are_dropped_counted_and_serving_goes_on(self):
+        job = self.serve_job("hostile")
+        p, started, endpoint = start_serving(job, self.w.store)
+        try:
+            attacks = "garbage,bad_version,unknown_type,huge_length,foreign_plan,wrong_destination,unknown_source,no_hello"
+            hostile = run([os.path.join(os.path.dirname(neuropart()[0]), "neuropart-hostile-peer"),
+                           "--connect=" + started.zmq[1], "--plan-hash=0x" + started.plan_hash,
+                           "--target=1", "--partitions=3", "--impersonate=2", "--attacks=" + attacks,
+                           "--repeat=3"])
+            self.assertEqual(hostile.returncode, 0, hostile.stderr)
+            served = run(neuropart("infer", job, "--connect", endpoint, "--rows", "20"))
+            self.assertEqual(served.returncode, 0, served.stderr)
+            metrics = http_get(started.metrics[1])
+        finally:
+            p.send_signal(signal.SIGINT)
+            _, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 0, err)
+        for reason, count in [("malformed", 3), ("bad_version", 3), ("unknown_type", 3), ("oversized", 3),
+                              ("foreign_plan", 3), ("wrong_destination", 3), ("unknown_source", 6)]:
+            self.assertEqual(dropped(metrics, reason), count, reason)
+        local = run(neuropart("infer", job, "--reference", "--rows", "20", "--store", self.w.store))
+        self.assertLessEqual(float(np.abs(outputs(served.stdout) - outputs(local.stdout)).max()), 1e-5)
+
+    def test_training_attacked_by_a_hostile_peer_ends_like_an_unattacked_run(self):
+        job = self.w.job("attacked", samples=12800, epochs=2)  # 800 steps
+        clean = run(neuropart("run", job, "--store", self.w.store))
+        self.assertEqual(clean.returncode, 0, clean.stderr)
+        want = self.w.export("attacked")
+        store = os.path.join(self.w.path, "attacked-store")
+        p, err_before = start_and_wait_for_step(neuropart("run", job, "--store", store), 40)
+        started = Started([err_before])
+        hostile = run([os.path.join(os.path.dirname(neuropart()[0]), "neuropart-hostile-peer"),
+                       "--connect=" + started.zmq[1], "--plan-hash=0x" + started.plan_hash,
+                       "--target=1", "--partitions=3", "--impersonate=0", "--step=40",
+                       "--stale-step=1", "--attacks=all", "--repeat=5"])
+        _, err = p.communicate(timeout=300)
+        self.assertEqual(hostile.returncode, 0, hostile.stderr)
+        self.assertEqual(p.returncode, 0, err_before + err)
+        self.assertNotIn("Restarting", err)
+        got = read_safetensors(os.path.join(store, "jobs", "attacked", "export", "model.safetensors"))
+        for name in want:
+            self.assertTrue(np.array_equal(got[name], want[name]), name)
+
+
+if __name__ == "__main__":
+    unittest.main()

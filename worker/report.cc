@@ -1,0 +1,52 @@
+#include "report.h"
+
+#include <cstdio>
+
+#include "neuropart/exec/report_line.h"
+
+namespace neuropart::worker {
+namespace {
+
+std::string Fixed(double v, int digits = 6) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+void Emit(const std::string& kind, const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::puts(FormatReportLine(kind, fields).c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+void PrintProgress(const StepReport& r) {
+  Emit("progress", {{"step", std::to_string(r.step)},
+                    {"total", std::to_string(r.total_steps)},
+                    {"epoch", std::to_string(r.epoch)},
+                    {"loss", Fixed(r.loss)},
+                    {"samples", std::to_string(r.samples)},
+                    {"step_s", Fixed(r.step_seconds)},
+                    {"wait_s", Fixed(r.wait_seconds)}});
+}
+
+void PrintResult(const TrainingOutcome& o, double samples_per_second) {
+  std::vector<std::pair<std::string, std::string>> f = {
+      {"start_step", std::to_string(o.start_step)},
+      {"steps", std::to_string(o.steps)},
+      {"final_loss", Fixed(o.final_loss)},
+      {"samples_per_second", Fixed(samples_per_second, 1)},
+      {"export", o.export_path}};
+  if (o.test.samples > 0) {
+    f.push_back({"test_loss", Fixed(o.test.loss_sum / o.test.samples)});
+    f.push_back({"test_accuracy", Fixed(static_cast<double>(o.test.correct) / o.test.samples, 4)});
+    f.push_back({"test_samples", std::to_string(o.test.samples)});
+  }
+  Emit("result", f);
+}
+
+void PrintServing(const std::string& endpoint, int64_t start_step) {
+  Emit("serving", {{"endpoint", endpoint}, {"start_step", std::to_string(start_step)}});
+}
+
+}  // namespace neuropart::worker

@@ -1,0 +1,19 @@
+// Report lines a worker prints on stdout for its launcher (see neuropart/exec/report_line.h):
+// progress after each step, the coordinator's result at the end, and "serving" once a serve-mode
+// coordinator takes requests. Each line is flushed at once. Call from the worker's main thread.
+#ifndef NEUROPART_WORKER_REPORT_H_
+#define NEUROPART_WORKER_REPORT_H_
+
+#include <string>
+
+#include "neuropart/exec/training_session.h"
+
+namespace neuropart::worker {
+
+void PrintProgress(const StepReport& report);
+void PrintResult(const TrainingOutcome& outcome, double samples_per_second);
+void PrintServing(const std::string& endpoint, int64_t start_step);
+
+}  // namespace neuropart::worker
+
+#endif  // NEUROPART_WORKER_REPORT_H_
