@@ -13,6 +13,7 @@
 #include "child_process.h"
 #include "neuropart/exec/report_line.h"
 #include "neuropart/plan/plan_io.h"
+#include "neuropart/plan/plan_stats.h"
 #include "neuropart/store/file_util.h"
 #include "progress.h"
 
@@ -55,6 +56,7 @@ struct Attempt {
   enum class Outcome { kSucceeded, kFailed, kInterrupted } outcome = Outcome::kFailed;
   std::string reason;
   std::optional<ReportLine> result;
+  std::map<int, ReportLine> traffic;  // per partition
 };
 
 class Gang {
@@ -134,6 +136,8 @@ class Gang {
                       r->Number("samples"), waits);
     } else if (r->kind == "result" && q == 0) {
       out->result = r;
+    } else if (r->kind == "traffic") {
+      out->traffic[q] = *r;
     } else if (r->kind == "serving" && q == 0) {
       std::fprintf(stderr,
                    "Serving %s at %s (weights of step %s); ask with `neuropart infer %s --connect "
@@ -203,6 +207,23 @@ void PrintResult(const ReportLine& r) {
   }
 }
 
+// Per partition: what it sent per training step, beside the plan's prediction (payload only;
+// the measurement adds wire headers and the loss report to the coordinator).
+void PrintTraffic(const JobSpec& spec, const Plan& plan, const std::map<int, ReportLine>& traffic) {
+  const std::vector<PartitionStats> predicted = ComputePlanStats(
+      plan, {.batch_size = spec.training.batch_size,
+             .micro_batches = spec.training.micro_batches,
+             .bytes_per_value = spec.transport.dtype == "fp32" ? 4 : 2});
+  for (const auto& [q, t] : traffic) {
+    if (q == 0) std::printf("median_step_seconds: %s\n", t.Text("median_step_s").c_str());
+    const double steps = std::max(1.0, t.Number("steps"));
+    std::printf("traffic_p%d: %.0f bytes/step in %.1f messages/step (plan: %lld bytes in %lld)\n", q,
+                t.Number("bytes_sent") / steps, t.Number("messages_sent") / steps,
+                static_cast<long long>(predicted[q].bytes_sent),
+                static_cast<long long>(predicted[q].messages_sent));
+  }
+}
+
 }  // namespace
 
 std::string FindWorkerBinary() {
@@ -233,6 +254,7 @@ int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options)
     switch (a.outcome) {
       case Attempt::Outcome::kSucceeded:
         PrintResult(*a.result);
+        PrintTraffic(job.spec, plan, a.traffic);
         if (restarts > 0) std::printf("restarts: %d\n", restarts);
         return 0;
       case Attempt::Outcome::kInterrupted:

@@ -6,6 +6,7 @@
 // launcher what happened (report.h); errors go to stderr. Exit codes: 0 ok, 2 bad input,
 // 1 runtime failure.
 #include <Eigen/Core>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -71,6 +72,16 @@ struct Runtime {
   StatusBoard* board;
 
   bool coordinator() const { return config.partition == kCoordinator; }
+  int64_t SentBytes() const {
+    int64_t n = 0;
+    for (int p = 0; p < plan.num_partitions(); ++p) n += metrics->bytes_sent(p);
+    return n;
+  }
+  int64_t SentMessages() const {
+    int64_t n = 0;
+    for (int p = 0; p < plan.num_partitions(); ++p) n += metrics->messages_sent(p);
+    return n;
+  }
   // Partitions whose HELLO arrived (and this one) are "Running"; the rest are still "Starting".
   void MarkPartitions(const char* connected_state) {
     board->Update([&](JobStatus& s) {
@@ -92,11 +103,27 @@ Status Train(Runtime& rt) {
   s.exec = ExecutorFor(rt.config, rt.spec);
   s.max_steps = rt.config.max_steps;
   double samples = 0, seconds = 0;
+  // Traffic of training steps only: the mark moves past each checkpoint's messages.
+  TrafficReport traffic{.partition = rt.config.partition};
+  std::vector<double> step_seconds;
+  int64_t bytes_mark = 0, messages_mark = 0;
+  auto mark = [&] {
+    bytes_mark = rt.SentBytes();
+    messages_mark = rt.SentMessages();
+  };
   s.on_phase = [&](const char* phase) { rt.board->Update([&](JobStatus& j) { j.phase = phase; }); };
-  s.on_checkpoint = [&](int64_t, double took) { rt.metrics->ObserveCheckpoint(took); };
+  s.on_checkpoint = [&](int64_t, double took) {
+    rt.metrics->ObserveCheckpoint(took);
+    mark();
+  };
   s.on_step = [&](const StepReport& r) {
     samples += r.samples;
     seconds += r.step_seconds;
+    ++traffic.steps;
+    traffic.bytes_sent += rt.SentBytes() - bytes_mark;
+    traffic.messages_sent += rt.SentMessages() - messages_mark;
+    mark();
+    step_seconds.push_back(r.step_seconds);
     rt.transport->SetMinStep(r.step);
     rt.metrics->ObserveStep(r.step_seconds, r.step_seconds - r.wait_seconds, r.wait_seconds);
     rt.board->Update([&](JobStatus& j) {
@@ -118,6 +145,12 @@ Status Train(Runtime& rt) {
     }
   });
   rt.MarkPartitions("Done");
+  if (!step_seconds.empty()) {
+    std::nth_element(step_seconds.begin(), step_seconds.begin() + step_seconds.size() / 2,
+                     step_seconds.end());
+    traffic.median_step_seconds = step_seconds[step_seconds.size() / 2];
+  }
+  PrintTraffic(traffic);
   if (rt.coordinator()) PrintResult(*outcome, seconds > 0 ? samples / seconds : 0);
   return Status::Ok();
 }

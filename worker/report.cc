@@ -49,4 +49,12 @@ void PrintServing(const std::string& endpoint, int64_t start_step) {
   Emit("serving", {{"endpoint", endpoint}, {"start_step", std::to_string(start_step)}});
 }
 
+void PrintTraffic(const TrafficReport& t) {
+  Emit("traffic", {{"partition", std::to_string(t.partition)},
+                   {"steps", std::to_string(t.steps)},
+                   {"bytes_sent", std::to_string(t.bytes_sent)},
+                   {"messages_sent", std::to_string(t.messages_sent)},
+                   {"median_step_s", Fixed(t.median_step_seconds)}});
+}
+
 }  // namespace neuropart::worker

@@ -1,6 +1,6 @@
 // Report lines a worker prints on stdout for its launcher (see neuropart/exec/report_line.h):
-// progress after each step, the coordinator's result at the end, and "serving" once a serve-mode
-// coordinator takes requests. Each line is flushed at once. Call from the worker's main thread.
+// progress after each step, each partition's traffic and the coordinator's result at the end, and
+// "serving" once a serve-mode coordinator takes requests. Each line is flushed at once. Call from the worker's main thread.
 #ifndef NEUROPART_WORKER_REPORT_H_
 #define NEUROPART_WORKER_REPORT_H_
 
@@ -13,6 +13,17 @@ namespace neuropart::worker {
 void PrintProgress(const StepReport& report);
 void PrintResult(const TrainingOutcome& outcome, double samples_per_second);
 void PrintServing(const std::string& endpoint, int64_t start_step);
+
+// What one partition sent per training step (checkpoint and evaluation traffic excluded, wire
+// headers included), and its median step time.
+struct TrafficReport {
+  int partition = 0;
+  int64_t steps = 0;
+  int64_t bytes_sent = 0;
+  int64_t messages_sent = 0;
+  double median_step_seconds = 0;
+};
+void PrintTraffic(const TrafficReport& traffic);
 
 }  // namespace neuropart::worker
 

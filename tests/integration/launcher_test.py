@@ -1,6 +1,7 @@
 """The local launcher end to end: real worker processes on 127.0.0.1 over ZeroMQ."""
 import os
 import random
+import re
 import signal
 import subprocess
 import unittest
@@ -39,6 +40,17 @@ class LauncherTest(unittest.TestCase):
             diff = np.abs(got[name] - want[name]) / np.maximum(1.0, np.abs(want[name]))
             self.assertLessEqual(float(diff.max()), 1e-5, name)
         self.assertAlmostEqual(float(result["final_loss"]), float(parse_result(ref.stdout)["final_loss"]), places=4)
+        # Each partition's traffic per step is the plan's prediction plus wire headers, the HELLOs
+        # of the first step and (output owners) one loss report per step.
+        for q in range(3):
+            m = re.match(r"([\d.]+) bytes/step in ([\d.]+) messages/step \(plan: (\d+) bytes in (\d+)\)",
+                         result[f"traffic_p{q}"])
+            self.assertIsNotNone(m, result)
+            bytes_, msgs, plan_bytes, plan_msgs = (float(g) for g in m.groups())
+            self.assertGreaterEqual(msgs, plan_msgs, q)
+            self.assertLessEqual(msgs, plan_msgs + 1.5, q)
+            self.assertGreaterEqual(bytes_, plan_bytes, q)
+            self.assertLessEqual(bytes_, plan_bytes + 128 * msgs, q)
 
     def test_kill_9_of_a_random_worker_resumes_bit_identically(self):
         job = self.w.job("crash", samples=6400, epochs=2, every=8)  # 400 steps
