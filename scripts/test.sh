@@ -5,4 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh dev
+
+# The wire decoder faces the network: its truncation and bit-flip tests run once more under
+# AddressSanitizer and UndefinedBehaviorSanitizer (a small build of just those targets).
+cmake --preset asan >/dev/null
+cmake --build --preset asan --target wire_test
+build/asan/core/src/wire/wire_test --gtest_brief=1
+
 ctest --preset dev "$@"

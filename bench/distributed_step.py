@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""Distributed training step of the MLP 784-1024-1024-10 at batch 256, against baselines measured
+in the same run.
+
+Runs, one after the other on this machine:
+  reference   `neuropart run --reference --threads 2` (the single-process trainer, 2 threads)
+  neuron P=2  percentage per layer 50/50, one math thread per worker process
+  neuron P=4  percentage per layer 25x4
+  layers P=2  h1 | h2,out with 4 micro-batches
+  layers P=3  h1 | h2 | out with 4 micro-batches
+  torch pipe  bench/torch_pipeline_step.py: the layers P=2 job as a 2-process PyTorch pipeline
+  per-neuron  bench/per_neuron_exchange_bench: one request per remote neuron vs one block
+and prints ms/step and each one's ratio to the reference, plus the measured traffic per step per
+partition beside the plan's prediction. Each neuropart figure is the mean step time of the
+coordinator over --steps steps after the first (connection set-up) ones.
+
+Usage: bench/distributed_step.py [--bin build/release/bin] [--steps 40]
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+JOB = """\
+apiVersion: neuropart.io/v1alpha1
+kind: NeuralPartition
+metadata:
+  name: {name}
+spec:
+  model:
+    inputSize: 784
+    init: {{seed: 1}}
+    layers:
+      - {{name: h1, neurons: 1024, activation: relu}}
+      - {{name: h2, neurons: 1024, activation: relu}}
+      - {{name: out, neurons: 10, activation: softmax}}
+  distribution:
+{distribution}
+  training:
+    dataset: {{format: synthetic, samples: {samples}, testSamples: 256, seed: 3}}
+    epochs: 1
+    batchSize: 256
+    microBatches: {micro}
+    optimizer: {{learningRate: 0.01, momentum: 0.9}}
+    shuffle: false
+    checkpointEvery: 0
+"""
+
+CASES = [
+    ("neuron P=2", "    partitions: 2\n    strategy: percentage\n    scope: perLayer\n    percentages: [50, 50]", 1),
+    ("neuron P=4", "    partitions: 4\n    strategy: percentage\n    scope: perLayer\n    percentages: [25, 25, 25, 25]", 1),
+    ("layers P=2", "    partitions: 2\n    strategy: layers\n    layers: [[h1], [h2, out]]", 4),
+    ("layers P=3", "    partitions: 3\n    strategy: layers\n    layers: [[h1], [h2], [out]]", 4),
+]
+
+
+def write_job(workdir, name, distribution, micro, steps):
+    path = os.path.join(workdir, name + ".yaml")
+    with open(path, "w") as f:
+        f.write(JOB.format(name=name, distribution=distribution, micro=micro, samples=256 * steps))
+    return path
+
+
+def neuropart(binary, *args):
+    r = subprocess.run([os.path.join(binary, "neuropart"), *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"neuropart {' '.join(args)} failed:\n{r.stderr}")
+    return dict(line.split(": ", 1) for line in r.stdout.splitlines() if ": " in line)
+
+
+def ms_per_step(result):
+    return 256 * 1000 / float(result["samples_per_second"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "bin"))
+    parser.add_argument("--steps", type=int, default=40)
+    args = parser.parse_args()
+    workdir = tempfile.mkdtemp(prefix="np-bench-")
+    store = os.path.join(workdir, "store")
+    rows = []
+    ref_job = write_job(workdir, "reference", "    partitions: 1\n    strategy: balanced", 1, args.steps)
+    ref = ms_per_step(neuropart(args.bin, "run", ref_job, "--reference", "--threads", "2", "--store", store))
+    rows.append(("reference (2 threads)", ref, ""))
+    traffic = []
+    for i, (label, distribution, micro) in enumerate(CASES):
+        job = write_job(workdir, f"case{i}", distribution, micro, args.steps)
+        result = neuropart(args.bin, "run", job, "--threads", "2", "--store", store)
+        rows.append((label, ms_per_step(result), f"micro-batches {micro}"))
+        traffic += [(label, k, v) for k, v in result.items() if k.startswith("traffic_p")]
+    torch = subprocess.run([sys.executable, os.path.join(HERE, "torch_pipeline_step.py"),
+                            "--steps", str(args.steps)], capture_output=True, text=True)
+    m = re.search(r"([\d.]+) ms/step", torch.stdout)
+    if m:
+        rows.append(("torch gloo pipeline P=2", float(m.group(1)), "layers h1 | h2,out"))
+    else:
+        print("torch pipeline did not run:\n" + torch.stderr[-2000:])
+
+    print(f"MLP 784-1024-1024-10, batch 256, {args.steps} steps, {os.cpu_count()} cores")
+    print(f"{'run':28} {'ms/step':>9} {'x reference':>12}")
+    for label, ms, note in rows:
+        print(f"{label:28} {ms:9.2f} {ms / ref:11.2f}x  {note}")
+    layers2 = next(ms for label, ms, _ in rows if label == "layers P=2")
+    for label, ms, _ in rows:
+        if label.startswith("torch"):
+            print(f"torch pipeline / neuropart layers P=2: {ms / layers2:.2f}x")
+    print("\ntraffic per step (measured, with wire headers; plan: payload only)")
+    for label, key, value in traffic:
+        print(f"  {label:12} {key[8:]:3} {value}")
+    naive = os.path.join(args.bin, "..", "bench", "per_neuron_exchange_bench")
+    if os.path.exists(naive):
+        print("\n" + subprocess.run([naive], capture_output=True, text=True).stdout.strip())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+#!/usr/bin/python3
+"""PyTorch peer of neuropart's layer split: the MLP 784-1024-1024-10 as a 2-process pipeline.
+
+Rank 0 holds Linear(784, 1024)+ReLU, rank 1 holds Linear(1024, 1024)+ReLU+Linear(1024, 10) and the
+cross-entropy loss. Each step: rank 0 sends its activations [256, 1024] to rank 1
+(torch.distributed gloo send/recv over 127.0.0.1), rank 1 runs forward and backward and sends
+the activations' gradient back, and both ranks take an SGD step (momentum 0.9). One torch thread
+and one OpenBLAS thread per process, like one neuropart worker per partition on 2 cores.
+Prints the mean ms/step over the timed steps.
+
+Usage: bench/torch_pipeline_step.py [--steps N] [--warmup N]
+"""
+
+import argparse
+import os
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_mlp_step import openblas_handle, reexec_with_openblas  # noqa: E402
+
+BATCH = 256
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_rank(rank, port, steps, warmup, results):
+    import torch
+    import torch.distributed as dist
+
+    torch.set_num_threads(1)
+    openblas = openblas_handle()
+    if openblas is not None:
+        openblas.openblas_set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+    torch.manual_seed(1 + rank)
+    if rank == 0:
+        stage = torch.nn.Sequential(torch.nn.Linear(784, 1024), torch.nn.ReLU())
+        x = torch.rand(BATCH, 784)
+    else:
+        stage = torch.nn.Sequential(torch.nn.Linear(1024, 1024), torch.nn.ReLU(), torch.nn.Linear(1024, 10))
+        y = torch.randint(0, 10, (BATCH,))
+        loss_fn = torch.nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(stage.parameters(), lr=0.01, momentum=0.9)
+    h = torch.empty(BATCH, 1024)
+    grad = torch.empty(BATCH, 1024)
+
+    def step():
+        optimizer.zero_grad()
+        if rank == 0:
+            out = stage(x)
+            dist.send(out.detach(), dst=1)
+            dist.recv(grad, src=1)
+            out.backward(grad)
+        else:
+            dist.recv(h, src=0)
+            inp = h.clone().requires_grad_(True)
+            loss = loss_fn(stage(inp), y)
+            loss.backward()
+            dist.send(inp.grad, dst=0)
+        optimizer.step()
+
+    for _ in range(warmup):
+        step()
+    dist.barrier()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    dist.barrier()
+    if rank == 0:
+        results.put((time.perf_counter() - start) * 1000 / steps)
+    dist.destroy_process_group()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--warmup", type=int, default=5)
+    args = parser.parse_args()
+    reexec_with_openblas()
+    import torch.multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    results = ctx.Queue()
+    port = free_port()
+    procs = [ctx.Process(target=run_rank, args=(r, port, args.steps, args.warmup, results)) for r in (0, 1)]
+    for p in procs:
+        p.start()
+    ms = results.get(timeout=600)
+    for p in procs:
+        p.join()
+    print(f"torch_pipeline_step ranks=2 threads_per_rank=1: {ms:.2f} ms/step")
+
+
+if __name__ == "__main__":
+    main()

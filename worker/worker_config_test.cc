@@ -1,0 +1,67 @@
+#include "worker_config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace neuropart::worker {
+namespace {
+
+using Env = std::map<std::string, std::string>;
+
+StatusOr<WorkerConfig> Parse(const std::vector<std::string>& args, const Env& env = {}) {
+  return ParseWorkerConfig(args, [&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  });
+}
+
+const std::vector<std::string> kRequired = {
+    "--job", "j.yaml", "--plan", "p.yaml", "--partition", "1", "--store", "/s",
+    "--listen", "tcp://*:5000", "--peers", "tcp://a:5000,tcp://b:5000"};
+
+TEST(WorkerConfig, FlagsFillTheConfig) {
+  std::vector<std::string> args = kRequired;
+  args.insert(args.end(), {"--threads", "2", "--metrics-port", "9100", "--max-steps", "7"});
+  StatusOr<WorkerConfig> c = Parse(args);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->job_path, "j.yaml");
+  EXPECT_EQ(c->partition, 1);
+  EXPECT_EQ(c->peers, (std::vector<std::string>{"tcp://a:5000", "tcp://b:5000"}));
+  EXPECT_EQ(c->threads, 2);
+  EXPECT_EQ(c->metrics_port, 9100);
+  EXPECT_EQ(c->status_port, 0);
+  EXPECT_EQ(c->max_steps, 7);
+}
+
+TEST(WorkerConfig, EnvironmentFillsWhatFlagsLeaveOutAndFlagsWin) {
+  const Env env = {{"NEUROPART_JOB", "/etc/job.yaml"}, {"NEUROPART_PLAN", "/etc/plan.yaml"},
+                   {"NEUROPART_PARTITION", "0"},        {"NEUROPART_STORE", "/store"},
+                   {"NEUROPART_LISTEN", "tcp://*:1"},   {"NEUROPART_PEERS", "tcp://x:1,tcp://y:1"},
+                   {"NEUROPART_STATUS_PORT", "8080"}};
+  StatusOr<WorkerConfig> c = Parse({"--partition", "1"}, env);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->job_path, "/etc/job.yaml");
+  EXPECT_EQ(c->partition, 1);
+  EXPECT_EQ(c->status_port, 8080);
+}
+
+TEST(WorkerConfig, BadInputNamesTheSetting) {
+  EXPECT_EQ(Parse({}).status().message(), "--job is required");
+  std::vector<std::string> args = kRequired;
+  args[5] = "2";
+  EXPECT_EQ(Parse(args).status().message(),
+            "--partition: must be in [0, 2) (one endpoint per partition in --peers), got 2");
+  args = kRequired;
+  args.insert(args.end(), {"--threads", "two"});
+  EXPECT_EQ(Parse(args).status().message(), "--threads: want an integer, got \"two\"");
+  args = kRequired;
+  args.push_back("--colour");
+  EXPECT_EQ(Parse(args).status().message(), "unknown flag --colour");
+  args = kRequired;
+  args.push_back("--threads");
+  EXPECT_EQ(Parse(args).status().message(), "flag --threads needs a value");
+}
+
+}  // namespace
+}  // namespace neuropart::worker
