@@ -31,15 +31,13 @@ PartitionExecutor::PartitionExecutor(const Plan& plan, std::vector<LayerParams> 
       mailbox_(transport),
       slices_of_layer_(arch_.num_layers()),
       owns_(arch_.num_layers()),
-      boundaries_(arch_.num_layers()),
-      acts_(arch_.num_layers()),
-      partial_(arch_.num_layers()) {
+      boundaries_(arch_.num_layers()) {
   size_t k = 0;
   for (int l = 0; l < arch_.num_layers(); ++l) {
     owns_[l] = plan.OwnsAny(self_, l);
     for (size_t i = 0; i < plan.Owned(self_, l).size(); ++i) {
       slices_of_layer_[l].push_back(static_cast<int>(slices_.size()));
-      slices_.push_back(Slice{l, std::move(params[k++]), SgdState(options.sgd), {}, {}, {}, {}});
+      slices_.push_back(Slice{l, std::move(params[k++]), SgdState(options.sgd), {}, {}});
     }
     if (l == 0) continue;
     Boundary& b = boundaries_[l];
@@ -54,8 +52,10 @@ PartitionExecutor::PartitionExecutor(const Plan& plan, std::vector<LayerParams> 
   }
 }
 
-ConstMatrixRef PartitionExecutor::LayerInput(const ConstMatrixRef& x, int layer) const {
-  return layer == 0 ? x : ConstMatrixRef(acts_[layer - 1]);
+ConstMatrixRef PartitionExecutor::LayerInput(const ConstMatrixRef& x, const MicroState& st,
+                                             int layer) const {
+  return layer == 0 ? ConstMatrixRef(x.middleRows(st.begin, st.rows))
+                    : ConstMatrixRef(st.acts[layer - 1]);
 }
 
 Status PartitionExecutor::SendBlock(MsgType type, int to, uint64_t step, uint32_t micro, int layer,
@@ -89,47 +89,61 @@ StatusOr<Message> PartitionExecutor::Await(MsgType type, int from, uint64_t step
   return m;
 }
 
-Status PartitionExecutor::Forward(uint64_t step, uint32_t micro, Phase phase,
-                                  const ConstMatrixRef& x) {
-  const int64_t rows = x.rows();
+Status PartitionExecutor::Forward(uint64_t step, Phase phase, const ConstMatrixRef& x,
+                                  const std::vector<std::pair<int64_t, int64_t>>& split) {
   const int L = arch_.num_layers();
-  for (int l = 0; l < L; ++l) ResizeKeep(&acts_[l], rows, arch_.layers[l].neurons);
+  micro_.resize(split.size());
+  for (size_t m = 0; m < split.size(); ++m) {
+    MicroState& st = micro_[m];
+    st.begin = split[m].first;
+    st.rows = split[m].second - split[m].first;
+    st.acts.resize(L);
+    st.partial.resize(L);
+    st.z.resize(slices_.size());
+    st.a.resize(slices_.size());
+    for (int l = 0; l < L; ++l) ResizeKeep(&st.acts[l], st.rows, arch_.layers[l].neurons);
+  }
   for (int l = 0; l < L; ++l) {
     if (!Owns(l)) continue;
-    if (l >= 1) {
-      const Boundary& b = boundaries_[l];
-      for (int p = 0; p < P_; ++p) {
-        if (p == self_ || b.inbound[p].empty()) continue;
-        ASSIGN_OR_RETURN(Message m, Await(MsgType::kActivations, p, step, micro, l, phase));
-        RETURN_IF_ERROR(UnpackColumns(m.payload, m.header.dtype, b.inbound[p], Unpack::kAssign,
-                                      &acts_[l - 1]));
+    for (uint32_t m = 0; m < micro_.size(); ++m) {
+      MicroState& st = micro_[m];
+      if (l >= 1) {
+        const Boundary& b = boundaries_[l];
+        for (int p = 0; p < P_; ++p) {
+          if (p == self_ || b.inbound[p].empty()) continue;
+          ASSIGN_OR_RETURN(Message msg, Await(MsgType::kActivations, p, step, m, l, phase));
+          RETURN_IF_ERROR(UnpackColumns(msg.payload, msg.header.dtype, b.inbound[p],
+                                        Unpack::kAssign, &st.acts[l - 1]));
+        }
       }
-    }
-    const ConstMatrixRef input = LayerInput(x, l);
-    for (int i : slices_of_layer_[l]) {
-      Slice& s = slices_[i];
-      ForwardPreactivation(input, s.params, arch_, l, &s.z);
-      ApplyActivation(arch_.layers[l].activation, s.z, &s.a);
-      acts_[l].middleCols(s.params.first_neuron, s.params.rows()) = s.a;
-    }
-    if (l + 1 == L) continue;
-    for (int r = 0; r < P_; ++r) {
-      const std::vector<IndexRange>& ranges = boundaries_[l + 1].outbound[r];
-      if (ranges.empty()) continue;
-      RETURN_IF_ERROR(SendBlock(MsgType::kActivations, r, step, micro, l + 1, phase, acts_[l], ranges));
+      const ConstMatrixRef input = LayerInput(x, st, l);
+      for (int i : slices_of_layer_[l]) {
+        const Slice& s = slices_[i];
+        ForwardPreactivation(input, s.params, arch_, l, &st.z[i]);
+        ApplyActivation(arch_.layers[l].activation, st.z[i], &st.a[i]);
+        st.acts[l].middleCols(s.params.first_neuron, s.params.rows()) = st.a[i];
+      }
+      if (l + 1 == L) continue;
+      for (int r = 0; r < P_; ++r) {
+        const std::vector<IndexRange>& ranges = boundaries_[l + 1].outbound[r];
+        if (ranges.empty()) continue;
+        RETURN_IF_ERROR(
+            SendBlock(MsgType::kActivations, r, step, m, l + 1, phase, st.acts[l], ranges));
+      }
     }
   }
   return Status::Ok();
 }
 
 Status PartitionExecutor::ExchangeSoftmaxStats(uint64_t step, uint32_t micro, Phase phase,
+                                               const std::vector<MatrixF>& z,
                                                SoftmaxStats* stats) {
   const int last = arch_.num_layers() - 1;
   SoftmaxStats local;
   bool first = true;
   for (int i : slices_of_layer_[last]) {
     SoftmaxStats part;
-    SoftmaxSliceStats(slices_[i].z, &part);
+    SoftmaxSliceStats(z[i], &part);
     if (first) {
       local = std::move(part);
       first = false;
@@ -171,64 +185,77 @@ Status PartitionExecutor::ExchangeSoftmaxStats(uint64_t step, uint32_t micro, Ph
   return Status::Ok();
 }
 
-Status PartitionExecutor::Backward(uint64_t step, uint32_t micro, const ConstMatrixRef& x,
-                                   const int32_t* labels, float scale, bool first_micro,
-                                   double* loss_sum) {
-  const int last = arch_.num_layers() - 1;
-  const int64_t rows = x.rows();
-  if (Owns(last)) {
-    SoftmaxStats stats;
-    RETURN_IF_ERROR(ExchangeSoftmaxStats(step, micro, Phase::kBackward, &stats));
-    for (int i : slices_of_layer_[last]) {
-      Slice& s = slices_[i];
-      *loss_sum += CrossEntropySliceLoss(s.z, s.params.first_neuron, labels, stats);
-      SoftmaxCrossEntropyGrad(s.z, s.params.first_neuron, labels, stats, scale, &s.dz);
-    }
+Status PartitionExecutor::OutputGradients(uint64_t step, uint32_t m, const int32_t* labels,
+                                          float scale, double* loss_sum) {
+  MicroState& st = micro_[m];
+  SoftmaxStats stats;
+  RETURN_IF_ERROR(ExchangeSoftmaxStats(step, m, Phase::kBackward, st.z, &stats));
+  for (int i : slices_of_layer_[arch_.num_layers() - 1]) {
+    Slice& s = slices_[i];
+    const int32_t* micro_labels = labels + st.begin;
+    *loss_sum += CrossEntropySliceLoss(st.z[i], s.params.first_neuron, micro_labels, stats);
+    SoftmaxCrossEntropyGrad(st.z[i], s.params.first_neuron, micro_labels, stats, scale, &s.dz);
   }
+  return Status::Ok();
+}
+
+Status PartitionExecutor::HiddenGradients(uint64_t step, int l, uint32_t m) {
+  MicroState& st = micro_[m];
+  da_.setZero(st.rows, arch_.layers[l].neurons);
+  for (int p = 0; p < P_; ++p) {
+    if (p == self_) {
+      if (Owns(l + 1)) da_ += st.partial[l + 1];
+      continue;
+    }
+    const std::vector<IndexRange>& ranges = boundaries_[l + 1].outbound[p];
+    if (ranges.empty()) continue;
+    ASSIGN_OR_RETURN(Message msg, Await(MsgType::kGradients, p, step, m, l + 1, Phase::kBackward));
+    RETURN_IF_ERROR(UnpackColumns(msg.payload, msg.header.dtype, ranges, Unpack::kAdd, &da_));
+  }
+  for (int i : slices_of_layer_[l]) {
+    Slice& s = slices_[i];
+    ActivationBackward(arch_.layers[l].activation, st.z[i], st.a[i],
+                       da_.middleCols(s.params.first_neuron, s.params.rows()), &s.dz);
+  }
+  return Status::Ok();
+}
+
+Status PartitionExecutor::Backward(uint64_t step, const ConstMatrixRef& x, const int32_t* labels,
+                                   float scale, double* loss_sum) {
+  const int last = arch_.num_layers() - 1;
   for (int l = last; l >= 0; --l) {
     if (!Owns(l)) continue;
-    if (l < last) {
-      // dL/dA of this layer's owned neurons: the partials of every reader, in partition order.
-      da_.setZero(rows, arch_.layers[l].neurons);
-      for (int p = 0; p < P_; ++p) {
-        if (p == self_) {
-          if (Owns(l + 1)) da_ += partial_[l + 1];
-          continue;
-        }
-        const std::vector<IndexRange>& ranges = boundaries_[l + 1].outbound[p];
-        if (ranges.empty()) continue;
-        ASSIGN_OR_RETURN(Message m, Await(MsgType::kGradients, p, step, micro, l + 1, Phase::kBackward));
-        RETURN_IF_ERROR(UnpackColumns(m.payload, m.header.dtype, ranges, Unpack::kAdd, &da_));
+    for (uint32_t m = 0; m < micro_.size(); ++m) {
+      MicroState& st = micro_[m];
+      if (l == last) {
+        RETURN_IF_ERROR(OutputGradients(step, m, labels, scale, loss_sum));
+      } else {
+        RETURN_IF_ERROR(HiddenGradients(step, l, m));
       }
+      const ConstMatrixRef input = LayerInput(x, st, l);
       for (int i : slices_of_layer_[l]) {
         Slice& s = slices_[i];
-        ActivationBackward(arch_.layers[l].activation, s.z, s.a,
-                           da_.middleCols(s.params.first_neuron, s.params.rows()), &s.dz);
+        if (m == 0) {
+          WeightGradients(input, s.dz, s.params, arch_, l, &s.grad);
+        } else {
+          AccumulateWeightGradients(input, s.dz, s.params, arch_, l, &s.grad);
+        }
       }
-    }
-    const ConstMatrixRef input = LayerInput(x, l);
-    for (int i : slices_of_layer_[l]) {
-      Slice& s = slices_[i];
-      if (first_micro) {
-        WeightGradients(input, s.dz, s.params, arch_, l, &s.grad);
-      } else {
-        AccumulateWeightGradients(input, s.dz, s.params, arch_, l, &s.grad);
+      if (l == 0) continue;
+      bool first = true;
+      MatrixF part;
+      for (int i : slices_of_layer_[l]) {
+        const Slice& s = slices_[i];
+        InputGradients(s.dz, s.params, arch_, l, first ? &st.partial[l] : &part);
+        if (!first) st.partial[l] += part;
+        first = false;
       }
-    }
-    if (l == 0) continue;
-    bool first = true;
-    MatrixF part;
-    for (int i : slices_of_layer_[l]) {
-      const Slice& s = slices_[i];
-      InputGradients(s.dz, s.params, arch_, l, first ? &partial_[l] : &part);
-      if (!first) partial_[l] += part;
-      first = false;
-    }
-    for (int p = 0; p < P_; ++p) {
-      const std::vector<IndexRange>& ranges = boundaries_[l].inbound[p];
-      if (p == self_ || ranges.empty()) continue;
-      RETURN_IF_ERROR(SendBlock(MsgType::kGradients, p, step, micro, l, Phase::kBackward,
-                                partial_[l], ranges));
+      for (int p = 0; p < P_; ++p) {
+        const std::vector<IndexRange>& ranges = boundaries_[l].inbound[p];
+        if (p == self_ || ranges.empty()) continue;
+        RETURN_IF_ERROR(SendBlock(MsgType::kGradients, p, step, m, l, Phase::kBackward,
+                                  st.partial[l], ranges));
+      }
     }
   }
   return Status::Ok();
@@ -239,13 +266,9 @@ StatusOr<StepResult> PartitionExecutor::TrainStep(uint64_t step, const MatrixF& 
   const int64_t B = x.rows();
   const float scale = 1.0f / static_cast<float>(B);
   double loss_sum = 0;
-  uint32_t micro = 0;
-  for (const auto& [begin, end] : SplitRows(B, micro_batches)) {
-    const ConstMatrixRef xm = x.middleRows(begin, end - begin);
-    RETURN_IF_ERROR(Forward(step, micro, Phase::kForward, xm));
-    RETURN_IF_ERROR(Backward(step, micro, xm, labels + begin, scale, micro == 0, &loss_sum));
-    ++micro;
-  }
+  const std::vector<std::pair<int64_t, int64_t>> split = SplitRows(B, micro_batches);
+  RETURN_IF_ERROR(Forward(step, Phase::kForward, x, split));
+  RETURN_IF_ERROR(Backward(step, x, labels, scale, &loss_sum));
   for (Slice& s : slices_) s.sgd.Apply(&s.params, s.grad);
 
   // The coordinator learns the step's loss: each output owner sends its partial sum.
@@ -282,10 +305,10 @@ Status PartitionExecutor::GatherLogits(uint64_t id, uint32_t micro, Phase phase,
   const int L = arch_.num_layers();
   if (self_ != kCoordinator) {
     if (!Owns(last)) return Status::Ok();
-    return SendBlock(MsgType::kActivations, kCoordinator, id, micro, L, phase, acts_[last],
+    return SendBlock(MsgType::kActivations, kCoordinator, id, micro, L, phase, micro_[0].acts[last],
                      plan_.Owned(self_, last));
   }
-  *logits = acts_[last];  // the coordinator's own columns (if any) are already in place
+  *logits = micro_[0].acts[last];  // the coordinator's own columns (if any) are in place
   for (int p : output_owners_) {
     if (p == self_) continue;
     ASSIGN_OR_RETURN(Message m, Await(MsgType::kActivations, p, id, micro, L, phase));
@@ -297,7 +320,7 @@ Status PartitionExecutor::GatherLogits(uint64_t id, uint32_t micro, Phase phase,
 
 StatusOr<EvalTotals> PartitionExecutor::EvalBatch(uint64_t id, const MatrixF& x,
                                                   const int32_t* labels) {
-  RETURN_IF_ERROR(Forward(id, 0, Phase::kEval, x));
+  RETURN_IF_ERROR(Forward(id, Phase::kEval, x, {{0, x.rows()}}));
   MatrixF logits;
   RETURN_IF_ERROR(GatherLogits(id, 0, Phase::kEval, &logits));
   EvalTotals totals;
@@ -314,7 +337,7 @@ StatusOr<EvalTotals> PartitionExecutor::EvalBatch(uint64_t id, const MatrixF& x,
 }
 
 StatusOr<MatrixF> PartitionExecutor::Infer(uint64_t id, Phase phase, const MatrixF& x) {
-  RETURN_IF_ERROR(Forward(id, 0, phase, x));
+  RETURN_IF_ERROR(Forward(id, phase, x, {{0, x.rows()}}));
   MatrixF out;
   RETURN_IF_ERROR(GatherLogits(id, 0, phase, &out));
   if (self_ != kCoordinator) return MatrixF();

@@ -4,7 +4,11 @@
 // range) with their optimizer state, and runs forward, backward and update for them. Remote
 // inputs arrive from their owners through a Transport as one block per (peer, layer boundary,
 // micro-batch); partial input-gradients go back the same way and are summed in partition order,
-// so results are deterministic. A split softmax layer exchanges per-sample (max, sum-exp) among
+// so results are deterministic. Both passes run layer by layer, and within a layer micro-batch
+// by micro-batch: a block is sent as soon as its micro-batch is computed, so a peer works on
+// micro-batch m while this partition computes m + 1 (a pipeline for a layer split, overlapped
+// all-gathers for a neuron split). Gradients accumulate over micro-batches in order, so the
+// update equals the full-batch one. A split softmax layer exchanges per-sample (max, sum-exp) among
 // its owners. Each partition updates only its own rows: no parameter synchronisation.
 // Partition 0 (the coordinator) additionally receives every output owner's loss (METRICS) and,
 // for evaluation, their output logits.
@@ -13,6 +17,7 @@
 #define NEUROPART_EXEC_PARTITION_EXECUTOR_H_
 
 #include <chrono>
+#include <utility>
 #include <vector>
 
 #include "neuropart/engine/layer_ops.h"
@@ -36,7 +41,7 @@ struct Slice {
   LayerParams params;
   SgdState sgd;
   LayerParams grad;
-  MatrixF z, a, dz;  // this micro-batch's pre-activations, activations and dL/dz
+  MatrixF dz;  // dL/dz of the (layer, micro-batch) being back-propagated
 };
 
 struct StepResult {
@@ -79,20 +84,35 @@ class PartitionExecutor {
     // outbound[r]: ranges of this partition's layer l-1 neurons that r reads.
     std::vector<std::vector<IndexRange>> outbound;
   };
-  // Forward through every layer for rows of x; leaves acts_, slices' z/a. Returns OK or why not.
-  Status Forward(uint64_t step, uint32_t micro, wire::Phase phase, const ConstMatrixRef& x);
+  // One micro-batch's forward state, kept until its backward pass.
+  struct MicroState {
+    int64_t begin = 0, rows = 0;   // rows of the batch
+    std::vector<MatrixF> acts;     // [layer] full width: owned and received columns
+    std::vector<MatrixF> z, a;     // [slice] pre-activations and activations
+    std::vector<MatrixF> partial;  // [layer] own partial input-gradients into layer - 1
+  };
+  // Forward through every layer for the micro-batches `split` of x; fills micro_.
+  Status Forward(uint64_t step, wire::Phase phase, const ConstMatrixRef& x,
+                 const std::vector<std::pair<int64_t, int64_t>>& split);
   // Combined softmax stats over all output owners (exchanged when the output layer is split).
   Status ExchangeSoftmaxStats(uint64_t step, uint32_t micro, wire::Phase phase,
-                              SoftmaxStats* stats);
-  Status Backward(uint64_t step, uint32_t micro, const ConstMatrixRef& x, const int32_t* labels,
-                  float scale, bool first_micro, double* loss_sum);
+                              const std::vector<MatrixF>& z, SoftmaxStats* stats);
+  Status Backward(uint64_t step, const ConstMatrixRef& x, const int32_t* labels, float scale,
+                  double* loss_sum);
+  // dL/dz of the output slices for micro-batch m (softmax statistics exchanged with the other
+  // output owners), and the micro-batch's loss added to *loss_sum.
+  Status OutputGradients(uint64_t step, uint32_t m, const int32_t* labels, float scale,
+                         double* loss_sum);
+  // dL/dA of layer l's owned neurons for micro-batch m: the partials of every reader, summed in
+  // partition order; then dL/dz of its slices.
+  Status HiddenGradients(uint64_t step, int l, uint32_t m);
   // Sends the output logits to the coordinator; on it, assembles them into *logits.
   Status GatherLogits(uint64_t id, uint32_t micro, wire::Phase phase, MatrixF* logits);
   Status SendBlock(wire::MsgType type, int to, uint64_t step, uint32_t micro, int layer,
                    wire::Phase phase, const ConstMatrixRef& m, const std::vector<IndexRange>& r);
   StatusOr<Message> Await(wire::MsgType type, int from, uint64_t step, uint32_t micro, int layer,
                           wire::Phase phase);
-  ConstMatrixRef LayerInput(const ConstMatrixRef& x, int layer) const;
+  ConstMatrixRef LayerInput(const ConstMatrixRef& x, const MicroState& st, int layer) const;
   bool Owns(int layer) const { return owns_[layer]; }
 
   const Plan& plan_;
@@ -107,8 +127,7 @@ class PartitionExecutor {
   std::vector<bool> owns_;
   std::vector<Boundary> boundaries_;  // index l >= 1: the boundary into layer l
   std::vector<int> output_owners_;
-  std::vector<MatrixF> acts_;  // full-width activations per layer (owned + received columns)
-  std::vector<MatrixF> partial_;  // own partial input-gradients per layer (into layer l-1)
+  std::vector<MicroState> micro_;
   MatrixF da_;
   double wait_seconds_ = 0;
 };
