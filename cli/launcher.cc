@@ -14,6 +14,7 @@
 #include "neuropart/exec/report_line.h"
 #include "neuropart/plan/plan_io.h"
 #include "neuropart/plan/plan_stats.h"
+#include "neuropart/store/checkpoint.h"
 #include "neuropart/store/file_util.h"
 #include "progress.h"
 
@@ -248,6 +249,14 @@ int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options)
                job.spec.name.c_str(), plan.num_partitions(),
                std::string(StrategyName(plan.strategy())).c_str(), plan.HashHex().c_str(),
                options.store.c_str());
+  // A job's store remembers it: a second run continues (or, finished, only re-evaluates).
+  if (StatusOr<std::optional<CheckpointRef>> latest = LatestCheckpoint(options.store, job.spec.name);
+      latest.ok() && *latest) {
+    std::fprintf(stderr,
+                 "Continuing from the checkpoint of step %lld in %s (remove that directory to "
+                 "start over)\n",
+                 static_cast<long long>((*latest)->step), JobDir(options.store, job.spec.name).c_str());
+  }
   for (int restarts = 0;; ++restarts) {
     Gang gang(job, plan, options, plan_path);
     Attempt a = gang.Run(restarts);

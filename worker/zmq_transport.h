@@ -1,4 +1,5 @@
-// ZmqTransport: a partition's Transport over ZeroMQ (the only code that includes zmq.hpp).
+// ZmqTransport: a partition's Transport over ZeroMQ (with serve_client.cc, the only code that
+// includes zmq.hpp).
 //
 // Sockets: one ROUTER bound on listen_endpoint receives from every peer partition and from
 // clients; one DEALER per peer partition sends to that peer's ROUTER (connected when the transport
