@@ -77,6 +77,24 @@ class LauncherTest(unittest.TestCase):
         for name in want:
             self.assertTrue(np.array_equal(got[name], want[name]), name)
 
+    def test_a_checkpoint_resumes_under_another_plan_and_still_matches_the_reference(self):
+        job = self.w.job("replan", every=4)
+        first = run(neuropart("run", job, "--store", self.w.store, "--max-steps", "12"))
+        self.assertEqual(first.returncode, 0, first.stderr)
+        layers = "    partitions: 2\n    strategy: layers\n    layers: [[h1, out], [h2]]"
+        replanned = self.w.job("replan", distribution=layers, every=4)
+        second = run(neuropart("run", replanned, "--store", self.w.store))
+        self.assertEqual(second.returncode, 0, second.stderr)
+        self.assertIn("Continuing from the checkpoint of step 12", second.stderr)
+        self.assertEqual(parse_result(second.stdout)["start_step"], "12")
+        ref_store = os.path.join(self.w.path, "ref")
+        self.assertEqual(run(neuropart("run", job, "--reference", "--store", ref_store)).returncode, 0)
+        want = read_safetensors(os.path.join(ref_store, "jobs", "replan", "export", "model.safetensors"))
+        got = self.w.export("replan")
+        for name in want:
+            diff = np.abs(got[name] - want[name]) / np.maximum(1.0, np.abs(want[name]))
+            self.assertLessEqual(float(diff.max()), 1e-5, name)
+
     def test_backoff_limit_ends_the_job_with_the_reason(self):
         job = self.w.job("giveup", samples=6400, epochs=2, backoff=0)
         p, _ = start_and_wait_for_step(neuropart("run", job, "--store", self.w.store), 20)

@@ -97,6 +97,31 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(got.shape, (200, 6))
         self.assertLessEqual(float(np.abs(got - want).max()), 1e-5)
 
+    def test_pytorch_loads_the_export_into_linear_layers_and_computes_the_same_outputs(self):
+        import torch
+
+        job = self.w.job("dense")
+        with open(job) as f:
+            text = f.read().replace(", connectivity: {type: sparse, fanIn: 8, seed: 2}", "")
+        with open(job, "w") as f:
+            f.write(text)
+        self.assertEqual(run(neuropart("run", job, "--store", self.w.store)).returncode, 0)
+        tensors = self.w.export("dense")
+        model = torch.nn.Sequential(torch.nn.Linear(20, 48), torch.nn.ReLU(), torch.nn.Linear(48, 32),
+                                    torch.nn.Tanh(), torch.nn.Linear(32, 6), torch.nn.Softmax(dim=1))
+        state = {f"{i}.{kind}": torch.from_numpy(tensors[f"{name}.{kind}"].copy())
+                 for i, name in ((0, "h1"), (2, "h2"), (4, "out")) for kind in ("weight", "bias")}
+        model.load_state_dict(state)  # strict: every nn.Linear tensor present with its shape
+        rows = os.path.join(self.w.path, "rows.csv")
+        x = np.random.default_rng(3).random((16, 20), dtype=np.float32)
+        np.savetxt(rows, x, delimiter=",", fmt="%.9g")
+        ours = run(neuropart("infer", job, "--reference", "--input", rows, "--rows", "0",
+                             "--store", self.w.store))
+        self.assertEqual(ours.returncode, 0, ours.stderr)
+        with torch.no_grad():
+            theirs = model(torch.from_numpy(np.loadtxt(rows, delimiter=",", dtype=np.float32))).numpy()
+        self.assertLessEqual(float(np.abs(outputs(ours.stdout) - theirs).max()), 1e-5)
+
     def test_input_rows_of_the_wrong_width_are_refused_naming_file_and_line(self):
         job = self.serve_job("narrow")
         rows = os.path.join(self.w.path, "rows.csv")
