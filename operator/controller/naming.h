@@ -1,0 +1,41 @@
+// Names and labels of everything the operator creates for a NeuralPartition. Deterministic, so
+// that reconcile finds its objects again and a worker's peers are known before any pod exists.
+// Pure functions; thread-safe.
+#ifndef NEUROPART_OPERATOR_CONTROLLER_NAMING_H_
+#define NEUROPART_OPERATOR_CONTROLLER_NAMING_H_
+
+#include <map>
+#include <string>
+
+namespace neuropart::op {
+
+// Label and annotation keys.
+inline constexpr char kLabelName[] = "app.kubernetes.io/name";
+inline constexpr char kLabelInstance[] = "app.kubernetes.io/instance";
+inline constexpr char kLabelComponent[] = "app.kubernetes.io/component";
+inline constexpr char kLabelPartOf[] = "app.kubernetes.io/part-of";
+inline constexpr char kLabelManagedBy[] = "app.kubernetes.io/managed-by";
+inline constexpr char kLabelJob[] = "neuropart.io/job";
+inline constexpr char kLabelPartition[] = "neuropart.io/partition";
+inline constexpr char kLabelPlanHash[] = "neuropart.io/plan-hash";
+inline constexpr char kAnnotationJobHash[] = "neuropart.io/job-hash";
+inline constexpr char kAnnotationAttempt[] = "neuropart.io/attempt";
+inline constexpr char kManagedBy[] = "neuropart-operator";
+
+// The label selector of every object the operator owns ("app.kubernetes.io/managed-by=...").
+std::string OwnedSelector();
+
+std::string PodName(const std::string& job, int partition);  // "<job>-<q>"
+std::string ConfigMapName(const std::string& job);           // "<job>-job"
+std::string WorkersServiceName(const std::string& job);      // "<job>-workers" (headless)
+std::string ServeServiceName(const std::string& job);        // "<job>" (serve mode)
+std::string NetworkPolicyName(const std::string& job);       // "<job>-workers"
+// "tcp://<job>-<q>.<job>-workers.<namespace>.svc:<port>"
+std::string WorkerEndpoint(const std::string& job, const std::string& ns, int partition, int port);
+
+// app.kubernetes.io labels plus neuropart.io/job; `component` is "worker", "plan", ...
+std::map<std::string, std::string> JobLabels(const std::string& job, const std::string& component);
+
+}  // namespace neuropart::op
+
+#endif  // NEUROPART_OPERATOR_CONTROLLER_NAMING_H_

@@ -1,0 +1,79 @@
+#include "controller/observed.h"
+
+namespace neuropart::op {
+namespace {
+
+// The worker container's state: its failure reason and termination message.
+void ReadContainerStatus(const Json& status, ObservedPod* pod) {
+  const Json* containers = status.Find("containerStatuses");
+  if (containers == nullptr || !containers->is_array()) return;
+  for (const Json& c : containers->elements()) {
+    if (c.GetString("name") != "worker") continue;
+    const Json* terminated = c.At({"state", "terminated"});
+    if (terminated == nullptr) terminated = c.At({"lastState", "terminated"});
+    if (terminated == nullptr) continue;
+    pod->termination_message = terminated->GetString("message");
+    if (pod->message.empty() && terminated->GetInt("exitCode", 0) != 0) {
+      pod->message = "worker exited with code " + std::to_string(terminated->GetInt("exitCode")) +
+                     " (" + terminated->GetString("reason", "Error") + ")";
+    }
+  }
+}
+
+}  // namespace
+
+ObservedPod PodFromJson(const Json& json) {
+  ObservedPod pod;
+  const ObjectMeta meta = MetaFromJson(json);
+  pod.name = meta.name;
+  pod.labels = meta.labels;
+  pod.annotations = meta.annotations;
+  pod.deleting = meta.deleting;
+  const Json* status = json.Find("status");
+  if (status == nullptr) {
+    pod.phase = "Pending";
+    return pod;
+  }
+  pod.phase = status->GetString("phase", "Pending");
+  pod.pod_ip = status->GetString("podIP");
+  pod.message = status->GetString("message");
+  if (const Json* conds = status->Find("conditions"); conds != nullptr && conds->is_array()) {
+    for (const Json& c : conds->elements()) {
+      if (c.GetString("type") == "Ready") pod.ready = c.GetString("status") == "True";
+    }
+  }
+  ReadContainerStatus(*status, &pod);
+  return pod;
+}
+
+ObservedObject ObjectFromJson(const Json& json) {
+  ObservedObject o;
+  const ObjectMeta meta = MetaFromJson(json);
+  o.name = meta.name;
+  o.annotations = meta.annotations;
+  o.deleting = meta.deleting;
+  if (const Json* data = json.Find("data")) o.data = *data;
+  return o;
+}
+
+CoordinatorReport CoordinatorReportFromJson(const Json& j) {
+  CoordinatorReport r;
+  r.phase = j.GetString("phase");
+  auto integer = [&](const char* key) -> std::optional<int64_t> {
+    const Json* v = j.Find(key);
+    if (v == nullptr || !v->is_number()) return std::nullopt;
+    return v->integer();
+  };
+  auto number = [&](const char* key) -> std::optional<double> {
+    const Json* v = j.Find(key);
+    if (v == nullptr || !v->is_number()) return std::nullopt;
+    return v->number();
+  };
+  r.step = integer("step");
+  r.epoch = integer("epoch");
+  r.loss = number("loss");
+  r.accuracy = number("accuracy");
+  return r;
+}
+
+}  // namespace neuropart::op

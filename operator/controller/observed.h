@@ -1,0 +1,64 @@
+// ObservedState: everything reconcile looks at for one NeuralPartition — the resource, the
+// objects it owns (as the informer caches hold them), and what the coordinator reported.
+//
+// The From*Json functions extract the few fields reconcile needs from API objects; they never
+// fail (a missing field reads as empty), because a half-filled status from the API server is a
+// state to reconcile, not an error. Plain values; not synchronised.
+#ifndef NEUROPART_OPERATOR_CONTROLLER_OBSERVED_H_
+#define NEUROPART_OPERATOR_CONTROLLER_OBSERVED_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/json.h"
+#include "api/neural_partition.h"
+
+namespace neuropart::op {
+
+struct ObservedPod {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  std::string phase;  // Pending, Running, Succeeded, Failed, Unknown
+  bool ready = false;
+  bool deleting = false;
+  std::string pod_ip;
+  std::string message;              // why it failed: status.message or the container's reason
+  std::string termination_message;  // the worker container's terminated.message
+};
+
+struct ObservedObject {  // a ConfigMap, Service or NetworkPolicy
+  std::string name;
+  std::map<std::string, std::string> annotations;
+  Json data;  // ConfigMap .data; null for other kinds
+  bool deleting = false;
+};
+
+// What GET /status of the coordinator answered (worker/status_server.h).
+struct CoordinatorReport {
+  std::string phase;
+  std::optional<int64_t> step;
+  std::optional<int64_t> epoch;
+  std::optional<double> loss;
+  std::optional<double> accuracy;
+};
+
+struct ObservedState {
+  NeuralPartition resource;
+  std::vector<ObservedPod> pods;
+  std::vector<ObservedObject> config_maps;
+  std::vector<ObservedObject> services;
+  std::vector<ObservedObject> network_policies;
+  std::optional<CoordinatorReport> coordinator;
+};
+
+ObservedPod PodFromJson(const Json& pod);
+ObservedObject ObjectFromJson(const Json& object);
+CoordinatorReport CoordinatorReportFromJson(const Json& status);
+
+}  // namespace neuropart::op
+
+#endif  // NEUROPART_OPERATOR_CONTROLLER_OBSERVED_H_

@@ -1,0 +1,37 @@
+// Reconcile: the operator's whole decision logic, as one pure function
+//   (observed state of one NeuralPartition, clock) -> actions + status.
+//
+// Level-triggered and idempotent: the same observation yields the same actions, and applying them
+// converges. No "on create / on delete" branches. Gang semantics: every partition's pod belongs
+// to a gang attempt (annotation neuropart.io/attempt = status.restarts when it was created); a
+// pod of the current attempt that fails, or that disappears after it ran, restarts the whole gang
+// (all pods deleted, restarts++, pods re-created once the old ones are gone; workers resume from
+// the store's LATEST checkpoint by themselves). When restarts reached spec.backoffLimit the job
+// is Failed with reason BackoffLimitExceeded. A spec change that changes the plan (partitions,
+// strategy, model) or the job document re-publishes the plan and restarts the gang without
+// counting a restart. Status is returned as an action only when it differs from the observed one.
+// Stateless; thread-safe.
+#ifndef NEUROPART_OPERATOR_CONTROLLER_RECONCILE_H_
+#define NEUROPART_OPERATOR_CONTROLLER_RECONCILE_H_
+
+#include <chrono>
+
+#include "controller/actions.h"
+#include "controller/clock.h"
+#include "controller/observed.h"
+#include "controller/worker_objects.h"
+
+namespace neuropart::op {
+
+struct ReconcileOptions {
+  WorkerOptions worker;
+  // While workers run, reconcile again this often to poll the coordinator's status.
+  std::chrono::seconds poll_interval{5};
+};
+
+ReconcileResult Reconcile(const ObservedState& observed, const ReconcileOptions& options,
+                          const Clock& clock);
+
+}  // namespace neuropart::op
+
+#endif  // NEUROPART_OPERATOR_CONTROLLER_RECONCILE_H_

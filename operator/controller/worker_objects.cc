@@ -1,0 +1,250 @@
+#include "controller/worker_objects.h"
+
+#include <cstdio>
+
+#include "controller/naming.h"
+#include "neuropart/plan/plan_io.h"
+
+namespace neuropart::op {
+namespace {
+
+Json LabelsJson(const std::map<std::string, std::string>& labels) {
+  Json j = Json::Object();
+  for (const auto& [k, v] : labels) j[k] = v;
+  return j;
+}
+
+Json OwnerReferences(const NeuralPartition& np) {
+  return Json::Array({Json::Object({{"apiVersion", kApiVersion},
+                                    {"kind", kKind},
+                                    {"name", np.metadata.name},
+                                    {"uid", np.metadata.uid},
+                                    {"controller", true},
+                                    {"blockOwnerDeletion", true}})});
+}
+
+Json Metadata(const NeuralPartition& np, const std::string& name, const std::string& component) {
+  return Json::Object({{"name", name},
+                       {"namespace", np.metadata.namespace_name},
+                       {"labels", LabelsJson(JobLabels(np.metadata.name, component))},
+                       {"ownerReferences", OwnerReferences(np)}});
+}
+
+Json Port(const char* name, int port) {
+  return Json::Object({{"name", name}, {"port", port}, {"targetPort", port}, {"protocol", "TCP"}});
+}
+
+Json EnvVar(const char* name, std::string value) {
+  return Json::Object({{"name", name}, {"value", std::move(value)}});
+}
+
+Json RestrictedContainerSecurity() {
+  return Json::Object({{"allowPrivilegeEscalation", false},
+                       {"readOnlyRootFilesystem", true},
+                       {"runAsNonRoot", true},
+                       {"capabilities", Json::Object({{"drop", Json::Array({"ALL"})}})},
+                       {"seccompProfile", Json::Object({{"type", "RuntimeDefault"}})}});
+}
+
+Json WorkerSelector(const std::string& job) {
+  return Json::Object({{kLabelJob, job}, {kLabelComponent, "worker"}});
+}
+
+}  // namespace
+
+std::string ContentHash(std::string_view text) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+PublishedPlan PublishPlan(const NeuralPartition& np, const Plan& plan,
+                          const WorkerOptions& options) {
+  PublishedPlan out;
+  const std::string job_text = DumpJson(JobDocument(np));
+  const std::string plan_text = PlanToYaml(plan);
+  out.plan_hash = plan.HashHex();
+  out.job_hash = ContentHash(job_text);
+  out.partitions = plan.num_partitions();
+  out.in_config_map = job_text.size() + plan_text.size() <= options.max_config_map_bytes;
+  Json data = Json::Object({{"job.yaml", job_text}, {"plan.hash", out.plan_hash}});
+  if (out.in_config_map) {
+    data["plan.yaml"] = plan_text;
+    out.worker_plan_path = std::string(kConfigMountPath) + "/plan.yaml";
+  } else {
+    out.worker_plan_path = std::string(kGeneratedPlanDir) + "/plan.yaml";
+    data["plan.path"] = out.worker_plan_path;
+  }
+  Json meta = Metadata(np, ConfigMapName(np.metadata.name), "plan");
+  meta["annotations"] =
+      Json::Object({{kLabelPlanHash, out.plan_hash}, {kAnnotationJobHash, out.job_hash}});
+  out.config_map = Json::Object({{"apiVersion", "v1"},
+                                 {"kind", "ConfigMap"},
+                                 {"metadata", std::move(meta)},
+                                 {"data", std::move(data)}});
+  return out;
+}
+
+Json WorkersService(const NeuralPartition& np, const WorkerOptions& options) {
+  const std::string& job = np.metadata.name;
+  return Json::Object(
+      {{"apiVersion", "v1"},
+       {"kind", "Service"},
+       {"metadata", Metadata(np, WorkersServiceName(job), "worker")},
+       {"spec", Json::Object({{"clusterIP", "None"},
+                              {"publishNotReadyAddresses", true},
+                              {"selector", WorkerSelector(job)},
+                              {"ports", Json::Array({Port("worker", options.worker_port)})}})}});
+}
+
+Json ServeService(const NeuralPartition& np, const WorkerOptions& options) {
+  const std::string& job = np.metadata.name;
+  Json selector = WorkerSelector(job);
+  selector[kLabelPartition] = "0";
+  return Json::Object(
+      {{"apiVersion", "v1"},
+       {"kind", "Service"},
+       {"metadata", Metadata(np, ServeServiceName(job), "serve")},
+       {"spec", Json::Object({{"type", "ClusterIP"},
+                              {"selector", std::move(selector)},
+                              {"ports", Json::Array({Port("worker", options.worker_port),
+                                                     Port("status", options.status_port)})}})}});
+}
+
+Json WorkersNetworkPolicy(const NeuralPartition& np, const WorkerOptions& options) {
+  const std::string& job = np.metadata.name;
+  auto tcp = [](int port) { return Json::Object({{"protocol", "TCP"}, {"port", port}}); };
+  // The worker port only from the job's own pods; status and metrics from anywhere (the operator
+  // and Prometheus run in other namespaces).
+  Json peers = Json::Object(
+      {{"from", Json::Array({Json::Object(
+                    {{"podSelector", Json::Object({{"matchLabels", WorkerSelector(job)}})}})})},
+       {"ports", Json::Array({tcp(options.worker_port)})}});
+  Json observer_ports = Json::Array({tcp(options.status_port)});
+  if (options.metrics_port != 0) observer_ports.Push(tcp(options.metrics_port));
+  Json observers = Json::Object({{"ports", std::move(observer_ports)}});
+  return Json::Object(
+      {{"apiVersion", "networking.k8s.io/v1"},
+       {"kind", "NetworkPolicy"},
+       {"metadata", Metadata(np, NetworkPolicyName(job), "worker")},
+       {"spec",
+        Json::Object({{"podSelector", Json::Object({{"matchLabels", WorkerSelector(job)}})},
+                      {"policyTypes", Json::Array({"Ingress"})},
+                      {"ingress", Json::Array({std::move(peers), std::move(observers)})}})}});
+}
+
+Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedPlan& published,
+               int partition, int attempt, const WorkerOptions& options) {
+  const std::string& name = np.metadata.name;
+  const std::string& ns = np.metadata.namespace_name;
+  Json meta = Metadata(np, PodName(name, partition), "worker");
+  meta["labels"][kLabelPartition] = std::to_string(partition);
+  meta["labels"][kLabelPlanHash] = published.plan_hash;
+  meta["annotations"] = Json::Object(
+      {{kAnnotationJobHash, published.job_hash}, {kAnnotationAttempt, std::to_string(attempt)}});
+
+  std::string peers;
+  for (int q = 0; q < published.partitions; ++q) {
+    if (q > 0) peers += ",";
+    peers += WorkerEndpoint(name, ns, q, options.worker_port);
+  }
+  Json env = Json::Array(
+      {EnvVar("NEUROPART_JOB", std::string(kConfigMountPath) + "/job.yaml"),
+       EnvVar("NEUROPART_PLAN", published.worker_plan_path),
+       EnvVar("NEUROPART_PARTITION", std::to_string(partition)),
+       EnvVar("NEUROPART_STORE", kStoreMountPath),
+       EnvVar("NEUROPART_LISTEN", "tcp://0.0.0.0:" + std::to_string(options.worker_port)),
+       EnvVar("NEUROPART_PEERS", peers),
+       EnvVar("NEUROPART_STATUS_PORT", std::to_string(partition == 0 ? options.status_port : 0)),
+       EnvVar("NEUROPART_METRICS_PORT", std::to_string(options.metrics_port))});
+  Json ports =
+      Json::Array({Json::Object({{"name", "worker"}, {"containerPort", options.worker_port}})});
+  if (options.metrics_port != 0) {
+    ports.Push(Json::Object({{"name", "metrics"}, {"containerPort", options.metrics_port}}));
+  }
+  if (partition == 0) {
+    ports.Push(Json::Object({{"name", "status"}, {"containerPort", options.status_port}}));
+  }
+  const StorageSpec& storage = job.spec.storage;
+  Json store_mount = Json::Object({{"name", "store"}, {"mountPath", kStoreMountPath}});
+  if (!storage.claim_name.empty() && !storage.sub_path.empty()) {
+    store_mount["subPath"] = storage.sub_path;
+  }
+  Json mounts = Json::Array(
+      {Json::Object({{"name", "job"}, {"mountPath", kConfigMountPath}, {"readOnly", true}}),
+       std::move(store_mount), Json::Object({{"name", "tmp"}, {"mountPath", "/tmp"}})});
+  Json volumes =
+      Json::Array({Json::Object({{"name", "job"},
+                                 {"configMap", Json::Object({{"name", ConfigMapName(name)}})}}),
+                   Json::Object({{"name", "tmp"}, {"emptyDir", Json::Object()}})});
+  if (!storage.claim_name.empty()) {
+    volumes.Push(Json::Object(
+        {{"name", "store"},
+         {"persistentVolumeClaim", Json::Object({{"claimName", storage.claim_name}})}}));
+  } else {
+    // No claim: each worker gets a private store (no resume across pods, no shared export).
+    volumes.Push(Json::Object({{"name", "store"}, {"emptyDir", Json::Object()}}));
+  }
+  const std::string image =
+      job.spec.worker_image.empty() ? options.worker_image : job.spec.worker_image;
+  Json init_containers;
+  if (!published.in_config_map) {
+    volumes.Push(Json::Object({{"name", "plan"}, {"emptyDir", Json::Object()}}));
+    mounts.Push(
+        Json::Object({{"name", "plan"}, {"mountPath", kGeneratedPlanDir}, {"readOnly", true}}));
+    Json plan_mounts = Json::Array(
+        {Json::Object({{"name", "job"}, {"mountPath", kConfigMountPath}, {"readOnly", true}}),
+         Json::Object({{"name", "plan"}, {"mountPath", kGeneratedPlanDir}})});
+    init_containers = Json::Array({Json::Object(
+        {{"name", "plan"},
+         {"image", image},
+         {"command",
+          Json::Array({options.planner_command, "plan", std::string(kConfigMountPath) + "/job.yaml",
+                       "--format=yaml", "--output=" + published.worker_plan_path})},
+         {"volumeMounts", std::move(plan_mounts)},
+         {"securityContext", RestrictedContainerSecurity()}})});
+  }
+  Json container = Json::Object({{"name", "worker"},
+                                 {"image", image},
+                                 {"command", Json::Array({"neuropart-worker"})},
+                                 {"env", std::move(env)},
+                                 {"ports", std::move(ports)},
+                                 {"volumeMounts", std::move(mounts)},
+                                 {"securityContext", RestrictedContainerSecurity()},
+                                 {"terminationMessagePolicy", "FallbackToLogsOnError"}});
+  const Json* worker = np.spec.Find("worker");
+  if (worker != nullptr && worker->Find("resources") != nullptr) {
+    container["resources"] = *worker->Find("resources");
+  }
+
+  Json spec = Json::Object(
+      {{"restartPolicy", "Never"},
+       {"hostname", PodName(name, partition)},
+       {"subdomain", WorkersServiceName(name)},
+       {"automountServiceAccountToken", false},
+       {"enableServiceLinks", false},
+       {"securityContext",
+        Json::Object({{"runAsNonRoot", true},
+                      {"runAsUser", options.run_as_user},
+                      {"runAsGroup", options.run_as_user},
+                      {"fsGroup", options.run_as_user},
+                      {"seccompProfile", Json::Object({{"type", "RuntimeDefault"}})}})},
+       {"containers", Json::Array({std::move(container)})}});
+  if (!init_containers.is_null()) spec["initContainers"] = std::move(init_containers);
+  spec["volumes"] = std::move(volumes);
+  if (worker != nullptr) {
+    if (const Json* ns_sel = worker->Find("nodeSelector")) spec["nodeSelector"] = *ns_sel;
+    if (const Json* tol = worker->Find("tolerations")) spec["tolerations"] = *tol;
+  }
+  return Json::Object({{"apiVersion", "v1"},
+                       {"kind", "Pod"},
+                       {"metadata", std::move(meta)},
+                       {"spec", std::move(spec)}});
+}
+
+}  // namespace neuropart::op

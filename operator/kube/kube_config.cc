@@ -1,0 +1,172 @@
+// The yaml-cpp adapter for kubeconfig files: every YAML::Exception becomes a Status here.
+#include "kube/kube_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace neuropart::op {
+namespace {
+
+StatusOr<std::string> ReadText(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError(what + ": cannot read " + path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A file path relative to the kubeconfig's directory, as kubectl resolves it.
+std::string Resolve(const std::string& path, const std::string& kubeconfig) {
+  if (path.empty() || path[0] == '/') return path;
+  return (std::filesystem::path(kubeconfig).parent_path() / path).string();
+}
+
+// The entry called `name` of the list `key` (clusters, users, contexts), or an undefined node.
+YAML::Node Named(const YAML::Node& root, const char* list_key, const char* item_key,
+                 const std::string& name) {
+  const YAML::Node list = root[list_key];
+  if (list && list.IsSequence()) {
+    for (const YAML::Node& e : list) {
+      if (e["name"] && e["name"].as<std::string>() == name) return e[item_key];
+    }
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+std::string Str(const YAML::Node& n, const char* key) {
+  return n && n[key] ? n[key].as<std::string>() : "";
+}
+
+// PEM from `<key>-data` (base64) or from the file `<key>`.
+StatusOr<std::string> Pem(const YAML::Node& n, const std::string& key, const std::string& where,
+                          const std::string& kubeconfig) {
+  const std::string data = Str(n, (key + "-data").c_str());
+  if (!data.empty()) {
+    bool ok = false;
+    std::string pem = Base64Decode(data, &ok);
+    if (!ok) return InvalidArgumentError(where + "." + key + "-data: not base64");
+    return pem;
+  }
+  const std::string file = Str(n, key.c_str());
+  if (file.empty()) return std::string();
+  return ReadText(Resolve(file, kubeconfig), where + "." + key);
+}
+
+StatusOr<ClusterConfig> ParseKubeconfig(const YAML::Node& root, const std::string& path,
+                                        const std::string& context_flag) {
+  ClusterConfig c;
+  const std::string context_name =
+      context_flag.empty() ? Str(root, "current-context") : context_flag;
+  if (context_name.empty()) return InvalidArgumentError(path + ": current-context: is not set");
+  const YAML::Node context = Named(root, "contexts", "context", context_name);
+  if (!context)
+    return InvalidArgumentError(path + ": contexts: no context \"" + context_name + "\"");
+  const std::string cluster_name = Str(context, "cluster");
+  const std::string user_name = Str(context, "user");
+  if (!Str(context, "namespace").empty()) c.namespace_name = Str(context, "namespace");
+  const YAML::Node cluster = Named(root, "clusters", "cluster", cluster_name);
+  if (!cluster)
+    return InvalidArgumentError(path + ": clusters: no cluster \"" + cluster_name + "\"");
+  const std::string where = path + ": clusters[" + cluster_name + "].cluster";
+  c.server = Str(cluster, "server");
+  if (c.server.rfind("https://", 0) != 0) {
+    return InvalidArgumentError(where + ".server: want an https:// URL, got \"" + c.server + "\"");
+  }
+  if (cluster["insecure-skip-tls-verify"] && cluster["insecure-skip-tls-verify"].as<bool>()) {
+    return InvalidArgumentError(where +
+                                ".insecure-skip-tls-verify: is refused; TLS is always verified");
+  }
+  ASSIGN_OR_RETURN(c.ca_pem, Pem(cluster, "certificate-authority", where, path));
+  const YAML::Node user = Named(root, "users", "user", user_name);
+  if (user) {
+    const std::string uwhere = path + ": users[" + user_name + "].user";
+    ASSIGN_OR_RETURN(c.client_cert_pem, Pem(user, "client-certificate", uwhere, path));
+    ASSIGN_OR_RETURN(c.client_key_pem, Pem(user, "client-key", uwhere, path));
+    c.token = Str(user, "token");
+    if (!Str(user, "tokenFile").empty()) c.token_file = Resolve(Str(user, "tokenFile"), path);
+    if (c.client_cert_pem.empty() != c.client_key_pem.empty()) {
+      return InvalidArgumentError(uwhere + ": client-certificate and client-key go together");
+    }
+    if (user["exec"] || user["auth-provider"]) {
+      return InvalidArgumentError(uwhere +
+                                  ": exec and auth-provider credentials are not supported");
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+std::string Base64Decode(const std::string& in, bool* ok) {
+  static const std::string kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  int bits = 0, value = 0;
+  size_t pad = 0;
+  *ok = true;
+  for (char ch : in) {
+    if (ch == '\n' || ch == '\r' || ch == ' ') continue;
+    if (ch == '=') {
+      ++pad;
+      continue;
+    }
+    const size_t d = kAlphabet.find(ch);
+    if (d == std::string::npos || pad > 0) {
+      *ok = false;
+      return "";
+    }
+    value = (value << 6) | static_cast<int>(d);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((value >> bits) & 0xff));
+    }
+  }
+  if (pad > 2) *ok = false;
+  return out;
+}
+
+StatusOr<ClusterConfig> LoadKubeconfig(const std::string& path, const std::string& context) {
+  ASSIGN_OR_RETURN(std::string text, ReadText(path, "kubeconfig"));
+  try {
+    return ParseKubeconfig(YAML::Load(text), path, context);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgumentError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+StatusOr<ClusterConfig> LoadInCluster(const std::function<const char*(const char*)>& getenv,
+                                      const std::string& secrets_dir) {
+  const char* host = getenv("KUBERNETES_SERVICE_HOST");
+  const char* port = getenv("KUBERNETES_SERVICE_PORT");
+  if (host == nullptr || port == nullptr || *host == '\0') {
+    return NotFoundError("not in a cluster: KUBERNETES_SERVICE_HOST is not set");
+  }
+  ClusterConfig c;
+  const std::string h = host;
+  c.server = "https://" + (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" + port;
+  ASSIGN_OR_RETURN(c.ca_pem, ReadText(secrets_dir + "/ca.crt", "in-cluster CA"));
+  c.token_file = secrets_dir + "/token";
+  ASSIGN_OR_RETURN(c.token, ReadText(c.token_file, "in-cluster token"));
+  StatusOr<std::string> ns = ReadText(secrets_dir + "/namespace", "in-cluster namespace");
+  if (ns.ok() && !ns->empty()) c.namespace_name = *ns;
+  return c;
+}
+
+StatusOr<ClusterConfig> LoadClusterConfig(const std::string& kubeconfig_flag,
+                                          const std::function<const char*(const char*)>& getenv) {
+  if (!kubeconfig_flag.empty()) return LoadKubeconfig(kubeconfig_flag);
+  if (const char* env = getenv("KUBECONFIG"); env != nullptr && *env != '\0') {
+    return LoadKubeconfig(env);
+  }
+  StatusOr<ClusterConfig> in_cluster = LoadInCluster(getenv);
+  if (in_cluster.ok() || in_cluster.status().code() != StatusCode::kNotFound) return in_cluster;
+  const char* home = getenv("HOME");
+  if (home == nullptr) return in_cluster.status();
+  return LoadKubeconfig(std::string(home) + "/.kube/config");
+}
+
+}  // namespace neuropart::op

@@ -1,0 +1,148 @@
+// neuropart-operator: reconciles NeuralPartitions (see operator_flags.h for its flags).
+#include <pthread.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "controller/clock.h"
+#include "kube/controller.h"
+#include "kube/health_server.h"
+#include "kube/kube_config.h"
+#include "kube/leader_election.h"
+#include "kube/metrics.h"
+#include "kube/transport.h"
+#include "operator_flags.h"
+
+namespace neuropart::op {
+namespace {
+
+std::optional<CoordinatorReport> PollCoordinator(const std::string& url) {
+  StatusOr<HttpResponse> r = HttpGet(url, std::chrono::milliseconds(2000));
+  if (!r.ok() || r->status != 200) return std::nullopt;
+  StatusOr<Json> j = ParseJson(r->body);
+  if (!j.ok()) return std::nullopt;
+  return CoordinatorReportFromJson(*j);
+}
+
+int Run(const OperatorFlags& flags, std::atomic<bool>& stop) {
+  Logger log(flags.verbosity);
+  StatusOr<ClusterConfig> config =
+      LoadClusterConfig(flags.kubeconfig, [](const char* n) { return std::getenv(n); });
+  if (!config.ok()) {
+    log.Error("Failed to load the cluster configuration", {{"error", config.status().message()}});
+    return 1;
+  }
+  log.Info("Starting the operator", {{"server", config->server},
+                                     {"watchNamespace", flags.watch_namespace},
+                                     {"workerImage", flags.worker_image},
+                                     {"identity", flags.leader_election_id}});
+  std::unique_ptr<KubeTransport> transport =
+      NewCpprestTransport(*config, std::chrono::seconds(330));
+  KubeClient client(transport.get());
+  RealClock clock;
+  OperatorMetrics metrics;
+  if (flags.metrics_bind_address != "0") {
+    if (Status s = metrics.Serve(flags.metrics_bind_address); !s.ok()) {
+      log.Error("Failed to serve metrics", {{"error", s.message()}});
+      return 1;
+    }
+  }
+
+  ControllerOptions options;
+  options.watch_namespace = flags.watch_namespace;
+  options.reconcile.worker.worker_image = flags.worker_image;
+  options.reconcile.worker.worker_port = flags.worker_port;
+  options.reconcile.worker.status_port = flags.status_port;
+  options.reconcile.worker.metrics_port = flags.metrics_port;
+  options.reconcile.poll_interval = std::chrono::seconds(flags.poll_interval_seconds);
+  Controller controller(&client, options, &clock, &log, &metrics, PollCoordinator);
+
+  LeaderElectionOptions le;
+  le.namespace_name = flags.leader_election_namespace.empty() ? config->namespace_name
+                                                              : flags.leader_election_namespace;
+  le.lease_name = flags.leader_election_lease;
+  le.identity = flags.leader_election_id;
+  LeaderElector elector(&client, le, &clock, &log);
+  std::atomic<bool> leading{false};
+
+  std::unique_ptr<HealthServer> health;
+  if (flags.health_probe_bind_address != "0") {
+    // A standby replica is ready (it can take over); a leader once its caches are filled.
+    StatusOr<std::unique_ptr<HealthServer>> h = HealthServer::Start(
+        flags.health_probe_bind_address, [&] { return !leading || controller.Synced(); });
+    if (!h.ok()) {
+      log.Error("Failed to serve health probes", {{"error", h.status().message()}});
+      return 1;
+    }
+    health = std::move(h).value();
+  }
+
+  if (flags.leader_elect && !elector.Acquire(stop)) return 0;
+  leading = true;
+  metrics.SetLeader(true);
+  controller.Start();
+  while (!stop && !controller.Synced()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  log.Info("Caches synced; reconciling");
+  std::thread worker([&] { controller.RunWorker(); });
+
+  int code = 0;
+  if (flags.leader_elect) {
+    elector.Hold(stop);
+    if (!stop) {
+      log.Error("Lost the lease; exiting so that a single leader reconciles");
+      code = 1;
+    }
+  } else {
+    while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  metrics.SetLeader(false);
+  controller.Stop();
+  worker.join();
+  if (flags.leader_elect && code == 0) {
+    // The controller's transport is shut down; the release goes through a fresh one.
+    std::unique_ptr<KubeTransport> last = NewCpprestTransport(*config, std::chrono::seconds(10));
+    KubeClient release_client(last.get());
+    LeaderElector releaser(&release_client, le, &clock, &log);
+    if (Status s = releaser.Release(); !s.ok()) {
+      log.Error("Failed to release the lease", {{"error", s.message()}});
+    }
+  }
+  log.Info("Stopped the operator");
+  return code;
+}
+
+}  // namespace
+}  // namespace neuropart::op
+
+int main(int argc, char** argv) {
+  using namespace neuropart::op;
+  neuropart::StatusOr<OperatorFlags> flags =
+      ParseOperatorFlags(std::vector<std::string>(argv + 1, argv + argc),
+                         [](const char* n) { return std::getenv(n); });
+  if (!flags.ok()) {
+    std::fprintf(stderr, "neuropart-operator: %s\n\n%s", flags.status().message().c_str(),
+                 kOperatorUsage);
+    return 2;
+  }
+  if (flags->help) {
+    std::fputs(kOperatorUsage, stdout);
+    return 0;
+  }
+  // SIGTERM and SIGINT stop the operator; a dedicated thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::atomic<bool> stop{false};
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    stop = true;
+  });
+  waiter.detach();
+  return Run(*flags, stop);
+}
