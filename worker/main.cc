@@ -151,7 +151,9 @@ Status Train(Runtime& rt) {
     traffic.median_step_seconds = step_seconds[step_seconds.size() / 2];
   }
   PrintTraffic(traffic);
-  if (rt.coordinator()) PrintResult(*outcome, seconds > 0 ? samples / seconds : 0);
+  if (rt.coordinator()) {
+    WriteTerminationMessage(PrintResult(*outcome, seconds > 0 ? samples / seconds : 0));
+  }
   return Status::Ok();
 }
 

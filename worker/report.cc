@@ -1,6 +1,9 @@
 #include "report.h"
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 
 #include "neuropart/exec/report_line.h"
 
@@ -13,9 +16,12 @@ std::string Fixed(double v, int digits = 6) {
   return buf;
 }
 
-void Emit(const std::string& kind, const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::puts(FormatReportLine(kind, fields).c_str());
+std::string Emit(const std::string& kind,
+                 const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string line = FormatReportLine(kind, fields);
+  std::puts(line.c_str());
   std::fflush(stdout);
+  return line;
 }
 
 }  // namespace
@@ -30,7 +36,7 @@ void PrintProgress(const StepReport& r) {
                     {"wait_s", Fixed(r.wait_seconds)}});
 }
 
-void PrintResult(const TrainingOutcome& o, double samples_per_second) {
+std::string PrintResult(const TrainingOutcome& o, double samples_per_second) {
   std::vector<std::pair<std::string, std::string>> f = {
       {"start_step", std::to_string(o.start_step)},
       {"steps", std::to_string(o.steps)},
@@ -42,7 +48,17 @@ void PrintResult(const TrainingOutcome& o, double samples_per_second) {
     f.push_back({"test_accuracy", Fixed(static_cast<double>(o.test.correct) / o.test.samples, 4)});
     f.push_back({"test_samples", std::to_string(o.test.samples)});
   }
-  Emit("result", f);
+  return Emit("result", f);
+}
+
+void WriteTerminationMessage(const std::string& text) {
+  const char* override_path = std::getenv("NEUROPART_TERMINATION_LOG");
+  const std::string path = override_path != nullptr ? override_path : "/dev/termination-log";
+  if (override_path == nullptr && ::access(path.c_str(), W_OK) != 0) return;
+  if (std::FILE* f = std::fopen(path.c_str(), "w")) {
+    std::fputs((text + "\n").c_str(), f);
+    std::fclose(f);
+  }
 }
 
 void PrintServing(const std::string& endpoint, int64_t start_step) {

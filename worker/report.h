@@ -11,7 +11,15 @@
 namespace neuropart::worker {
 
 void PrintProgress(const StepReport& report);
-void PrintResult(const TrainingOutcome& outcome, double samples_per_second);
+// Returns the line it printed.
+std::string PrintResult(const TrainingOutcome& outcome, double samples_per_second);
+
+// Kubernetes keeps a container's last words: the kubelet provides a file at the container's
+// terminationMessagePath (/dev/termination-log by default) and publishes what it holds in the
+// pod's status once the container ends, which is how the operator learns the final loss and
+// accuracy. Writes `text` there ($NEUROPART_TERMINATION_LOG overrides the path); outside a pod,
+// where the default file does not exist, does nothing.
+void WriteTerminationMessage(const std::string& text);
 void PrintServing(const std::string& endpoint, int64_t start_step);
 
 // What one partition sent per training step (checkpoint and evaluation traffic excluded, wire

@@ -24,9 +24,12 @@ fi
 
 if tools="$("${root}/scripts/kube/fetch-tools.sh")"; then
   eval "${tools}"
-  "${KUBECTL}" version --client 2>/dev/null | grep -q 'Client Version: v1.33'
+  # Not piped into grep -q: grep would stop reading early and kubectl's SIGPIPE fail the pipeline.
+  kubectl_version="$("${KUBECTL}" version --client 2>/dev/null)"
+  [[ "${kubectl_version}" == *"Client Version: v1.33"* ]]
   result $? "kubectl v1.33 is fetched (${KUBECTL})"
-  "${HELM}" version --short 2>/dev/null | grep -q '^v3\.'
+  helm_version="$("${HELM}" version --short 2>/dev/null)"
+  [[ "${helm_version}" == v3.* ]]
   result $? "helm v3 is fetched (${HELM})"
 else
   result 1 "kubectl and helm could not be fetched by scripts/kube/fetch-tools.sh"

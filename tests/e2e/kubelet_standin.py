@@ -170,6 +170,9 @@ class Kubelet:
         container = pod["spec"]["containers"][0]
         argv, env = self.container_env(ns, pod, container, dirs)
         log_path = os.path.join(root, container["name"] + ".log")
+        # The kubelet's terminationMessagePath file, which the worker writes its result to.
+        env["NEUROPART_TERMINATION_LOG"] = log_path + ".termination"
+        open(env["NEUROPART_TERMINATION_LOG"], "w").close()
         proc = subprocess.Popen(argv, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
         self.running[uid] = (proc, log_path, pod)
         log("started %s/%s (pid %d): %s" % (ns, name, proc.pid, " ".join(argv)))
@@ -185,7 +188,10 @@ class Kubelet:
         ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
         container = pod["spec"]["containers"][0]
         message = ""
-        if rc != 0 and container.get("terminationMessagePolicy") == "FallbackToLogsOnError":
+        if os.path.exists(log_path + ".termination"):
+            with open(log_path + ".termination", errors="replace") as f:
+                message = f.read()[:4096]
+        if not message and rc != 0 and container.get("terminationMessagePolicy") == "FallbackToLogsOnError":
             with open(log_path, errors="replace") as f:
                 message = "".join(f.readlines()[-20:])[-2048:]
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -115,7 +115,7 @@ spec:
     strategy: layers
     layers: [[h1], [h2, out]]
   training:
-    dataset: {format: synthetic, samples: 32768, seed: 11}
+    dataset: {format: synthetic, samples: 32768, testSamples: 512, seed: 11}
     epochs: 8
     batchSize: 8
     optimizer: {type: sgd, learningRate: 0.05, momentum: 0.9}
@@ -160,6 +160,8 @@ check "deleting a running worker pod is accepted" kubectl delete pod -n e2e trai
 check "the gang restarts at once (status.restarts = 1)" wait_for 20 np_field_is .status.restarts 1
 check "the job ends Succeeded after the restart" wait_for 300 np_field_is .status.phase Succeeded
 check "status.loss is set at the end" np_field_set .status.loss
+check "status.accuracy is set at the end (the coordinator's termination message)" \
+  np_field_set .status.accuracy
 resumed="$(grep -ho 'result start_step=[0-9]*' "${WORK}"/kubelet/pods/*/worker.log | sort -t= -k2 -n | tail -n 1)"
 [[ "${resumed}" =~ start_step=[1-9][0-9]*$ ]] &&
   pass "the restarted gang resumed from a checkpoint (${resumed})" ||
