@@ -53,6 +53,7 @@ int Run(const OperatorFlags& flags, std::atomic<bool>& stop) {
 
   ControllerOptions options;
   options.watch_namespace = flags.watch_namespace;
+  options.watch_timeout_seconds = flags.watch_timeout_seconds;
   options.reconcile.worker.worker_image = flags.worker_image;
   options.reconcile.worker.worker_port = flags.worker_port;
   options.reconcile.worker.status_port = flags.status_port;

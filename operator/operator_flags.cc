@@ -26,6 +26,8 @@ Flags:
   --metrics-bind-address ADDR        Prometheus /metrics, "[host]:port" or 0 for off (default :8080)
   --health-probe-bind-address ADDR   /healthz and /readyz, or 0 for off (default :8081)
   --poll-interval SECONDS            how often to poll a running job's coordinator (default 5)
+  --watch-timeout SECONDS            how long one watch request lasts before it is renewed from
+                                     its last resourceVersion (default 240)
   --worker-port N                    worker ZeroMQ port in pods (default 7000)
   --status-port N                    coordinator GET /status port in pods (default 8080)
   --worker-metrics-port N            worker Prometheus port in pods (default 9090)
@@ -66,6 +68,7 @@ StatusOr<OperatorFlags> ParseOperatorFlags(const std::vector<std::string>& args,
       {"health-probe-bind-address", &f.health_probe_bind_address}};
   std::map<std::string, int*> ints = {{"v", &f.verbosity},
                                       {"poll-interval", &f.poll_interval_seconds},
+                                      {"watch-timeout", &f.watch_timeout_seconds},
                                       {"worker-port", &f.worker_port},
                                       {"status-port", &f.status_port},
                                       {"worker-metrics-port", &f.metrics_port}};
@@ -104,6 +107,7 @@ StatusOr<OperatorFlags> ParseOperatorFlags(const std::vector<std::string>& args,
     }
   }
   if (f.poll_interval_seconds < 1) return InvalidArgumentError("--poll-interval: must be >= 1");
+  if (f.watch_timeout_seconds < 1) return InvalidArgumentError("--watch-timeout: must be >= 1");
   if (f.worker_image.empty()) return InvalidArgumentError("--worker-image: must not be empty");
   if (f.leader_election_id.empty()) {
     if (const char* pod = getenv("POD_NAME"); pod != nullptr && *pod != '\0') {

@@ -25,6 +25,7 @@ struct OperatorFlags {
   std::string health_probe_bind_address = ":8081";
   int verbosity = 0;
   int poll_interval_seconds = 5;
+  int watch_timeout_seconds = 240;
   int worker_port = 7000;
   int status_port = 8080;
   int metrics_port = 9090;

@@ -37,6 +37,7 @@ TEST(OperatorFlagsTest, SeparateValuesBareBooleansAndDefaults) {
   EXPECT_EQ(f->verbosity, 3);
   EXPECT_EQ(f->worker_image, "neuropart-worker:latest");
   EXPECT_EQ(f->poll_interval_seconds, 5);
+  EXPECT_EQ(f->watch_timeout_seconds, 240);
   EXPECT_FALSE(f->leader_election_id.empty());  // host name and pid
 }
 
@@ -50,6 +51,7 @@ TEST(OperatorFlagsTest, ErrorsNameTheFlag) {
                                          {{"--leader-elect=maybe"}, "--leader-elect"},
                                          {{"--kubeconfig"}, "--kubeconfig: needs a value"},
                                          {{"--poll-interval=0"}, "--poll-interval"},
+                                         {{"--watch-timeout=0"}, "--watch-timeout: must be >= 1"},
                                          {{"stray"}, "stray"}}) {
     StatusOr<OperatorFlags> f = ParseOperatorFlags(c.args, NoEnv);
     ASSERT_FALSE(f.ok()) << c.needle;

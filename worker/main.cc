@@ -112,8 +112,9 @@ Status Train(Runtime& rt) {
     messages_mark = rt.SentMessages();
   };
   s.on_phase = [&](const char* phase) { rt.board->Update([&](JobStatus& j) { j.phase = phase; }); };
-  s.on_checkpoint = [&](int64_t, double took) {
+  s.on_checkpoint = [&](int64_t step, double took) {
     rt.metrics->ObserveCheckpoint(took);
+    rt.board->Update([&](JobStatus& j) { j.last_checkpoint = step; });
     mark();
   };
   s.on_step = [&](const StepReport& r) {

@@ -28,6 +28,7 @@ struct JobStatus {
   double loss = 0;                // NaN/inf are reported as JSON null
   double accuracy = 0;
   double samples_per_second = 0;
+  int64_t last_checkpoint = 0;     // step of the last committed checkpoint; 0: none
   std::vector<PartitionState> partitions;
 };
 

@@ -73,6 +73,7 @@ std::string StatusJson(const JobStatus& s) {
   doc["loss"] = Number(s.loss);
   doc["accuracy"] = Number(s.accuracy);
   doc["samplesPerSecond"] = Number(s.samples_per_second);
+  doc["lastCheckpoint"] = json::value::number(s.last_checkpoint);
   json::value parts = json::value::array(s.partitions.size());
   for (size_t i = 0; i < s.partitions.size(); ++i) {
     json::value p = json::value::object();

@@ -2,7 +2,7 @@
 //
 //   GET /status   (with a board: the coordinator) 200, application/json:
 //                 {"job","phase","step","totalSteps","epoch","loss","accuracy",
-//                  "samplesPerSecond","partitions":[{"partition","state"}]}
+//                  "samplesPerSecond","lastCheckpoint","partitions":[{"partition","state"}]}
 //                 (a non-finite loss, accuracy or rate is null)
 //   GET /metrics  (with a metrics source) 200, the Prometheus text exposition
 //   GET /healthz  200, "ok"

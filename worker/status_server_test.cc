@@ -22,6 +22,7 @@ JobStatus Sample() {
   s.loss = 0.625;
   s.accuracy = 0.8125;
   s.samples_per_second = 15360;
+  s.last_checkpoint = 96;
   s.partitions = {{0, "Running"}, {1, "Running"}, {2, "Connected"}};
   return s;
 }
@@ -57,6 +58,7 @@ TEST(StatusServer, StatusReportsTheBoard) {
   EXPECT_EQ(doc.at("loss").as_double(), 0.625);
   EXPECT_EQ(doc.at("accuracy").as_double(), 0.8125);
   EXPECT_EQ(doc.at("samplesPerSecond").as_double(), 15360);
+  EXPECT_EQ(doc.at("lastCheckpoint").as_integer(), 96);
   const web::json::array& parts = doc.at("partitions").as_array();
   ASSERT_EQ(parts.size(), 3u);
   EXPECT_EQ(parts.at(2).at("partition").as_integer(), 2);

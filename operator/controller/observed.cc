@@ -73,6 +73,7 @@ CoordinatorReport CoordinatorReportFromJson(const Json& j) {
   r.epoch = integer("epoch");
   r.loss = number("loss");
   r.accuracy = number("accuracy");
+  r.last_checkpoint = integer("lastCheckpoint");
   return r;
 }
 

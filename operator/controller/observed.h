@@ -44,6 +44,7 @@ struct CoordinatorReport {
   std::optional<int64_t> epoch;
   std::optional<double> loss;
   std::optional<double> accuracy;
+  std::optional<int64_t> last_checkpoint;  // step; 0 or absent: none yet
 };
 
 struct ObservedState {

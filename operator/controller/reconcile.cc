@@ -351,6 +351,7 @@ void Pass::ReadResults(const std::vector<PodView>& pods) {
       if (r.loss) status_.loss = r.loss;
     }
     if (r.phase == kPhaseSucceeded && r.accuracy) status_.accuracy = r.accuracy;
+    if (r.last_checkpoint.value_or(0) > 0) status_.last_checkpoint = CheckpointStatus{*r.last_checkpoint};
   }
   // The coordinator's last words: its "@np result" line in the termination message.
   if (pods.empty() || !pods[0].current || pods[0].status.state != kPhaseSucceeded) return;
@@ -360,8 +361,11 @@ void Pass::ReadResults(const std::vector<PodView>& pods) {
     if (!r || r->kind != "result") continue;
     if (r->fields.count("final_loss")) status_.loss = r->Number("final_loss");
     if (r->fields.count("test_accuracy")) status_.accuracy = r->Number("test_accuracy");
+    // "steps" is the job's total (a resumed run starts at start_step); the last checkpoint is
+    // written after the last step.
     if (r->fields.count("steps")) {
-      status_.step = static_cast<int64_t>(r->Number("start_step") + r->Number("steps"));
+      status_.step = static_cast<int64_t>(r->Number("steps"));
+      status_.last_checkpoint = CheckpointStatus{*status_.step};
     }
   }
 }

@@ -132,13 +132,15 @@ TEST_F(ReconcileTest, FinalLossAndAccuracyComeFromTheCoordinatorsTerminationMess
   RunToReady(c);
   c.SetAllPods("Succeeded", false);
   c.Pod("np-0")->termination_message =
-      "some log\n@np result start_step=0 steps=8 final_loss=0.250000 test_accuracy=0.8750\n";
+      "some log\n@np result start_step=4 steps=8 final_loss=0.250000 test_accuracy=0.8750\n";
   Step(c);
   const NeuralPartitionStatus& s = c.resource().status;
   EXPECT_EQ(s.phase, kPhaseSucceeded);
   EXPECT_EQ(s.loss, 0.25);
   EXPECT_EQ(s.accuracy, 0.875);
-  EXPECT_EQ(s.step, 8);
+  EXPECT_EQ(s.step, 8);  // the job's total, also after a resume from step 4
+  ASSERT_TRUE(s.last_checkpoint.has_value());
+  EXPECT_EQ(s.last_checkpoint->step, 8);
 }
 
 TEST_F(ReconcileTest, CoordinatorZerosBeforeTheFirstStepAreIgnored) {
@@ -149,9 +151,11 @@ TEST_F(ReconcileTest, CoordinatorZerosBeforeTheFirstStepAreIgnored) {
   EXPECT_FALSE(c.resource().status.step.has_value());
   EXPECT_FALSE(c.resource().status.loss.has_value());
   EXPECT_FALSE(c.resource().status.accuracy.has_value());
-  c.state().coordinator = CoordinatorReport{"Training", 3, 0, 0.5, 0.0};
+  c.state().coordinator = CoordinatorReport{"Training", 3, 0, 0.5, 0.0, 2};
   Step(c);
   EXPECT_EQ(c.resource().status.step, 3);
+  ASSERT_TRUE(c.resource().status.last_checkpoint.has_value());
+  EXPECT_EQ(c.resource().status.last_checkpoint->step, 2);
   EXPECT_EQ(c.resource().status.loss, 0.5);
   EXPECT_FALSE(c.resource().status.accuracy.has_value());  // not final yet
   c.state().coordinator = CoordinatorReport{"Succeeded", 8, 0, 0.25, 0.75};

@@ -162,6 +162,7 @@ check "the job ends Succeeded after the restart" wait_for 300 np_field_is .statu
 check "status.loss is set at the end" np_field_set .status.loss
 check "status.accuracy is set at the end (the coordinator's termination message)" \
   np_field_set .status.accuracy
+check "status.lastCheckpoint names the final checkpoint" np_field_set .status.lastCheckpoint.step
 resumed="$(grep -ho 'result start_step=[0-9]*' "${WORK}"/kubelet/pods/*/worker.log | sort -t= -k2 -n | tail -n 1)"
 [[ "${resumed}" =~ start_step=[1-9][0-9]*$ ]] &&
   pass "the restarted gang resumed from a checkpoint (${resumed})" ||
