@@ -75,6 +75,16 @@ check() {
   fi
 }
 
+# wait_for SECONDS COMMAND...: until COMMAND succeeds (true) or SECONDS pass (false).
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS > deadline)) && return 1
+    sleep 0.5
+  done
+}
+
 # contains HAYSTACK NEEDLE...: true when every NEEDLE occurs in HAYSTACK (fixed strings).
 contains() {
   local haystack="$1" needle

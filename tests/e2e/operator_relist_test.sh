@@ -24,14 +24,6 @@ stop_operator() {
 }
 trap stop_operator EXIT
 
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS > deadline)) && return 1
-    sleep 0.5
-  done
-}
 logged() { grep -qF -- "$1" "${OPERATOR_LOG}"; }
 
 check "CRD installs, becomes Established and is served by discovery" install_crd

@@ -34,15 +34,6 @@ stop_children() {
 }
 trap stop_children EXIT
 
-# wait_for SECONDS COMMAND...: until COMMAND succeeds (true) or SECONDS pass (false).
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS > deadline)) && return 1
-    sleep 0.5
-  done
-}
 np_field() { kubectl get np -n e2e train -o jsonpath="{$1}" 2>/dev/null; }
 np_field_is() { [[ "$(np_field "$1")" == "$2" ]]; }
 np_field_set() { [[ -n "$(np_field "$1")" ]]; }
