@@ -102,7 +102,7 @@ TEST_F(ControllerTest, PollsTheCoordinatorOfARunningJobAndIgnoresOtherJobsPods) 
   EXPECT_EQ(polled.size(), 1u);
 }
 
-TEST_F(ControllerTest, DeletedResourceIsNothingToDo) {
+TEST_F(ControllerTest, DeletedResourceNeedsNoAction) {
   Controller c(&client_, ControllerOptions{}, &clock_, &log_, nullptr, nullptr);
   ASSERT_TRUE(c.SyncOnce().ok());
   EXPECT_TRUE(c.ReconcileKey("ml/gone").ok());
