@@ -56,6 +56,7 @@ StatusOr<std::vector<int>> FreePorts(int n) {
 struct Attempt {
   enum class Outcome { kSucceeded, kFailed, kInterrupted } outcome = Outcome::kFailed;
   std::string reason;
+  bool refused_input = false;  // a worker exited kWorkerExitBadInput: a restart cannot help
   std::optional<ReportLine> result;
   std::map<int, ReportLine> traffic;  // per partition
 };
@@ -179,6 +180,7 @@ class Gang {
         StopAll();
         if (progress_) progress_->Finish();
         out.outcome = Attempt::Outcome::kFailed;
+        out.refused_input = WIFEXITED(*status) && WEXITSTATUS(*status) == kWorkerExitBadInput;
         out.reason = "partition " + std::to_string(q) + " " + ChildProcess::DescribeStatus(*status) +
                      (last_error_[q].empty() ? "" : ": " + last_error_[q]);
         return out;
@@ -239,7 +241,10 @@ std::string FindWorkerBinary() {
 int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options) {
   const std::string job_dir = options.store + "/jobs/" + job.spec.name;
   const std::string plan_path = job_dir + "/plan.yaml";
-  if (Status s = MakeDirs(job_dir); !s.ok()) return std::fprintf(stderr, "neuropart: %s\n", s.message().c_str()), 1;
+  if (Status s = CheckWritableDirectory(job_dir); !s.ok()) {
+    std::fprintf(stderr, "neuropart: store: %s\n", s.message().c_str());
+    return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
+  }
   if (Status s = WriteFileAtomic(plan_path, PlanToYaml(plan)); !s.ok()) {
     std::fprintf(stderr, "neuropart: %s\n", s.message().c_str());
     return 1;
@@ -274,6 +279,11 @@ int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options)
         std::fprintf(stderr, "Stopped all partitions; the store keeps the last committed checkpoint.\n");
         return 130;
       case Attempt::Outcome::kFailed:
+        if (a.refused_input) {
+          std::fprintf(stderr, "neuropart: job %s failed: %s\n", job.spec.name.c_str(),
+                       a.reason.c_str());
+          return 2;
+        }
         if (restarts >= job.spec.backoff_limit) {
           std::fprintf(stderr, "neuropart: job %s failed after %d restart(s): %s\n",
                        job.spec.name.c_str(), restarts, a.reason.c_str());

@@ -8,17 +8,31 @@ function(neuropart_cc_library)
   target_link_libraries(${A_NAME} PUBLIC ${A_PUBLIC_DEPS} PRIVATE ${A_DEPS})
 endfunction()
 
-# neuropart_cc_test(NAME name SRCS ... DEPS ... [LABEL unit|integration|e2e])
-#   A GoogleTest binary whose cases CTest discovers one by one.
+# neuropart_cc_test(NAME name SRCS ... DEPS ... [COPTS ...] [DEFINES ...] [LABEL unit|integration|e2e])
+#   A GoogleTest binary whose cases CTest discovers one by one; nothing when BUILD_TESTING is OFF.
 function(neuropart_cc_test)
-  cmake_parse_arguments(A "" "NAME;LABEL" "SRCS;DEPS" ${ARGN})
+  if(NOT BUILD_TESTING)
+    return()
+  endif()
+  cmake_parse_arguments(A "" "NAME;LABEL" "SRCS;DEPS;COPTS;DEFINES" ${ARGN})
   if(NOT A_LABEL)
     set(A_LABEL unit)
   endif()
   add_executable(${A_NAME} ${A_SRCS})
   target_include_directories(${A_NAME} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gtest GTest::gtest_main)
+  target_compile_options(${A_NAME} PRIVATE ${A_COPTS})
+  target_compile_definitions(${A_NAME} PRIVATE ${A_DEFINES})
   gtest_discover_tests(${A_NAME} DISCOVERY_TIMEOUT 60
                        PROPERTIES LABELS ${A_LABEL}
                        ENVIRONMENT "NEUROPART_SOURCE_DIR=${PROJECT_SOURCE_DIR};NEUROPART_BINARY_DIR=${PROJECT_BINARY_DIR}")
+endfunction()
+
+# neuropart_install_binary(TARGET target COMPONENT worker|operator)
+#   Puts the binary in ${PROJECT_BINARY_DIR}/bin (where tests find it) and installs it into
+#   <prefix>/bin as part of COMPONENT (the images run `cmake --install --component`).
+function(neuropart_install_binary)
+  cmake_parse_arguments(A "" "TARGET;COMPONENT" "" ${ARGN})
+  set_target_properties(${A_TARGET} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
+  install(TARGETS ${A_TARGET} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT ${A_COMPONENT})
 endfunction()

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Installs every Debian package neuropart needs to build, test and benchmark.
-# Usage: scripts/install-deps.sh [--build-only]   (--build-only: just what compiling needs, as
-# the Dockerfile's build stage uses). Idempotent: packages already present are skipped; apt-get
-# runs only when something is missing.
+# Usage: scripts/install-deps.sh [--build-only]
+#   --build-only: just what compiling the shipped binaries needs (-DBUILD_TESTING=OFF), as the
+#   Dockerfile's build stage uses.
+# Idempotent: packages already present are skipped; apt-get runs only when something is missing.
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config
   libcpprest-dev libssl-dev libzmq3-dev cppzmq-dev libeigen3-dev libyaml-cpp-dev
-  prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
+  prometheus-cpp-dev zlib1g-dev
 )
 if [[ "${1:-}" != "--build-only" ]]; then
-  packages+=(dataset-fashion-mnist python3 python3-numpy python3-torch libopenblas0)
+  packages+=(git libgtest-dev libgmock-dev libbenchmark-dev
+             dataset-fashion-mnist python3 python3-numpy python3-torch libopenblas0)
 fi
 
 missing=()

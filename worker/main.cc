@@ -11,10 +11,12 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "neuropart/exec/report_line.h"
 #include "neuropart/exec/serve_session.h"
 #include "neuropart/exec/training_session.h"
 #include "neuropart/job/job_file.h"
 #include "neuropart/plan/plan_io.h"
+#include "neuropart/store/checkpoint.h"
 #include "neuropart/store/file_util.h"
 #include "neuropart/wire/payloads.h"
 #include "report.h"
@@ -198,6 +200,14 @@ Status Run(const WorkerConfig& config) {
                                 " endpoints");
   }
   Eigen::setNbThreads(config.threads);
+  // A store this uid cannot write fails every attempt the same way: say so once, as bad input
+  // (exit 2), which the launcher and the operator do not retry.
+  if (Status s = CheckWritableDirectory(JobDir(config.store, job.spec.name)); !s.ok()) {
+    if (s.code() != StatusCode::kInvalidArgument) return s;
+    return InvalidArgumentError("store: " + s.message() +
+                                " (on NFS, export it with all_squash,anonuid=65532,"
+                                "anongid=65532, or chown it to the worker's uid)");
+  }
 
   ASSIGN_OR_RETURN(std::unique_ptr<WorkerMetrics> metrics,
                    WorkerMetrics::Create({.partition = config.partition}));
@@ -252,13 +262,14 @@ int main(int argc, char** argv) {
   if (!config.ok()) {
     std::fprintf(stderr, "neuropart-worker: %s\n\n%s", config.status().message().c_str(),
                  kWorkerUsage);
-    return 2;
+    return neuropart::kWorkerExitBadInput;
   }
   neuropart::Status s = Run(*config);
   if (!s.ok()) {
     std::fprintf(stderr, "neuropart-worker: partition %d: %s\n", config->partition,
                  s.ToString().c_str());
-    return s.code() == neuropart::StatusCode::kInvalidArgument ? 2 : 1;
+    return s.code() == neuropart::StatusCode::kInvalidArgument ? neuropart::kWorkerExitBadInput
+                                                                : neuropart::kWorkerExitFailed;
   }
-  return 0;
+  return neuropart::kWorkerExitOk;
 }

@@ -27,6 +27,9 @@ inline constexpr char kReasonTraining[] = "Training";              // steps are 
 inline constexpr char kReasonTrainingComplete[] = "TrainingComplete";  // all workers exited 0
 inline constexpr char kReasonGangRestart[] = "GangRestart";  // a worker failed; all restart
 inline constexpr char kReasonBackoffLimitExceeded[] = "BackoffLimitExceeded";
+// A worker exited with code 2: it refused its job, plan or store (say, one its uid cannot
+// write). Every attempt would fail the same way, so the job fails without restarts.
+inline constexpr char kReasonWorkerConfigError[] = "WorkerConfigError";
 inline constexpr char kReasonReplanned[] = "Replanned";      // partitions/strategy/model changed
 inline constexpr char kReasonSpecChanged[] = "SpecChanged";  // other job fields changed
 inline constexpr char kReasonAsExpected[] = "AsExpected";    // Degraded=False

@@ -13,6 +13,7 @@ void ReadContainerStatus(const Json& status, ObservedPod* pod) {
     if (terminated == nullptr) terminated = c.At({"lastState", "terminated"});
     if (terminated == nullptr) continue;
     pod->termination_message = terminated->GetString("message");
+    pod->exit_code = static_cast<int>(terminated->GetInt("exitCode", 0));
     if (pod->message.empty() && terminated->GetInt("exitCode", 0) != 0) {
       pod->message = "worker exited with code " + std::to_string(terminated->GetInt("exitCode")) +
                      " (" + terminated->GetString("reason", "Error") + ")";

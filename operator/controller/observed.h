@@ -28,6 +28,7 @@ struct ObservedPod {
   std::string pod_ip;
   std::string message;              // why it failed: status.message or the container's reason
   std::string termination_message;  // the worker container's terminated.message
+  int exit_code = 0;                // the worker container's, once it terminated
 };
 
 struct ObservedObject {  // a ConfigMap, Service or NetworkPolicy

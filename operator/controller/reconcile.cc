@@ -9,6 +9,15 @@
 namespace neuropart::op {
 namespace {
 
+// The last non-empty line of a container's termination message (the worker's error).
+std::string LastLine(const std::string& text) {
+  const size_t end = text.find_last_not_of('\n');
+  if (end == std::string::npos) return "";
+  const size_t newline = text.rfind('\n', end);
+  const size_t begin = newline == std::string::npos ? 0 : newline + 1;
+  return text.substr(begin, end + 1 - begin);
+}
+
 // One reconcile pass: the inputs, the status being built and the actions being collected.
 class Pass {
  public:
@@ -25,6 +34,7 @@ class Pass {
   struct PodView {                     // one partition's pod, classified
     const ObservedPod* pod = nullptr;  // any pod of that name, even a stale or deleting one
     bool current = false;              // of this plan, job and attempt, and not deleting
+    bool refused_input = false;        // failed with exit code 2: retrying cannot help
     PartitionStatus status;
   };
 
@@ -125,11 +135,14 @@ ReconcileResult Pass::Run() {
 
   std::vector<PodView> pods = ClassifyPods();
   std::string failures;
+  bool refused_input = false;
   for (const PodView& v : pods) {
     if (v.status.state != kPhaseFailed) continue;
     if (!failures.empty()) failures += "; ";
     failures += "partition " + std::to_string(v.status.index) + ": " + v.status.message;
+    refused_input |= v.refused_input;
   }
+  if (refused_input) return FailSpec(kReasonWorkerConfigError, failures);
   if (!failures.empty()) return GangRestart(pods, failures);
 
   // A gang starts together: no new pod while any pod of an earlier attempt or plan still
@@ -236,6 +249,8 @@ std::vector<Pass::PodView> Pass::ClassifyPods() {
         v.status.state = kPhaseFailed;
         v.status.message =
             "pod " + pod.name + " failed" + (pod.message.empty() ? "" : ": " + pod.message);
+        v.refused_input = pod.exit_code == kWorkerExitBadInput;
+        if (v.refused_input) v.status.message += ": " + LastLine(pod.termination_message);
       } else if (pod.phase == "Succeeded") {
         v.status.state = kPhaseSucceeded;
       } else if (pod.phase == "Running") {

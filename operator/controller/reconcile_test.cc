@@ -299,6 +299,43 @@ TEST_F(ReconcileTest, BackoffLimitZeroFailsOnTheFirstFailure) {
   EXPECT_EQ(c.resource().status.restarts, 0);
 }
 
+// Exit code 2 means the worker refused its input (job, plan, or a store it cannot write): every
+// attempt would fail the same way, so the job fails at once with the worker's own words.
+TEST_F(ReconcileTest, WorkerRefusingItsInputFailsTheJobWithoutRestarts) {
+  FakeCluster c(MakeNeuralPartition("np").Partitions(2).BackoffLimit(4).Obj());
+  RunToReady(c);
+  c.SetPod(1, "Failed", false);
+  ObservedPod* pod = c.Pod("np-1");
+  pod->exit_code = 2;
+  pod->termination_message =
+      "Started\nneuropart-worker: partition 1: InvalidArgument: store: /store/jobs/np is not "
+      "writable by uid 65532 gid 65532 (/store is owned by uid 0 gid 0, mode 0755)\n";
+  ReconcileResult r = Step(c);
+  const NeuralPartitionStatus& s = c.resource().status;
+  EXPECT_EQ(s.phase, kPhaseFailed);
+  EXPECT_EQ(s.restarts, 0);
+  EXPECT_EQ(Cond(c, kConditionReady).reason, kReasonWorkerConfigError);
+  const std::string& message = Cond(c, kConditionDegraded).message;
+  EXPECT_EQ(Cond(c, kConditionDegraded).reason, kReasonWorkerConfigError);
+  EXPECT_NE(message.find("partition 1: pod np-1 failed"), std::string::npos) << message;
+  EXPECT_NE(message.find("/store/jobs/np is not writable by uid 65532"), std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("Started"), std::string::npos) << "only the last line: " << message;
+  EXPECT_EQ(Count(r, Action::Type::kDelete, "Pod"), 1);  // the running one
+  r = Step(c);
+  EXPECT_EQ(Count(r, Action::Type::kCreate, "Pod"), 0);
+}
+
+TEST_F(ReconcileTest, WorkerFailingWithAnotherCodeStillRestartsTheGang) {
+  FakeCluster c(MakeNeuralPartition("np").Partitions(2).BackoffLimit(4).Obj());
+  RunToReady(c);
+  c.SetPod(1, "Failed", false);
+  c.Pod("np-1")->exit_code = 1;
+  Step(c);
+  EXPECT_EQ(c.resource().status.restarts, 1);
+  EXPECT_EQ(c.resource().status.phase, kPhasePending);
+}
+
 // A change of partitions or strategy re-plans and restarts every partition, without a restart.
 TEST_F(ReconcileTest, SpecChangeReplansAndRestarts) {
   struct Row {

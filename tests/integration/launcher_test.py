@@ -120,6 +120,20 @@ class LauncherTest(unittest.TestCase):
             self.assertTrue(os.path.exists(os.path.join(self.w.store, "jobs", "interrupt", "checkpoints",
                                                         step, "manifest.json")))
 
+    def test_a_store_the_user_cannot_write_exits_2_at_once_naming_path_and_uid(self):
+        # A root-owned 0755 directory, as a kubelet creates a hostPath volume, and uid 65532.
+        store = os.path.join(self.w.path, "root-owned")
+        os.makedirs(store, mode=0o755)
+        os.chmod(self.w.path, 0o755)
+        job = self.w.job("denied")
+        os.chmod(job, 0o644)
+        as_user = ["setpriv", "--reuid=65532", "--regid=65532", "--clear-groups"] if os.geteuid() == 0 else []
+        r = run(as_user + neuropart("run", job, "--store", store))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(os.path.join(store, "jobs", "denied") + " is not writable by uid ", r.stderr)
+        self.assertIn(store + " is owned by uid", r.stderr)
+        self.assertNotIn("Restarting", r.stderr)
+
     def test_bad_job_file_exits_2_with_the_field_and_line(self):
         job = self.w.job("bad", distribution="    partitions: 2\n    strategy: percentage\n    percentages: [50, 45]")
         r = run(neuropart("run", job, "--store", self.w.store))

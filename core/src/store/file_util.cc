@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <random>
 #include <system_error>
 #include <vector>
@@ -168,6 +169,44 @@ Status MakeDirs(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return PosixError("stat", path, errno);
   if (!S_ISDIR(st.st_mode)) return InvalidArgumentError("MakeDirs " + path + ": not a directory");
+  return Status::Ok();
+}
+
+namespace {
+
+bool IsPermissionError(int err) { return err == EACCES || err == EPERM || err == EROFS; }
+
+// "<path> is not writable by uid U gid G (<dir> is owned by uid A gid B, mode 0755): <errno>"
+Status NotWritable(const std::string& path, int err) {
+  std::string dir = path;
+  struct stat st;
+  while (::stat(dir.c_str(), &st) != 0 && dir.find('/') != std::string::npos) {
+    dir = dir.substr(0, dir.rfind('/'));
+    if (dir.empty()) dir = "/";
+  }
+  char owner[160];
+  std::snprintf(owner, sizeof(owner), "%s is owned by uid %u gid %u, mode %04o", dir.c_str(),
+                static_cast<unsigned>(st.st_uid), static_cast<unsigned>(st.st_gid),
+                static_cast<unsigned>(st.st_mode & 07777));
+  return InvalidArgumentError(path + " is not writable by uid " + std::to_string(::geteuid()) +
+                              " gid " + std::to_string(::getegid()) + " (" + owner +
+                              "): " + ErrnoText(err));
+}
+
+}  // namespace
+
+Status CheckWritableDirectory(const std::string& path) {
+  if (Status s = MakeDirs(path); !s.ok()) {
+    return IsPermissionError(errno) ? NotWritable(path, errno) : s;
+  }
+  const std::string probe = path + "/.write-probe-" + std::to_string(::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    const int err = errno;
+    return IsPermissionError(err) ? NotWritable(path, err) : PosixError("open", probe, err);
+  }
+  ::close(fd);
+  if (::unlink(probe.c_str()) != 0) return PosixError("unlink", probe, errno);
   return Status::Ok();
 }
 

@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -139,6 +141,71 @@ TEST(RandomAccessFileTest, ReadsRangesAndReportsShortFiles) {
 TEST(RandomAccessFileTest, DirectoryIsNotAFile) {
   ScratchDir dir;
   EXPECT_FALSE(OpenRandomAccessFile(dir.path()).ok());
+}
+
+// Runs CheckWritableDirectory(path) in a child process as uid/gid 65532 (the images' user) when
+// the test runs as root, who may write anywhere; returns the child's status message ("" if OK).
+std::string CheckAsUnprivileged(const std::string& path) {
+  int fds[2];
+  if (::pipe(fds) != 0) return "pipe failed";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    if (::geteuid() == 0 && (::setgid(65532) != 0 || ::setuid(65532) != 0)) ::_exit(3);
+    const Status s = CheckWritableDirectory(path);
+    const std::string m = s.ok() ? "" : s.message();
+    (void)!::write(fds[1], m.data(), m.size());
+    ::_exit(s.ok() ? 0 : s.code() == StatusCode::kInvalidArgument ? 2 : 1);
+  }
+  ::close(fds[1]);
+  std::string message;
+  char buf[512];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof(buf))) > 0;) message.append(buf, n);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status)) return "child died";
+  if (WEXITSTATUS(status) == 0) return "";
+  if (WEXITSTATUS(status) != 2) return "wrong code " + std::to_string(WEXITSTATUS(status)) + ": " + message;
+  return message;
+}
+
+TEST(CheckWritableDirectoryTest, CreatesMissingDirectoriesAndLeavesNoProbe) {
+  ScratchDir dir;
+  ASSERT_TRUE(CheckWritableDirectory(dir.File("jobs/a")).ok());
+  struct stat st;
+  ASSERT_EQ(::stat(dir.File("jobs/a").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_TRUE(std::filesystem::is_empty(dir.File("jobs/a")));
+}
+
+TEST(CheckWritableDirectoryTest, NamesPathUidOwnerAndModeWhenTheParentIsNotWritable) {
+  ScratchDir dir;
+  ASSERT_EQ(::mkdir(dir.File("store").c_str(), 0755), 0);  // root-owned 0755, as a kubelet makes it
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+  const std::string message = CheckAsUnprivileged(dir.File("store/jobs/a"));
+  ASSERT_FALSE(message.empty()) << "an unprivileged user could write a 0755 directory it does not own";
+  const std::string uid = std::to_string(::geteuid() == 0 ? 65532 : ::geteuid());
+  EXPECT_NE(message.find(dir.File("store/jobs/a")), std::string::npos) << message;
+  EXPECT_NE(message.find("uid " + uid), std::string::npos) << message;
+  EXPECT_NE(message.find(dir.File("store") + " is owned by uid"), std::string::npos) << message;
+  EXPECT_NE(message.find("mode 0755"), std::string::npos) << message;
+}
+
+TEST(CheckWritableDirectoryTest, RefusesAnExistingDirectoryThatCannotTakeAFile) {
+  ScratchDir dir;
+  ASSERT_EQ(::mkdir(dir.File("ro").c_str(), 0555), 0);
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+  const std::string message = CheckAsUnprivileged(dir.File("ro"));
+  ASSERT_FALSE(message.empty());
+  EXPECT_NE(message.find("mode 0555"), std::string::npos) << message;
+}
+
+TEST(CheckWritableDirectoryTest, RefusesAPathThatIsAFile) {
+  ScratchDir dir;
+  WriteRaw(dir.File("f"), "x");
+  const Status s = CheckWritableDirectory(dir.File("f"));
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
 }
 
 }  // namespace

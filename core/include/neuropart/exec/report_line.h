@@ -16,6 +16,11 @@
 
 namespace neuropart {
 
+// A worker's exit codes, which its launcher (the local one or the operator) acts on.
+inline constexpr int kWorkerExitOk = 0;
+inline constexpr int kWorkerExitFailed = 1;    // a runtime failure: restart the gang
+inline constexpr int kWorkerExitBadInput = 2;  // refused its job, plan or store: do not retry
+
 struct ReportLine {
   std::string kind;
   std::map<std::string, std::string> fields;

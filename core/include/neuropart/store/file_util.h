@@ -30,6 +30,13 @@ StatusOr<std::string> ReadFile(const std::string& path);
 // Creates `path` and its missing parents (mkdir -p). OK if it already is a directory.
 Status MakeDirs(const std::string& path);
 
+// MakeDirs(path), then proves that this process can create a file in it (a probe file, removed
+// again). InvalidArgument when it cannot for lack of permission (EACCES, EPERM, EROFS): the
+// message names the path, this process's uid and gid, and the owner and mode of the nearest
+// existing directory on the way — the facts needed to fix a volume's ownership. Other failures
+// keep their errno text.
+Status CheckWritableDirectory(const std::string& path);
+
 // Read-only access to byte ranges of a file. Implementations must be safe to read concurrently.
 class RandomAccessFile {
  public:
