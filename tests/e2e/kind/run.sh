@@ -1,52 +1,155 @@
 #!/usr/bin/env bash
-# neuropart on a real cluster: kind (Kubernetes in Docker) with the images built from this checkout.
-# The same path the real-apiserver e2e test (tests/e2e/operator_test.sh) checks with a kubelet
-# stand-in, end to end with real pods: build images, load them into kind, helm install, apply the
-# percentage sample with a hostPath store, wait for phase Succeeded, show loss and accuracy.
+# The real-cluster tier: neuropart's images on a kind cluster (podman provider) whose node image is
+# built on this machine, with a real kubelet, scheduler, controller-manager, CoreDNS, kube-proxy
+# and Pod Security admission. Everything is built here, without a registry, and cached under
+# ${NEUROPART_CACHE:-~/.cache/neuropart} (see scripts/kind/build-node-image.sh).
 #
-# Needs docker, kind, kubectl and helm on PATH. It cannot run on machines without a container
-# engine (such as this project's CI). Usage: tests/e2e/kind/run.sh [--keep]  (--keep: leave the
-# cluster up). Exit 0 when the sample succeeded.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
-cluster=neuropart-e2e
-tag="$(sed -n 's/^appVersion: "\(.*\)"/\1/p' "${root}/charts/neuropart/Chart.yaml")"
+# What it checks, in a namespace labelled pod-security.kubernetes.io/enforce=restricted:
+#   1. helm install of charts/neuropart (two operator replicas) and `helm test`;
+#   2. every sample in manifests/samples trains to Succeeded with loss and accuracy in status;
+#   3. `kubectl delete pod` of a worker mid-run restarts the gang from the checkpoint and the export
+#      is bit-identical to an uninterrupted run of the same job;
+#   4. a spec change (3 -> 2 partitions) re-plans and continues from the checkpoint; deleting the
+#      leading operator pod mid-job hands over to the other replica through the Lease;
+#   5. a serve-mode job answers `neuropart infer --connect` through its Service, with the outputs
+#      `neuropart infer --reference` computes from the same store;
+#   6. a store that uid 65532 cannot write fails the job at once (WorkerConfigError) naming the
+#      path and the uid.
+# A job that turns Failed unexpectedly stops the script at once with describe, events and logs.
+#
+# Usage: tests/e2e/kind/run.sh [--keep]   (--keep: leave the cluster up for debugging)
+# Exit 0 when every check passed.
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../lib.sh
+source "${here}/../lib.sh"
+source "${here}/kind_lib.sh"
 
-for tool in docker kind kubectl helm; do
-  command -v "${tool}" >/dev/null || { echo "kind/run.sh: ${tool} is not on PATH" >&2; exit 2; }
+keep=0
+[[ "${1:-}" == "--keep" ]] && keep=1
+
+kind_setup || fatal "the kind cluster could not be set up (see above)"
+
+# --- 1. the operator, installed from the chart -----------------------------------------------
+e2e_log "Installing the chart"
+check "helm install (two operator replicas) becomes ready" \
+  helm upgrade --install neuropart "${REPO_ROOT}/charts/neuropart" --namespace neuropart-system \
+  --create-namespace --wait --timeout 180s --set replicaCount=2 \
+  --set image.repository="${OPERATOR_IMAGE%:*}" --set image.tag="${OPERATOR_IMAGE##*:}" \
+  --set workerImage.repository="${WORKER_IMAGE%:*}" --set workerImage.tag="${WORKER_IMAGE##*:}" \
+  --set tests.image="${BUSYBOX_IMAGE}"
+check "helm test: the operator answers /readyz through its Service" \
+  helm test neuropart --namespace neuropart-system --timeout 120s
+
+ns=np-e2e
+kind_namespace "${ns}"
+kind_store_volume "${ns}" neuropart-store 65532 || fatal "could not prepare the store volume"
+
+# --- 2. every sample ---------------------------------------------------------------------------
+for sample in "${REPO_ROOT}"/manifests/samples/*.yaml; do
+  grep -q '^kind: NeuralPartition' "${sample}" || continue
+  name="$(sed -n 's/^  name: //p' "${sample}" | head -n 1)"
+  e2e_log "Sample ${name}"
+  kubectl -n "${ns}" apply -f "${sample}" >/dev/null || { fail "apply ${sample}"; continue; }
+  if job_wait "${ns}" "${name}" Succeeded 300; then
+    status="$(kubectl -n "${ns}" get np "${name}" -o jsonpath='{.status.loss} {.status.accuracy}')"
+    if [[ "${status}" =~ ^[0-9.e+-]+\ [0-9.e+-]+$ ]]; then
+      pass "sample ${name}: Succeeded with loss and accuracy ${status}"
+    else
+      fail "sample ${name}: Succeeded but status has loss/accuracy '${status}'"
+    fi
+  fi
+  kubectl -n "${ns}" delete np "${name}" --wait=true --timeout=120s >/dev/null
 done
 
-docker build --target operator -t "neuropart-operator:${tag}" "${root}"
-docker build --target worker -t "neuropart-worker:${tag}" "${root}"
+# --- 3. a deleted worker pod: gang restart from the checkpoint, bit-identical export -------------
+resume_job() {  # resume_job SUBPATH PARTITIONS: a longer job than the samples (320 steps)
+  sed -e 's/^  name: percentage/  name: resume/' -e "s|subPath: samples/percentage|subPath: $1|" \
+    -e 's/samples: 2048/samples: 10240/' -e 's/checkpointEvery: 16/checkpointEvery: 20/' \
+    -e "s/partitions: 3/partitions: $2/" -e 's/percentages: \[50, 30, 20\]/percentages: [50, 30, 20]/' \
+    "${REPO_ROOT}/manifests/samples/percentage.yaml"
+}
+export_sum() { sha256sum "${KIND_STORE}/$1/jobs/resume/export/model.safetensors" 2>/dev/null | cut -c1-64; }
 
-kind get clusters | grep -qx "${cluster}" || kind create cluster --name "${cluster}" --wait 120s
-[[ "${1:-}" == "--keep" ]] || trap 'kind delete cluster --name "${cluster}"' EXIT
-kind load docker-image --name "${cluster}" "neuropart-operator:${tag}" "neuropart-worker:${tag}"
+e2e_log "Uninterrupted run of the resume job"
+resume_job resume-clean 3 | kubectl -n "${ns}" apply -f - >/dev/null
+job_wait "${ns}" resume Succeeded 600 && pass "uninterrupted resume job Succeeded"
+kubectl -n "${ns}" delete np resume --wait=true --timeout=120s >/dev/null
+clean_sum="$(export_sum resume-clean)"
 
-helm upgrade --install neuropart "${root}/charts/neuropart" --namespace neuropart-system \
-  --create-namespace --wait
-helm test neuropart --namespace neuropart-system
+e2e_log "The same job, with a worker pod deleted after the first checkpoint"
+resume_job resume-killed 3 | kubectl -n "${ns}" apply -f - >/dev/null
+if wait_for 300 job_checkpointed "${ns}" resume; then
+  kubectl -n "${ns}" delete pod resume-1 --wait=false >/dev/null
+  if job_wait "${ns}" resume Succeeded 600; then
+    restarts="$(kubectl -n "${ns}" get np resume -o jsonpath='{.status.restarts}')"
+    [[ "${restarts}" -ge 1 ]] && pass "deleted worker pod restarted the gang (restarts=${restarts})" ||
+      fail "deleted worker pod: the job never restarted (restarts=${restarts})"
+    killed_sum="$(export_sum resume-killed)"
+    if [[ -n "${clean_sum}" && "${killed_sum}" == "${clean_sum}" ]]; then
+      pass "export after the gang restart is bit-identical to the uninterrupted run"
+    else
+      fail "export after the gang restart differs: ${killed_sum:-missing} vs ${clean_sum:-missing}"
+    fi
+  fi
+else
+  fail "the resume job never reported a checkpoint"
+  kind_dump "${ns}" resume
+fi
+kubectl -n "${ns}" delete np resume --wait=true --timeout=120s >/dev/null
 
-# kind has no NFS server: a hostPath volume on its single node stands in for the shared store.
-kubectl apply -f - <<'YAML'
-apiVersion: v1
-kind: PersistentVolume
-metadata: {name: neuropart-store}
-spec:
-  capacity: {storage: 1Gi}
-  accessModes: [ReadWriteMany]
-  storageClassName: ""
-  hostPath: {path: /tmp/neuropart-store, type: DirectoryOrCreate}
----
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: neuropart-store, namespace: default}
-spec:
-  accessModes: [ReadWriteMany]
-  storageClassName: ""
-  volumeName: neuropart-store
-  resources: {requests: {storage: 1Gi}}
-YAML
-kubectl apply -f "${root}/manifests/samples/percentage.yaml"
-kubectl wait np/percentage --for=jsonpath='{.status.phase}'=Succeeded --timeout=600s
-kubectl get np percentage -o wide
+# --- 4. re-plan mid-run, and an operator failover through the Lease ----------------------------
+e2e_log "Re-plan (3 -> 2 partitions) and operator failover mid-run"
+resume_job resume-replan 3 | kubectl -n "${ns}" apply -f - >/dev/null
+if wait_for 300 job_checkpointed "${ns}" resume; then
+  old_hash="$(kubectl -n "${ns}" get np resume -o jsonpath='{.status.planHash}')"
+  resume_job resume-replan 2 | sed 's/percentages: \[50, 30, 20\]/percentages: [60, 40]/' |
+    kubectl -n "${ns}" apply -f - >/dev/null
+  leader="$(lease_holder)"
+  kubectl -n neuropart-system delete pod "${leader%%_*}" --wait=false >/dev/null 2>&1
+  check "the other operator replica took the Lease" wait_for 120 lease_moved_from "${leader}"
+  if job_wait "${ns}" resume Succeeded 600; then
+    new_hash="$(kubectl -n "${ns}" get np resume -o jsonpath='{.status.planHash}')"
+    pods="$(kubectl -n "${ns}" get pods -l app.kubernetes.io/instance=resume -o name | wc -l)"
+    [[ "${new_hash}" != "${old_hash}" && "${pods}" -eq 2 ]] &&
+      pass "re-planned to 2 partitions (plan ${old_hash} -> ${new_hash}) and Succeeded" ||
+      fail "re-plan: plan ${old_hash} -> ${new_hash}, ${pods} pods"
+  fi
+else
+  fail "the re-plan job never reported a checkpoint"
+  kind_dump "${ns}" resume
+fi
+kubectl -n "${ns}" delete np resume --wait=true --timeout=120s >/dev/null
+
+# --- 5. serve mode through its Service ---------------------------------------------------------
+# The percentage sample's job again, now serving the weights its training left in the store.
+e2e_log "Serve mode"
+sed -e 's/mode: train/mode: serve/' "${REPO_ROOT}/manifests/samples/percentage.yaml" |
+  kubectl -n "${ns}" apply -f - >/dev/null
+if job_wait "${ns}" percentage Running 300 && wait_for 120 pod_ready "${ns}" percentage-0; then
+  out="$(serve_client "${ns}" percentage)"
+  if same_outputs "${out}"; then
+    pass "serve job answered neuropart infer --connect through its Service, as --reference computes"
+  else
+    fail "serve job through its Service:"
+    printf '%s\n' "${out}" | head -n 30 | sed 's/^/    /'
+  fi
+fi
+kubectl -n "${ns}" delete np percentage --wait=true --timeout=120s >/dev/null
+
+# --- 6. a store uid 65532 cannot write ---------------------------------------------------------
+e2e_log "A root-owned store"
+kind_store_volume "${ns}" root-store 0 || fatal "could not prepare the root-owned store"
+sed -e 's/^  name: percentage/  name: denied/' -e 's/claimName: neuropart-store/claimName: root-store/' \
+  "${REPO_ROOT}/manifests/samples/percentage.yaml" | kubectl -n "${ns}" apply -f - >/dev/null
+if job_wait "${ns}" denied Failed 300 expect-failure; then
+  reason="$(kubectl -n "${ns}" get np denied -o jsonpath='{.status.conditions[?(@.type=="Ready")].reason} {.status.restarts}')"
+  message="$(kubectl -n "${ns}" get np denied -o jsonpath='{.status.conditions[?(@.type=="Degraded")].message}')"
+  if [[ "${reason}" == "WorkerConfigError 0" ]] && contains "${message}" "is not writable by uid 65532"; then
+    pass "root-owned store: Failed at once with WorkerConfigError naming the path and uid"
+  else
+    fail "root-owned store: reason/restarts '${reason}', message '${message}'"
+  fi
+fi
+
+e2e_finish

@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# Helpers of tests/e2e/kind/run.sh: the cluster, its volumes, and waiting on jobs. Sourced after
+# ../lib.sh (pass, fail, fatal, check, wait_for, contains, e2e_log).
+
+KIND_CLUSTER="${KIND_CLUSTER:-neuropart-e2e}"
+KIND_NETWORK="neuropart-kind"  # IPv4 only: kind's own podman network asks for IPv6
+
+# Builds (or finds cached) everything, creates the cluster and loads the images. Sets KUBECONFIG,
+# KIND_STORE (the host directory every store volume lives under), WORKER_IMAGE, OPERATOR_IMAGE,
+# BUSYBOX_IMAGE, KIND, KUBECTL, HELM.
+kind_setup() {
+  local started=$SECONDS out
+  out="$("${REPO_ROOT}/scripts/containers/build-images.sh")" || return 1
+  eval "${out}"
+  out="$("${REPO_ROOT}/scripts/kind/build-node-image.sh")" || return 1
+  eval "${out}"
+  e2e_tools
+  kind_busybox_image >/dev/null || return 1
+  BUSYBOX_IMAGE="localhost/neuropart-busybox:bookworm"
+  BUSYBOX_ARCHIVE="${NEUROPART_CACHE:-${HOME}/.cache/neuropart}/images/busybox-bookworm.tar"
+  e2e_log "Images ready after $((SECONDS - started)) s: ${WORKER_IMAGE} ${OPERATOR_IMAGE} ${KIND_NODE_IMAGE}"
+
+  export KIND_EXPERIMENTAL_PROVIDER=podman KIND_EXPERIMENTAL_PODMAN_NETWORK="${KIND_NETWORK}"
+  podman network exists "${KIND_NETWORK}" ||
+    podman network create --subnet 10.89.77.0/24 "${KIND_NETWORK}" >/dev/null || return 1
+  KIND_WORK="$(mktemp -d /tmp/neuropart-kind.XXXXXX)"
+  KIND_STORE="${KIND_WORK}/store"
+  mkdir -p "${KIND_STORE}"
+  chmod 0755 "${KIND_WORK}" "${KIND_STORE}"
+  export KUBECONFIG="${KIND_WORK}/kubeconfig"
+  export KUBECACHEDIR="${KIND_WORK}/kube-cache" HELM_CACHE_HOME="${KIND_WORK}/helm/cache"
+  export HELM_CONFIG_HOME="${KIND_WORK}/helm/config" HELM_DATA_HOME="${KIND_WORK}/helm/data"
+  cat >"${KIND_WORK}/cluster.yaml" <<EOF
+kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+networking:
+  ipFamily: ipv4
+  disableDefaultCNI: true   # the node image carries a bridge CNI configuration
+nodes:
+  - role: control-plane
+    extraMounts:
+      - hostPath: ${KIND_STORE}
+        containerPath: /var/neuropart-store
+containerdConfigPatches:
+  # This sandbox may not lower oom_score_adj; without this runc fails every pod sandbox.
+  - |-
+    [plugins."io.containerd.grpc.v1.cri"]
+      restrict_oom_score_adj = true
+EOF
+  "${KIND}" delete cluster --name "${KIND_CLUSTER}" >/dev/null 2>&1
+  [[ "${keep:-0}" == 1 ]] || trap kind_teardown EXIT
+  e2e_log "Creating kind cluster ${KIND_CLUSTER} (node image ${KIND_NODE_IMAGE})"
+  started=$SECONDS
+  if ! "${KIND}" create cluster --name "${KIND_CLUSTER}" --image "${KIND_NODE_IMAGE}" \
+    --config "${KIND_WORK}/cluster.yaml" --kubeconfig "${KUBECONFIG}" --wait 240s --retain; then
+    kind_dump_node
+    return 1
+  fi
+  e2e_log "Cluster up in $((SECONDS - started)) s"
+  local archive
+  for archive in "${IMAGE_ARCHIVES}/worker.tar" "${IMAGE_ARCHIVES}/operator.tar" \
+    "${BUSYBOX_ARCHIVE}"; do
+    "${KIND}" load image-archive --name "${KIND_CLUSTER}" "${archive}" || return 1
+  done
+}
+
+kind_teardown() {
+  "${KIND}" delete cluster --name "${KIND_CLUSTER}" >/dev/null 2>&1
+  rm -rf "${KIND_WORK}"
+}
+
+# What went wrong inside the node when kind could not bring it up.
+kind_dump_node() {
+  local node="${KIND_CLUSTER}-control-plane"
+  echo "--- podman logs ${node} (last 40 lines)"
+  podman logs "${node}" 2>&1 | tail -n 40
+  for unit in containerd neuropart-import-images kubelet; do
+    echo "--- journalctl -u ${unit} (last 30 lines)"
+    podman exec "${node}" journalctl -u "${unit}" --no-pager 2>&1 | tail -n 30
+  done
+}
+
+# The `helm test` pod's image (wget): Debian's static busybox, as a local image and archive.
+kind_busybox_image() {
+  local image="localhost/neuropart-busybox:bookworm" ctx
+  if ! podman image exists "${image}"; then
+    dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' ||
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static >&2
+    ctx="$(mktemp -d)"
+    cp /bin/busybox "${ctx}/busybox"
+    printf '%s\n' 'FROM scratch' 'COPY busybox /bin/busybox' \
+      'RUN ["/bin/busybox", "--install", "-s", "/bin"]' 'ENTRYPOINT ["/bin/sh"]' >"${ctx}/Dockerfile"
+    podman build -q -t "${image}" "${ctx}" >&2 || return 1
+    rm -rf "${ctx}"
+  fi
+  BUSYBOX_ARCHIVE="${NEUROPART_CACHE:-${HOME}/.cache/neuropart}/images/busybox-bookworm.tar"
+  [[ -f "${BUSYBOX_ARCHIVE}" ]] ||
+    podman save --format docker-archive -o "${BUSYBOX_ARCHIVE}" "${image}" >&2 || return 1
+  echo "${image}"
+}
+
+# A namespace that enforces the Pod Security "restricted" profile.
+kind_namespace() {
+  kubectl create namespace "$1" >/dev/null &&
+    kubectl label namespace "$1" pod-security.kubernetes.io/enforce=restricted \
+      pod-security.kubernetes.io/enforce-version=latest >/dev/null
+}
+
+# kind_store_volume NAMESPACE CLAIM OWNER_UID: a hostPath PersistentVolume under KIND_STORE owned by
+# OWNER_UID (65532: the workers' uid, as an NFS export with all_squash,anonuid=65532 would map
+# it; 0: a kubelet-made root-owned 0755 directory) and its claim.
+kind_store_volume() {
+  local ns="$1" claim="$2" owner="$3" dir="${KIND_STORE}/$2"
+  mkdir -p "${dir}"
+  chown "${owner}:${owner}" "${dir}"
+  chmod 0755 "${dir}"
+  kubectl apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: ${ns}-${claim}}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteMany]
+  storageClassName: ""
+  persistentVolumeReclaimPolicy: Retain
+  hostPath: {path: /var/neuropart-store/${claim}, type: Directory}
+  claimRef: {namespace: ${ns}, name: ${claim}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: ${claim}, namespace: ${ns}}
+spec:
+  accessModes: [ReadWriteMany]
+  storageClassName: ""
+  volumeName: ${ns}-${claim}
+  resources: {requests: {storage: 1Gi}}
+EOF
+  # The samples' subPaths are created by the kubelet as root; make them the workers' own first.
+  local sub
+  for sub in samples samples/percentage samples/count samples/identifiers samples/layers \
+    samples/balanced resume-clean resume-killed resume-replan; do
+    mkdir -p "${dir}/${sub}"
+    chown "${owner}:${owner}" "${dir}/${sub}"
+  done
+}
+
+job_phase() { kubectl -n "$1" get np "$2" -o jsonpath='{.status.phase}' 2>/dev/null; }
+
+# job_wait NAMESPACE NAME PHASE SECONDS [expect-failure]: until the job reaches PHASE. A job that
+# turns Failed (unless Failed is what is expected) or times out fails the check and dumps
+# describe, events and logs.
+job_wait() {
+  local ns="$1" name="$2" want="$3" deadline=$((SECONDS + $4)) phase=""
+  while ((SECONDS < deadline)); do
+    phase="$(job_phase "${ns}" "${name}")"
+    [[ "${phase}" == "${want}" ]] && return 0
+    if [[ "${phase}" == Failed ]]; then
+      fail "job ${name} is Failed (waited for ${want})"
+      kind_dump "${ns}" "${name}"
+      fatal "stopping at the first failed job"
+    fi
+    sleep 2
+  done
+  fail "job ${name} did not reach ${want} within $4 s (phase '${phase}')"
+  kind_dump "${ns}" "${name}"
+  return 1
+}
+
+job_checkpointed() {
+  local step
+  step="$(kubectl -n "$1" get np "$2" -o jsonpath='{.status.lastCheckpoint.step}' 2>/dev/null)"
+  [[ -n "${step}" && "${step}" -gt 0 ]]
+}
+
+pod_ready() {
+  [[ "$(kubectl -n "$1" get pod "$2" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]
+}
+
+lease_holder() {
+  kubectl -n neuropart-system get lease neuropart -o jsonpath='{.spec.holderIdentity}' 2>/dev/null
+}
+lease_moved_from() { local now; now="$(lease_holder)"; [[ -n "${now}" && "${now}" != "$1" ]]; }
+
+# The job's describe, its pods, events and every worker's log.
+kind_dump() {
+  local ns="$1" name="$2" pod
+  echo "--- kubectl describe np ${name}"
+  kubectl -n "${ns}" describe np "${name}" 2>&1 | tail -n 60
+  echo "--- pods"
+  kubectl -n "${ns}" get pods -o wide 2>&1
+  echo "--- events"
+  kubectl -n "${ns}" get events --sort-by=.lastTimestamp 2>&1 | tail -n 40
+  for pod in $(kubectl -n "${ns}" get pods -l "app.kubernetes.io/instance=${name}" -o name 2>/dev/null); do
+    echo "--- logs ${pod}"
+    kubectl -n "${ns}" logs "${pod}" --all-containers 2>&1 | tail -n 30
+  done
+  echo "--- operator logs"
+  kubectl -n neuropart-system logs -l app.kubernetes.io/name=neuropart --tail=40 2>&1
+}
+
+# serve_client NAMESPACE JOB: a restricted pod with the worker image asks the job's Service with
+# `neuropart infer --connect`, then computes the same rows with --reference from the store; prints
+# both outputs separated by a line "===".
+serve_client() {
+  local ns="$1" job="$2"
+  kubectl -n "${ns}" delete pod infer-client --ignore-not-found --wait=true >/dev/null 2>&1
+  kubectl -n "${ns}" apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: infer-client}
+spec:
+  restartPolicy: Never
+  automountServiceAccountToken: false
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 65532
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+    - name: infer
+      image: ${WORKER_IMAGE}
+      command: [/bin/sh, -c]
+      args:
+        - neuropart infer /job/job.yaml --connect tcp://${job}.${ns}.svc:7000 --rows 20 &&
+          echo === &&
+          neuropart infer /job/job.yaml --reference --store /store --rows 20
+      volumeMounts:
+        - {name: job, mountPath: /job, readOnly: true}
+        - {name: store, mountPath: /store, subPath: samples/percentage, readOnly: true}
+      securityContext:
+        allowPrivilegeEscalation: false
+        readOnlyRootFilesystem: true
+        capabilities: {drop: [ALL]}
+  volumes:
+    - {name: job, configMap: {name: ${job}-job}}
+    - {name: store, persistentVolumeClaim: {claimName: neuropart-store}}
+EOF
+  local deadline=$((SECONDS + 120)) phase=""
+  while ((SECONDS < deadline)); do
+    phase="$(kubectl -n "${ns}" get pod infer-client -o jsonpath='{.status.phase}' 2>/dev/null)"
+    [[ "${phase}" == Succeeded || "${phase}" == Failed ]] && break
+    sleep 2
+  done
+  kubectl -n "${ns}" logs infer-client 2>&1
+}
+
+# same_outputs TEXT: the two halves (split at "===") of serve_client's output have the same rows
+# and predicted classes, and outputs equal within 1e-4 (distributed vs one process).
+same_outputs() {
+  python3 - "$1" <<'PY'
+import sys
+a, sep, b = sys.argv[1].partition("===\n")
+ra = [l.split(",") for l in a.strip().splitlines()[1:]]
+rb = [l.split(",") for l in b.strip().splitlines()[1:]]
+ok = sep and ra and len(ra) == len(rb) and all(
+    x[0] == y[0] and len(x) == len(y) and all(abs(float(u) - float(v)) <= 1e-4 for u, v in zip(x[1:], y[1:]))
+    for x, y in zip(ra, rb))
+sys.exit(0 if ok else 1)
+PY
+}
