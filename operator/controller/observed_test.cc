@@ -23,6 +23,7 @@ TEST(ObservedTest, PodFromApiJson) {
   EXPECT_EQ(pod.labels.at("neuropart.io/partition"), "1");
   EXPECT_EQ(pod.message, "worker exited with code 137 (OOMKilled)");
   EXPECT_EQ(pod.termination_message, "@np result steps=3");
+  EXPECT_EQ(pod.exit_code, 137);
 }
 
 TEST(ObservedTest, PodWithoutStatusIsPending) {

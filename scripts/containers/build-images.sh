@@ -38,6 +38,12 @@ for target in worker operator; do
     mv "${archives}/${target}.tar.tmp" "${archives}/${target}.tar"
   fi
 done
+# Earlier builds' images and archives are of no further use: keep the disk from filling up.
+for old in $(podman images --format '{{.Repository}}:{{.Tag}}' | grep -E '^localhost/neuropart-(worker|operator):' | grep -v ":${tag}$"); do
+  podman rmi -f "${old}" >/dev/null 2>&1 || true
+done
+find "${cache}/images" -mindepth 1 -maxdepth 1 -type d ! -name "${tag}" -exec rm -rf {} + 2>/dev/null || true
+
 echo "WORKER_IMAGE=localhost/neuropart-worker:${tag}"
 echo "OPERATOR_IMAGE=localhost/neuropart-operator:${tag}"
 echo "IMAGE_ARCHIVES=${archives}"
