@@ -7,22 +7,14 @@
 # from the k8s.io/kubernetes Go module (see build-node-image.sh).
 FROM debian:bookworm
 
-COPY --chmod=0755 kind-files/usr/local/bin/* /usr/local/bin/
-COPY --chmod=0644 kind-files/kind/ /kind/
-COPY --chmod=0755 kind-files/kind/bin/ /kind/bin/
-COPY --chmod=0644 kind-files/etc/crictl.yaml /etc/
-COPY --chmod=0644 kind-files/etc/containerd/* /etc/containerd/
-COPY --chmod=0644 kind-files/etc/default/* /etc/default/
-COPY --chmod=0644 kind-files/etc/sysctl.d/* /etc/sysctl.d/
-COPY --chmod=0644 kind-files/etc/systemd/system/*.service kind-files/etc/systemd/system/*.slice /etc/systemd/system/
-COPY --chmod=0644 kind-files/etc/systemd/system/kubelet.service.d/* /etc/systemd/system/kubelet.service.d/
-
-# The same package set and systemd clean-up as kind's base image, plus Debian's runtime pieces.
-RUN chmod 755 /kind /kind/bin \
- && DEBIAN_FRONTEND=noninteractive clean-install \
+# The same package set and systemd clean-up as kind's base image, plus Debian's runtime pieces,
+# installed before kind's files so that dpkg finds no foreign conffile to ask about.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       systemd conntrack iptables nftables iproute2 ethtool util-linux mount kmod \
       libseccomp2 pigz bash ca-certificates curl jq procps \
       containerd runc containernetworking-plugins \
+ && rm -rf /var/lib/apt/lists/* \
  && find /lib/systemd/system/sysinit.target.wants/ -name "systemd-tmpfiles-setup.service" -delete \
  && rm -f /lib/systemd/system/multi-user.target.wants/* /etc/systemd/system/*.wants/* \
           /lib/systemd/system/local-fs.target.wants/* /lib/systemd/system/sockets.target.wants/*udev* \
@@ -32,7 +24,18 @@ RUN chmod 755 /kind /kind/bin \
  && ln -s /usr/bin/containerd /usr/local/bin/containerd \
  && mkdir -p /opt/cni/bin /etc/kubernetes/manifests /kind/images /kind/manifests \
  && cp /usr/lib/cni/host-local /usr/lib/cni/loopback /usr/lib/cni/ptp /usr/lib/cni/portmap \
-       /usr/lib/cni/bridge /opt/cni/bin/ \
+       /usr/lib/cni/bridge /opt/cni/bin/
+
+COPY --chmod=0755 kind-files/usr/local/bin/* /usr/local/bin/
+COPY --chmod=0644 kind-files/kind/ /kind/
+COPY --chmod=0755 kind-files/kind/bin/ /kind/bin/
+COPY --chmod=0644 kind-files/etc/crictl.yaml /etc/
+COPY --chmod=0644 kind-files/etc/containerd/* /etc/containerd/
+COPY --chmod=0644 kind-files/etc/default/* /etc/default/
+COPY --chmod=0644 kind-files/etc/sysctl.d/* /etc/sysctl.d/
+COPY --chmod=0644 kind-files/etc/systemd/system/*.service kind-files/etc/systemd/system/*.slice /etc/systemd/system/
+COPY --chmod=0644 kind-files/etc/systemd/system/kubelet.service.d/* /etc/systemd/system/kubelet.service.d/
+RUN chmod 755 /kind /kind/bin \
  && ctr oci spec \
       | jq '.hooks.createContainer[.hooks.createContainer| length] |= . + {"path": "/kind/bin/mount-product-files.sh"}' \
       | jq 'del(.process.rlimits)' > /etc/containerd/cri-base.json

@@ -21,6 +21,8 @@ kind_setup() {
   e2e_log "Images ready after $((SECONDS - started)) s: ${WORKER_IMAGE} ${OPERATOR_IMAGE} ${KIND_NODE_IMAGE}"
 
   export KIND_EXPERIMENTAL_PROVIDER=podman KIND_EXPERIMENTAL_PODMAN_NETWORK="${KIND_NETWORK}"
+  # kind always mounts the host's /lib/modules into its nodes; this VM's kernel has none.
+  mkdir -p /lib/modules
   podman network exists "${KIND_NETWORK}" ||
     podman network create --subnet 10.89.77.0/24 "${KIND_NETWORK}" >/dev/null || return 1
   KIND_WORK="$(mktemp -d /tmp/neuropart-kind.XXXXXX)"
