@@ -58,7 +58,7 @@ EOF
     kind_dump_node
     return 1
   fi
-  e2e_log "Cluster up in $((SECONDS - started)) s"
+  e2e_log "Cluster up in $((SECONDS - started)) s (KUBECONFIG=${KUBECONFIG})"
   local archive
   for archive in "${IMAGE_ARCHIVES}/worker.tar" "${IMAGE_ARCHIVES}/operator.tar" \
     "${BUSYBOX_ARCHIVE}"; do

@@ -63,13 +63,16 @@ for sample in "${REPO_ROOT}"/manifests/samples/*.yaml; do
 done
 
 # --- 3. a deleted worker pod: gang restart from the checkpoint, bit-identical export -------------
-resume_job() {  # resume_job SUBPATH PARTITIONS: a longer job than the samples (320 steps)
+# A longer job than the samples (6400 steps, a checkpoint every 200), long enough that a pod can
+# be deleted after the operator saw a checkpoint and before the end.
+resume_job() {  # resume_job SUBPATH PARTITIONS
   sed -e 's/^  name: percentage/  name: resume/' -e "s|subPath: samples/percentage|subPath: $1|" \
-    -e 's/samples: 2048/samples: 10240/' -e 's/checkpointEvery: 16/checkpointEvery: 20/' \
+    -e 's/samples: 2048/samples: 10240/' -e 's/epochs: 2/epochs: 40/' \
+    -e 's/checkpointEvery: 16/checkpointEvery: 200/' \
     -e "s/partitions: 3/partitions: $2/" \
     "${REPO_ROOT}/manifests/samples/percentage.yaml"
 }
-export_sum() { sha256sum "${KIND_STORE}/$1/jobs/resume/export/model.safetensors" 2>/dev/null | cut -c1-64; }
+export_sum() { sha256sum "${KIND_STORE}/neuropart-store/$1/jobs/resume/export/model.safetensors" 2>/dev/null | cut -c1-64; }
 
 e2e_log "Uninterrupted run of the resume job"
 resume_job resume-clean 3 | kubectl -n "${ns}" apply -f - >/dev/null
