@@ -39,11 +39,15 @@ class Pass {
   };
 
   ReconcileResult FailSpec(const char* reason, const std::string& message);
+  void FailGang(const char* reason, const std::string& message);
   ReconcileResult KeepTerminal();
   void PublishObjects(const ObservedObject* config_map, bool current);
   ReconcileResult RestartForSpecChange(const char* reason);
   std::vector<PodView> ClassifyPods();
-  ReconcileResult GangRestart(const std::vector<PodView>& pods, const std::string& why);
+  // Restarts every partition, or fails the job when a worker refused its input or the
+  // backoff limit is reached.
+  ReconcileResult GangRestart(const std::vector<PodView>& pods, const std::string& why,
+                              bool refused_input);
   void SetPhaseAndConditions(const std::vector<PodView>& pods, bool created);
   void ReadResults(const std::vector<PodView>& pods);
   ReconcileResult Finish();
@@ -142,8 +146,7 @@ ReconcileResult Pass::Run() {
     failures += "partition " + std::to_string(v.status.index) + ": " + v.status.message;
     refused_input |= v.refused_input;
   }
-  if (refused_input) return FailSpec(kReasonWorkerConfigError, failures);
-  if (!failures.empty()) return GangRestart(pods, failures);
+  if (!failures.empty()) return GangRestart(pods, failures, refused_input);
 
   // A gang starts together: no new pod while any pod of an earlier attempt or plan still
   // terminates (it could still answer on a peer's address).
@@ -285,18 +288,26 @@ std::vector<Pass::PodView> Pass::ClassifyPods() {
   return views;
 }
 
-ReconcileResult Pass::GangRestart(const std::vector<PodView>& pods, const std::string& why) {
+// The job ends Failed; the failed pods stay for their logs, the others are stopped.
+void Pass::FailGang(const char* reason, const std::string& message) {
+  DeleteLivePods("the job failed", /*only_unfinished=*/true);
+  status_.phase = kPhaseFailed;
+  if (status_.completion_time.empty()) status_.completion_time = now_;
+  Condition3(reason, false, reason, false, message);
+  SetDegraded(true, reason, message);
+}
+
+ReconcileResult Pass::GangRestart(const std::vector<PodView>& pods, const std::string& why,
+                                  bool refused_input) {
   status_.partitions.clear();
   for (const PodView& v : pods) status_.partitions.push_back(v.status);
   const int limit = job_->spec.backoff_limit;
-  if (status_.restarts >= limit) {
-    DeleteLivePods("the job failed", /*only_unfinished=*/true);
-    status_.phase = kPhaseFailed;
-    if (status_.completion_time.empty()) status_.completion_time = now_;
-    const std::string message = why + "; backoffLimit " + std::to_string(limit) +
-                                " reached after " + std::to_string(status_.restarts) + " restarts";
-    Condition3(kReasonBackoffLimitExceeded, false, kReasonBackoffLimitExceeded, false, message);
-    SetDegraded(true, kReasonBackoffLimitExceeded, message);
+  if (refused_input) {
+    FailGang(kReasonWorkerConfigError, why);
+  } else if (status_.restarts >= limit) {
+    FailGang(kReasonBackoffLimitExceeded,
+             why + "; backoffLimit " + std::to_string(limit) + " reached after " +
+                 std::to_string(status_.restarts) + " restarts");
   } else {
     DeleteLivePods("gang restart", /*only_unfinished=*/false);
     status_.restarts += 1;
