@@ -95,7 +95,7 @@ check "the containers' export is bit-identical to neuropart run's in the same im
 if [[ -x "${NEUROPART_BIN_DIR:-}/neuropart" ]]; then
   "${NEUROPART_BIN_DIR}/neuropart" run "${job}" --store "${work}/host" >/dev/null 2>&1
   check "the containers' export is within 1e-5 of the host build's neuropart run" \
-    python3 - "$(export_of "${shared}")" "$(export_of "${work}/host")" <<'PY'
+    /usr/bin/python3 - "$(export_of "${shared}")" "$(export_of "${work}/host")" <<'PY'
 import json, struct, sys
 import numpy as np
 def load(path):

@@ -248,7 +248,7 @@ EOF
 # same_outputs TEXT: the two halves (split at "===") of serve_client's output have the same rows
 # and predicted classes, and outputs equal within 1e-4 (distributed vs one process).
 same_outputs() {
-  python3 - "$1" <<'PY'
+  /usr/bin/python3 - "$1" <<'PY'
 import sys
 a, sep, b = sys.argv[1].partition("===\n")
 ra = [l.split(",") for l in a.strip().splitlines()[1:]]
