@@ -1,6 +1,7 @@
 # neuropart images: `docker build --target worker -t neuropart-worker .` and
-# `docker build --target operator -t neuropart-operator .` (podman build works the same; see
-# scripts/containers/build-images.sh, which the kind tier uses).
+# `docker build --target operator -t neuropart-operator .` (BuildKit, Docker's default builder since
+# 23.0, for the cache mount; podman build works the same: scripts/containers/build-images.sh,
+# which the kind tier uses).
 # The build stage compiles only what ships (BUILD_TESTING=OFF: no GoogleTest, Python or
 # benchmarks) with the same dependency script and CMake preset as CI, and installs each image's
 # binaries with `cmake --install --component`. The runtime stage holds exactly the shared
