@@ -40,7 +40,7 @@ for target in worker operator; do
 done
 # Earlier builds' images and archives are of no further use: keep the disk from filling up.
 for old in $(podman images --format '{{.Repository}}:{{.Tag}}' | grep -E '^localhost/neuropart-(worker|operator):' | grep -v ":${tag}$"); do
-  podman rmi -f "${old}" >/dev/null 2>&1 || true
+  podman rmi "${old}" >/dev/null 2>&1 || true  # refused while a container uses it
 done
 find "${cache}/images" -mindepth 1 -maxdepth 1 -type d ! -name "${tag}" -exec rm -rf {} + 2>/dev/null || true
 

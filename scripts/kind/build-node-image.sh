@@ -32,11 +32,11 @@ coredns_tag="$(tag_of coredns)"      # v1.12.0
 etcd="$("${root}/scripts/kube/build-go-binary.sh" etcd go.etcd.io/etcd/server/v3 "v${etcd_tag%-*}")"
 coredns="$("${root}/scripts/kube/build-go-binary.sh" coredns github.com/coredns/coredns "${coredns_tag}")"
 
+# Contents only (not paths), so that every clone of the repository finds the same image.
 inputs_hash="$(
   {
-    sha256sum "${here}"/*.Dockerfile "${BASH_SOURCE[0]}"
-    find "${here}/node-files" -type f -print0 | sort -z | xargs -0 sha256sum
-    sha256sum "${kube_bin}"/* "${etcd}" "${coredns}" "${KUBECTL}" /usr/bin/catatonit
+    find "${here}" -type f -print0 | sort -z | xargs -0 cat
+    cat "${kube_bin}"/* "${etcd}" "${coredns}" "${KUBECTL}" /usr/bin/catatonit | sha256sum
     echo "${kind_version} ${images[*]}"
   } | sha256sum | cut -c1-16
 )"
@@ -70,5 +70,9 @@ if ! podman image exists "${node_image}"; then
   podman build -f "${here}/node.Dockerfile" -t "${node_image}" "${ctx}" >&2
   echo "build-node-image: built in $((SECONDS - started)) s" >&2
 fi
+# Earlier node images (a gigabyte each) are of no further use.
+for old in $(podman images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/neuropart-kind-node:' | grep -v ":${inputs_hash}$"); do
+  podman rmi "${old}" >/dev/null 2>&1 || true  # refused while a container uses it
+done
 echo "KIND=${kind}"
 echo "KIND_NODE_IMAGE=${node_image}"

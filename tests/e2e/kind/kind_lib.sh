@@ -7,7 +7,7 @@ KIND_NETWORK="neuropart-kind"  # IPv4 only: kind's own podman network asks for I
 
 # Builds (or finds cached) everything, creates the cluster and loads the images. Sets KUBECONFIG,
 # KIND_STORE (the host directory every store volume lives under), WORKER_IMAGE, OPERATOR_IMAGE,
-# BUSYBOX_IMAGE, KIND, KUBECTL, HELM.
+# WGET_IMAGE, KIND, KUBECTL, HELM.
 kind_setup() {
   local started=$SECONDS out
   out="$("${REPO_ROOT}/scripts/containers/build-images.sh")" || return 1
@@ -15,9 +15,8 @@ kind_setup() {
   out="$("${REPO_ROOT}/scripts/kind/build-node-image.sh")" || return 1
   eval "${out}"
   e2e_tools
-  kind_busybox_image >/dev/null || return 1
-  BUSYBOX_IMAGE="localhost/neuropart-busybox:bookworm"
-  BUSYBOX_ARCHIVE="${NEUROPART_CACHE:-${HOME}/.cache/neuropart}/images/busybox-bookworm.tar"
+  WGET_IMAGE="$(kind_wget_image)" || return 1
+  WGET_ARCHIVE="${NEUROPART_CACHE:-${HOME}/.cache/neuropart}/images/wget-bookworm.tar"
   e2e_log "Images ready after $((SECONDS - started)) s: ${WORKER_IMAGE} ${OPERATOR_IMAGE} ${KIND_NODE_IMAGE}"
 
   export KIND_EXPERIMENTAL_PROVIDER=podman KIND_EXPERIMENTAL_PODMAN_NETWORK="${KIND_NETWORK}"
@@ -61,7 +60,7 @@ EOF
   e2e_log "Cluster up in $((SECONDS - started)) s (KUBECONFIG=${KUBECONFIG})"
   local archive
   for archive in "${IMAGE_ARCHIVES}/worker.tar" "${IMAGE_ARCHIVES}/operator.tar" \
-    "${BUSYBOX_ARCHIVE}"; do
+    "${WGET_ARCHIVE}"; do
     "${KIND}" load image-archive --name "${KIND_CLUSTER}" "${archive}" || return 1
   done
 }
@@ -82,21 +81,22 @@ kind_dump_node() {
   done
 }
 
-# The `helm test` pod's image (wget): Debian's busybox on debian:bookworm-slim, as a local image
-# and an archive for the node. (Not busybox-static FROM scratch: a static glibc segfaults on its
-# first DNS lookup without the NSS modules.)
-kind_busybox_image() {
-  local image="localhost/neuropart-busybox:bookworm" ctx
-  BUSYBOX_ARCHIVE="${NEUROPART_CACHE:-${HOME}/.cache/neuropart}/images/busybox-bookworm.tar"
+# The `helm test` pod's image, which runs `wget -q -O- -T 5 URL` (busybox:1.36 by default): GNU
+# wget on debian:bookworm-slim, as a local image and an archive for the node. (Debian's busybox
+# 1.35 wget segfaults here, static or not.)
+kind_wget_image() {
+  local image="localhost/neuropart-wget:bookworm" ctx
+  WGET_ARCHIVE="${NEUROPART_CACHE:-${HOME}/.cache/neuropart}/images/wget-bookworm.tar"
   if ! podman image exists "${image}"; then
+    ctx="$(mktemp -d)"
     printf '%s\n' 'FROM debian:bookworm-slim' \
-      'RUN apt-get update && apt-get install -y --no-install-recommends busybox && rm -rf /var/lib/apt/lists/* && busybox --install -s /usr/local/bin' |
-      podman build -q -t "${image}" -f - "${ctx:=$(mktemp -d)}" >&2 || return 1
+      'RUN apt-get update && apt-get install -y --no-install-recommends wget && rm -rf /var/lib/apt/lists/*' |
+      podman build -q -t "${image}" -f - "${ctx}" >&2 || return 1
     rmdir "${ctx}"
-    rm -f "${BUSYBOX_ARCHIVE}"
+    rm -f "${WGET_ARCHIVE}"
   fi
-  [[ -f "${BUSYBOX_ARCHIVE}" ]] ||
-    podman save --format docker-archive -o "${BUSYBOX_ARCHIVE}" "${image}" >&2 || return 1
+  [[ -f "${WGET_ARCHIVE}" ]] ||
+    podman save --format docker-archive -o "${WGET_ARCHIVE}" "${image}" >&2 || return 1
   echo "${image}"
 }
 

@@ -37,7 +37,7 @@ check "helm install (two operator replicas) becomes ready" \
   --create-namespace --wait --timeout 180s --set replicaCount=2 \
   --set image.repository="${OPERATOR_IMAGE%:*}" --set image.tag="${OPERATOR_IMAGE##*:}" \
   --set workerImage.repository="${WORKER_IMAGE%:*}" --set workerImage.tag="${WORKER_IMAGE##*:}" \
-  --set tests.image="${BUSYBOX_IMAGE}"
+  --set tests.image="${WGET_IMAGE}"
 check "helm test: the operator answers /readyz through its Service" \
   helm test neuropart --namespace neuropart-system --timeout 120s
 
