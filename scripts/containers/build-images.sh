@@ -18,7 +18,7 @@ cd "${root}"
 # Paths that do not reach the build context (.dockerignore) or do not change the binaries.
 context_hash() {
   git ls-files -co --exclude-standard -z \
-    | grep -zvE '^(\.git|build/|out/|neuropart-store/|tests/|bench/|examples/|manifests/|charts/|README|.*\.md$)' \
+    | grep -zvE '^(\.git|build/|out/|neuropart-store/|tests/|bench/|examples/|manifests/|charts/|scripts/kind/|README|.*\.md$)' \
     | sort -z | xargs -0 sha256sum 2>/dev/null | sha256sum | cut -c1-16
 }
 tag="$(context_hash)"

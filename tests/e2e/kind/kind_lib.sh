@@ -167,14 +167,13 @@ job_wait() {
   return 1
 }
 
-job_checkpointed() {
-  local step
-  step="$(kubectl -n "$1" get np "$2" -o jsonpath='{.status.lastCheckpoint.step}' 2>/dev/null)"
-  [[ -n "${step}" && "${step}" -gt 0 ]]
-}
-
 pod_ready() {
   [[ "$(kubectl -n "$1" get pod "$2" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]
+}
+
+# The step the coordinator's last attempt started from (its "@np result start_step=N" line).
+start_step() {
+  kubectl -n "$1" logs "$2-0" 2>/dev/null | grep -o 'start_step=[0-9]*' | tail -n 1 | cut -d= -f2
 }
 
 lease_holder() {

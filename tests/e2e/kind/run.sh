@@ -45,6 +45,8 @@ ns=np-e2e
 kind_namespace "${ns}"
 kind_store_volume "${ns}" neuropart-store 65532 || fatal "could not prepare the store volume"
 
+delete_job() { kubectl -n "${ns}" delete np "$1" --wait=true --timeout=120s >/dev/null; }
+
 # --- 2. every sample ---------------------------------------------------------------------------
 for sample in "${REPO_ROOT}"/manifests/samples/*.yaml; do
   grep -q '^kind: NeuralPartition' "${sample}" || continue
@@ -59,12 +61,13 @@ for sample in "${REPO_ROOT}"/manifests/samples/*.yaml; do
       fail "sample ${name}: Succeeded but status has loss/accuracy '${status}'"
     fi
   fi
-  kubectl -n "${ns}" delete np "${name}" --wait=true --timeout=120s >/dev/null
+  delete_job "${name}"
 done
 
 # --- 3. a deleted worker pod: gang restart from the checkpoint, bit-identical export -------------
 # A longer job than the samples (6400 steps, a checkpoint every 200), long enough that a pod can
-# be deleted after the operator saw a checkpoint and before the end.
+# be deleted after its first checkpoint and well before the end.
+total_steps=6400
 resume_job() {  # resume_job SUBPATH PARTITIONS
   sed -e 's/^  name: percentage/  name: resume/' -e "s|subPath: samples/percentage|subPath: $1|" \
     -e 's/samples: 2048/samples: 10240/' -e 's/epochs: 2/epochs: 40/' \
@@ -72,22 +75,32 @@ resume_job() {  # resume_job SUBPATH PARTITIONS
     -e "s/partitions: 3/partitions: $2/" \
     "${REPO_ROOT}/manifests/samples/percentage.yaml"
 }
+# Starts the resume job on SUBPATH (3 partitions) and waits until its first checkpoint is
+# committed (LATEST, read on the host: the operator's status poll would see it seconds late).
+start_until_checkpoint() {
+  resume_job "$1" 3 | kubectl -n "${ns}" apply -f - >/dev/null
+  wait_for 300 test -s "${KIND_STORE}/neuropart-store/$1/jobs/resume/LATEST" && return 0
+  fail "the resume job (store ${1}) never reported a checkpoint"
+  kind_dump "${ns}" resume
+  return 1
+}
 export_sum() { sha256sum "${KIND_STORE}/neuropart-store/$1/jobs/resume/export/model.safetensors" 2>/dev/null | cut -c1-64; }
 
 e2e_log "Uninterrupted run of the resume job"
 resume_job resume-clean 3 | kubectl -n "${ns}" apply -f - >/dev/null
 job_wait "${ns}" resume Succeeded 600 && pass "uninterrupted resume job Succeeded"
-kubectl -n "${ns}" delete np resume --wait=true --timeout=120s >/dev/null
+delete_job resume
 clean_sum="$(export_sum resume-clean)"
 
 e2e_log "The same job, with a worker pod deleted after the first checkpoint"
-resume_job resume-killed 3 | kubectl -n "${ns}" apply -f - >/dev/null
-if wait_for 300 job_checkpointed "${ns}" resume; then
+if start_until_checkpoint resume-killed; then
   kubectl -n "${ns}" delete pod resume-1 --wait=false >/dev/null
   if job_wait "${ns}" resume Succeeded 600; then
     restarts="$(kubectl -n "${ns}" get np resume -o jsonpath='{.status.restarts}')"
-    [[ "${restarts}" -ge 1 ]] && pass "deleted worker pod restarted the gang (restarts=${restarts})" ||
-      fail "deleted worker pod: the job never restarted (restarts=${restarts})"
+    from="$(start_step "${ns}" resume)"
+    [[ "${restarts}" -ge 1 && "${from:-0}" -gt 0 && "${from}" -lt "${total_steps}" ]] &&
+      pass "deleted worker pod restarted the gang from the checkpoint of step ${from} (restarts=${restarts})" ||
+      fail "deleted worker pod: restarts=${restarts}, last attempt started at step '${from}'"
     killed_sum="$(export_sum resume-killed)"
     if [[ -n "${clean_sum}" && "${killed_sum}" == "${clean_sum}" ]]; then
       pass "export after the gang restart is bit-identical to the uninterrupted run"
@@ -95,34 +108,31 @@ if wait_for 300 job_checkpointed "${ns}" resume; then
       fail "export after the gang restart differs: ${killed_sum:-missing} vs ${clean_sum:-missing}"
     fi
   fi
-else
-  fail "the resume job never reported a checkpoint"
-  kind_dump "${ns}" resume
 fi
-kubectl -n "${ns}" delete np resume --wait=true --timeout=120s >/dev/null
+delete_job resume
 
 # --- 4. re-plan mid-run, and an operator failover through the Lease ----------------------------
 e2e_log "Re-plan (3 -> 2 partitions) and operator failover mid-run"
-resume_job resume-replan 3 | kubectl -n "${ns}" apply -f - >/dev/null
-if wait_for 300 job_checkpointed "${ns}" resume; then
+if start_until_checkpoint resume-replan; then
   old_hash="$(kubectl -n "${ns}" get np resume -o jsonpath='{.status.planHash}')"
   resume_job resume-replan 2 | sed 's/percentages: \[50, 30, 20\]/percentages: [60, 40]/' |
     kubectl -n "${ns}" apply -f - >/dev/null
+  plan_moved() { [[ "$(kubectl -n "${ns}" get np resume -o jsonpath='{.status.planHash}')" != "${old_hash}" ]]; }
+  check "the spec change re-planned the running job" wait_for 60 plan_moved
+  # The failover while the re-planned gang trains.
   leader="$(lease_holder)"
   kubectl -n neuropart-system delete pod "${leader%%_*}" --wait=false >/dev/null 2>&1
   check "the other operator replica took the Lease" wait_for 120 lease_moved_from "${leader}"
   if job_wait "${ns}" resume Succeeded 600; then
     new_hash="$(kubectl -n "${ns}" get np resume -o jsonpath='{.status.planHash}')"
     pods="$(kubectl -n "${ns}" get pods -l app.kubernetes.io/instance=resume -o name | wc -l)"
-    [[ "${new_hash}" != "${old_hash}" && "${pods}" -eq 2 ]] &&
-      pass "re-planned to 2 partitions (plan ${old_hash} -> ${new_hash}) and Succeeded" ||
-      fail "re-plan: plan ${old_hash} -> ${new_hash}, ${pods} pods"
+    from="$(start_step "${ns}" resume)"
+    [[ "${new_hash}" != "${old_hash}" && "${pods}" -eq 2 && "${from:-0}" -gt 0 && "${from}" -lt "${total_steps}" ]] &&
+      pass "re-planned to 2 partitions (plan ${old_hash} -> ${new_hash}), continued from step ${from}, Succeeded" ||
+      fail "re-plan: plan ${old_hash} -> ${new_hash}, ${pods} pods, started at step '${from}'"
   fi
-else
-  fail "the re-plan job never reported a checkpoint"
-  kind_dump "${ns}" resume
 fi
-kubectl -n "${ns}" delete np resume --wait=true --timeout=120s >/dev/null
+delete_job resume
 
 # --- 5. serve mode through its Service ---------------------------------------------------------
 # The percentage sample's job again, now serving the weights its training left in the store.
@@ -138,7 +148,7 @@ if job_wait "${ns}" percentage Running 300 && wait_for 120 pod_ready "${ns}" per
     printf '%s\n' "${out}" | head -n 30 | sed 's/^/    /'
   fi
 fi
-kubectl -n "${ns}" delete np percentage --wait=true --timeout=120s >/dev/null
+delete_job percentage
 
 # --- 6. a store uid 65532 cannot write ---------------------------------------------------------
 e2e_log "A root-owned store"
