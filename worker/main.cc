@@ -114,6 +114,16 @@ Status Train(Runtime& rt) {
     messages_mark = rt.SentMessages();
   };
   s.on_phase = [&](const char* phase) { rt.board->Update([&](JobStatus& j) { j.phase = phase; }); };
+  // In a container the worker is PID 1, which the kernel never kills with a signal it does not
+  // handle: without this, `kubectl delete pod` would wait out the grace period while the gang
+  // trains on. A stop ends the session after the step's update, as a crash would; the store keeps
+  // the last committed checkpoint.
+  std::signal(SIGTERM, OnStop);
+  std::signal(SIGINT, OnStop);
+  s.after_step = [](int64_t step) {
+    return g_stop != 0 ? UnavailableError("stopped by a signal after step " + std::to_string(step))
+                       : Status::Ok();
+  };
   s.on_checkpoint = [&](int64_t step, double took) {
     rt.metrics->ObserveCheckpoint(took);
     rt.board->Update([&](JobStatus& j) { j.last_checkpoint = step; });

@@ -49,8 +49,8 @@ struct SessionConfig {
   std::function<void(const char* phase)> on_phase;
   // After each committed (coordinator) or durable (others) checkpoint. May be empty.
   std::function<void(int64_t step, double seconds)> on_checkpoint;
-  // Test hook: called after each step's update, before its checkpoint; an error ends the session
-  // there, as a crash would (the in-process crash tests).
+  // Called after each step's update, before its checkpoint; an error ends the session there, as a
+  // crash would (a stop request, and the in-process crash tests). May be empty.
   std::function<Status(int64_t step)> after_step;
 };
 
