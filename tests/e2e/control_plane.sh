@@ -15,7 +15,7 @@
 #
 # Settings (environment):
 #   KUBE_APISERVER            kube-apiserver binary (default: scripts/kube/build-kube-apiserver.sh,
-#                             which builds it on first use, 15-30 minutes)
+#                             which builds it on first use, about 35 minutes)
 #   ETCD                      etcd binary (default: etcd on PATH, Debian's etcd-server)
 #   CP_READY_TIMEOUT          seconds to wait for /readyz (default 90: 2 shared cores are slow)
 #   CP_APISERVER_EXTRA_FLAGS  extra kube-apiserver flags, e.g. --etcd-compaction-interval=5s

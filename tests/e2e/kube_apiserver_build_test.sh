@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fixture of the e2e tests: makes sure kube-apiserver, etcd, kubectl and helm are there. The first
-# run on a machine builds kube-apiserver from the k8s.io/kubernetes Go module (15-30 minutes on 2
-# cores, cached in ~/.cache/neuropart); later runs find everything cached in a second. It fails
-# loudly, never skips: without a real API server the e2e tests cannot say anything.
+# run on a machine builds kube-apiserver, with the other Kubernetes components the kind tier uses,
+# from the k8s.io/kubernetes Go module (about 35 minutes on 2 cores, cached in ~/.cache/neuropart);
+# later runs find everything cached in a second. It fails loudly, never skips: without a real API
+# server the e2e tests cannot say anything.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 passed=0 failed=0
