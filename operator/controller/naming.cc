@@ -11,6 +11,7 @@ std::string ConfigMapName(const std::string& job) { return job + "-job"; }
 std::string WorkersServiceName(const std::string& job) { return job + "-workers"; }
 std::string ServeServiceName(const std::string& job) { return job; }
 std::string NetworkPolicyName(const std::string& job) { return job + "-workers"; }
+std::string ServeNetworkPolicyName(const std::string& job) { return job + "-serve"; }
 
 std::string WorkerEndpoint(const std::string& job, const std::string& ns, int partition, int port) {
   return "tcp://" + PodName(job, partition) + "." + WorkersServiceName(job) + "." + ns +

@@ -18,6 +18,8 @@ inline constexpr char kLabelManagedBy[] = "app.kubernetes.io/managed-by";
 inline constexpr char kLabelJob[] = "neuropart.io/job";
 inline constexpr char kLabelPartition[] = "neuropart.io/partition";
 inline constexpr char kLabelPlanHash[] = "neuropart.io/plan-hash";
+// On a client pod, "<job>": admitted to that serving job's coordinator (NetworkPolicy <job>-serve).
+inline constexpr char kLabelServeClient[] = "neuropart.io/client";
 inline constexpr char kAnnotationJobHash[] = "neuropart.io/job-hash";
 inline constexpr char kAnnotationAttempt[] = "neuropart.io/attempt";
 inline constexpr char kManagedBy[] = "neuropart-operator";
@@ -30,6 +32,7 @@ std::string ConfigMapName(const std::string& job);           // "<job>-job"
 std::string WorkersServiceName(const std::string& job);      // "<job>-workers" (headless)
 std::string ServeServiceName(const std::string& job);        // "<job>" (serve mode)
 std::string NetworkPolicyName(const std::string& job);       // "<job>-workers"
+std::string ServeNetworkPolicyName(const std::string& job);  // "<job>-serve" (serve mode)
 // "tcp://<job>-<q>.<job>-workers.<namespace>.svc:<port>"
 std::string WorkerEndpoint(const std::string& job, const std::string& ns, int partition, int port);
 

@@ -210,6 +210,12 @@ void Pass::PublishObjects(const ObservedObject* cm, bool current) {
   } else if (!serve && serve_service != nullptr && !serve_service->deleting) {
     Delete("Service", serve_service->name, "not in serve mode");
   }
+  const ObservedObject* serve_policy = FindObject(o_.network_policies, ServeNetworkPolicyName(job));
+  if (serve && serve_policy == nullptr) {
+    Create(ServeNetworkPolicy(np_, opt_.worker), "admit serve clients");
+  } else if (!serve && serve_policy != nullptr && !serve_policy->deleting) {
+    Delete("NetworkPolicy", serve_policy->name, "not in serve mode");
+  }
 }
 
 ReconcileResult Pass::RestartForSpecChange(const char* reason) {

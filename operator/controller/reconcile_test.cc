@@ -493,11 +493,29 @@ TEST_F(ReconcileTest, ServeModeAddsAServiceAndStaysRunning) {
   ReconcileResult r = Step(c);
   EXPECT_EQ(Count(r, Action::Type::kCreate, "Service"), 2);
   ASSERT_NE(c.Created("Service", "np"), nullptr);
+  EXPECT_EQ(Count(r, Action::Type::kCreate, "NetworkPolicy"), 2);
+  ASSERT_NE(c.Created("NetworkPolicy", "np-serve"), nullptr);
   c.SetAllPods("Running", true);
   Step(c);
   EXPECT_EQ(c.resource().status.phase, kPhaseRunning);
   EXPECT_EQ(Cond(c, kConditionReady).status, "True");
   EXPECT_EQ(Cond(c, kConditionProgressing).status, "False");
+}
+
+TEST_F(ReconcileTest, LeavingServeModeDeletesTheServeServiceAndPolicy) {
+  FakeCluster c(MakeNeuralPartition("np").Partitions(2).Mode("serve").Obj());
+  Step(c);
+  NeuralPartition np = MakeNeuralPartition("np").Partitions(2).Generation(2).Obj();
+  np.status = c.resource().status;
+  c.resource() = np;
+  ReconcileResult r = Step(c);
+  int deleted_serve_objects = 0;
+  for (const Action& a : r.actions) {
+    deleted_serve_objects += a.type == Action::Type::kDelete &&
+                             ((a.kind == "Service" && a.name == "np") ||
+                              (a.kind == "NetworkPolicy" && a.name == "np-serve"));
+  }
+  EXPECT_EQ(deleted_serve_objects, 2);
 }
 
 TEST_F(ReconcileTest, MissingOwnedObjectsAreRecreated) {

@@ -138,6 +138,24 @@ Json WorkersNetworkPolicy(const NeuralPartition& np, const WorkerOptions& option
                       {"ingress", Json::Array({std::move(peers), std::move(observers)})}})}});
 }
 
+Json ServeNetworkPolicy(const NeuralPartition& np, const WorkerOptions& options) {
+  const std::string& job = np.metadata.name;
+  Json coordinator = WorkerSelector(job);
+  coordinator[kLabelPartition] = "0";
+  Json clients = Json::Object(
+      {{"from", Json::Array({Json::Object(
+                    {{"podSelector",
+                      Json::Object({{"matchLabels", Json::Object({{kLabelServeClient, job}})}})}})})},
+       {"ports", Json::Array({Json::Object({{"protocol", "TCP"}, {"port", options.worker_port}})})}});
+  return Json::Object(
+      {{"apiVersion", "networking.k8s.io/v1"},
+       {"kind", "NetworkPolicy"},
+       {"metadata", Metadata(np, ServeNetworkPolicyName(job), "serve")},
+       {"spec", Json::Object({{"podSelector", Json::Object({{"matchLabels", std::move(coordinator)}})},
+                              {"policyTypes", Json::Array({"Ingress"})},
+                              {"ingress", Json::Array({std::move(clients)})}})}});
+}
+
 Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedPlan& published,
                int partition, int attempt, const WorkerOptions& options) {
   const std::string& name = np.metadata.name;

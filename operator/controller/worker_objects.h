@@ -7,6 +7,8 @@
 //   Service "<job>-workers"       headless, publishes not-ready addresses: worker DNS names;
 //   Service "<job>"               serve mode: in front of the coordinator;
 //   NetworkPolicy "<job>-workers" only the job's own pods reach the worker port;
+//   NetworkPolicy "<job>-serve"   serve mode: pods labelled neuropart.io/client=<job> reach the
+//                                 coordinator's worker port too (policies add up);
 //   Pod "<job>-<q>"               one per partition (Pod Security "restricted", no API token).
 // Every object carries the app.kubernetes.io labels and a controller ownerReference, so deleting
 // the NeuralPartition deletes them. Pure functions; thread-safe.
@@ -58,6 +60,7 @@ PublishedPlan PublishPlan(const NeuralPartition& np, const Plan& plan,
 Json WorkersService(const NeuralPartition& np, const WorkerOptions& options);
 Json ServeService(const NeuralPartition& np, const WorkerOptions& options);
 Json WorkersNetworkPolicy(const NeuralPartition& np, const WorkerOptions& options);
+Json ServeNetworkPolicy(const NeuralPartition& np, const WorkerOptions& options);
 
 // Partition `partition`'s pod for gang attempt `attempt` (status.restarts when it was created).
 Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedPlan& published,

@@ -150,6 +150,20 @@ TEST(WorkerObjectsTest, HeadlessServiceAndNetworkPolicy) {
   EXPECT_EQ(serve.At({"spec", "selector"})->GetString(kLabelPartition), "0");
 }
 
+// Serve mode: pods labelled neuropart.io/client=<job> may reach the coordinator's worker port
+// (the job's own policy admits only its workers there).
+TEST(WorkerObjectsTest, ServeNetworkPolicyAdmitsLabelledClientsToTheCoordinator) {
+  Built b = Build(MakeNeuralPartition("np").Partitions(2).Mode("serve").Obj());
+  Json netpol = ServeNetworkPolicy(b.np, WorkerOptions{});
+  EXPECT_EQ(netpol.At({"metadata"})->GetString("name"), "np-serve");
+  EXPECT_EQ(
+      DumpJson(*netpol.At({"spec", "podSelector"})),
+      R"({"matchLabels":{"neuropart.io/job":"np","app.kubernetes.io/component":"worker","neuropart.io/partition":"0"}})");
+  EXPECT_EQ(
+      DumpJson(*netpol.At({"spec", "ingress"})),
+      R"([{"from":[{"podSelector":{"matchLabels":{"neuropart.io/client":"np"}}}],"ports":[{"protocol":"TCP","port":7000}]}])");
+}
+
 TEST(WorkerObjectsTest, MetricsPortZeroIsLeftOut) {
   WorkerOptions o;
   o.metrics_port = 0;

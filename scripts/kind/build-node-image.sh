@@ -8,6 +8,7 @@
 # - etcd and CoreDNS at the versions kubeadm asks for, from their Go modules; kind v0.33.0;
 # - the component images kubeadm names (`kubeadm config images list`), built FROM scratch around
 #   those binaries (kube-proxy on Debian, for iptables), and the pause image (Debian's catatonit);
+# - kube-router v2.1.0 from its Go module, the NetworkPolicy enforcer of the node's network add-on;
 # - kind's node files (images/base/files in the kind module) and node.Dockerfile.
 # The node image's tag hashes all of them, so it is rebuilt only when an input changes.
 set -euo pipefail
@@ -31,12 +32,18 @@ etcd_tag="$(tag_of etcd)"            # 3.5.21-0
 coredns_tag="$(tag_of coredns)"      # v1.12.0
 etcd="$("${root}/scripts/kube/build-go-binary.sh" etcd go.etcd.io/etcd/server/v3 "v${etcd_tag%-*}")"
 coredns="$("${root}/scripts/kube/build-go-binary.sh" coredns github.com/coredns/coredns "${coredns_tag}")"
+# The NetworkPolicy enforcer of the node's network add-on (node-files/kind/manifests/default-cni.yaml).
+kube_router_version="v2.1.0"
+kube_router="$("${root}/scripts/kube/build-go-binary.sh" kube-router \
+  github.com/cloudnativelabs/kube-router/v2 "${kube_router_version}" \
+  github.com/cloudnativelabs/kube-router/v2/cmd/kube-router)"
+images+=("localhost/neuropart-kube-router:${kube_router_version}")
 
 # Contents only (not paths), so that every clone of the repository finds the same image.
 inputs_hash="$(
   {
     find "${here}" -type f -print0 | sort -z | xargs -0 cat
-    cat "${kube_bin}"/* "${etcd}" "${coredns}" "${KUBECTL}" /usr/bin/catatonit | sha256sum
+    cat "${kube_bin}"/* "${etcd}" "${coredns}" "${kube_router}" "${KUBECTL}" /usr/bin/catatonit | sha256sum
     echo "${kind_version} ${images[*]}"
   } | sha256sum | cut -c1-16
 )"
@@ -53,6 +60,7 @@ if ! podman image exists "${node_image}"; then
     case "${name}" in
       pause) cp /usr/bin/catatonit "${ctx}/component/"; file="${here}/pause.Dockerfile" ;;
       kube-proxy) cp "${kube_bin}/kube-proxy" "${ctx}/component/"; file="${here}/kube-proxy.Dockerfile" ;;
+      neuropart-kube-router) cp "${kube_router}" "${ctx}/component/kube-router"; file="${here}/kube-router.Dockerfile" ;;
       etcd) cp "${etcd}" "${ctx}/component/etcd"; file="${here}/component.Dockerfile" ;;
       coredns) cp "${coredns}" "${ctx}/component/coredns"; file="${here}/component.Dockerfile" ;;
       *) cp "${kube_bin}/${name}" "${ctx}/component/"; file="${here}/component.Dockerfile" ;;

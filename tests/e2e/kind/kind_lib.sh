@@ -35,8 +35,7 @@ kind_setup() {
 kind: Cluster
 apiVersion: kind.x-k8s.io/v1alpha4
 networking:
-  ipFamily: ipv4
-  disableDefaultCNI: true   # the node image carries a bridge CNI configuration
+  ipFamily: ipv4   # the node's network add-on: a bridge CNI configuration + kube-router (policies)
 nodes:
   - role: control-plane
     extraMounts:
@@ -198,16 +197,16 @@ kind_dump() {
   kubectl -n neuropart-system logs -l app.kubernetes.io/name=neuropart --tail=40 2>&1
 }
 
-# serve_client NAMESPACE JOB: a restricted pod with the worker image asks the job's Service with
-# `neuropart infer --connect`, then computes the same rows with --reference from the store; prints
-# both outputs separated by a line "===".
-serve_client() {
-  local ns="$1" job="$2"
-  kubectl -n "${ns}" delete pod infer-client --ignore-not-found --wait=true >/dev/null 2>&1
+# client_pod NAMESPACE NAME LABEL_YAML SCRIPT: a restricted pod with the worker image that runs
+# SCRIPT (sh) with the job's ConfigMap at /job and the store's samples/percentage at /store, and
+# waits until it ends. Prints its log; returns 0 when it Succeeded.
+client_pod() {
+  local ns="$1" name="$2" labels="$3" script="$4"
+  kubectl -n "${ns}" delete pod "${name}" --ignore-not-found --wait=true >/dev/null 2>&1
   kubectl -n "${ns}" apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Pod
-metadata: {name: infer-client}
+metadata: {name: ${name}, labels: {${labels}}}
 spec:
   restartPolicy: Never
   automountServiceAccountToken: false
@@ -216,13 +215,9 @@ spec:
     runAsUser: 65532
     seccompProfile: {type: RuntimeDefault}
   containers:
-    - name: infer
+    - name: client
       image: ${WORKER_IMAGE}
-      command: [/bin/sh, -c]
-      args:
-        - neuropart infer /job/job.yaml --connect tcp://${job}.${ns}.svc:7000 --rows 20 &&
-          echo === &&
-          neuropart infer /job/job.yaml --reference --store /store --rows 20
+      command: [/bin/sh, -c, "${script}"]
       volumeMounts:
         - {name: job, mountPath: /job, readOnly: true}
         - {name: store, mountPath: /store, subPath: samples/percentage, readOnly: true}
@@ -231,16 +226,32 @@ spec:
         readOnlyRootFilesystem: true
         capabilities: {drop: [ALL]}
   volumes:
-    - {name: job, configMap: {name: ${job}-job}}
+    - {name: job, configMap: {name: percentage-job}}
     - {name: store, persistentVolumeClaim: {claimName: neuropart-store}}
 EOF
   local deadline=$((SECONDS + 120)) phase=""
   while ((SECONDS < deadline)); do
-    phase="$(kubectl -n "${ns}" get pod infer-client -o jsonpath='{.status.phase}' 2>/dev/null)"
+    phase="$(kubectl -n "${ns}" get pod "${name}" -o jsonpath='{.status.phase}' 2>/dev/null)"
     [[ "${phase}" == Succeeded || "${phase}" == Failed ]] && break
     sleep 2
   done
-  kubectl -n "${ns}" logs infer-client 2>&1
+  kubectl -n "${ns}" logs "${name}" 2>&1
+  [[ "${phase}" == Succeeded ]]
+}
+
+# serve_client NAMESPACE JOB: a client pod labelled neuropart.io/client=JOB (admitted by the job's
+# serve NetworkPolicy) asks the job's Service with `neuropart infer --connect`, then computes the
+# same rows with --reference from the store; prints both outputs separated by a line "===".
+serve_client() {
+  client_pod "$1" infer-client "neuropart.io/client: $2" \
+    "neuropart infer /job/job.yaml --connect tcp://$2.$1.svc:7000 --rows 20 && echo === && neuropart infer /job/job.yaml --reference --store /store --rows 20"
+}
+
+# unadmitted_client_refused NAMESPACE JOB: a client pod without that label cannot reach the
+# coordinator through the same Service (the NetworkPolicy is enforced).
+unadmitted_client_refused() {
+  ! client_pod "$1" stranger "app: stranger" \
+    "neuropart infer /job/job.yaml --connect tcp://$2.$1.svc:7000 --rows 1 --timeout-seconds 10"
 }
 
 # same_outputs TEXT: the two halves (split at "===") of serve_client's output have the same rows

@@ -12,7 +12,9 @@
 #   4. a spec change (3 -> 2 partitions) re-plans and continues from the checkpoint; deleting the
 #      leading operator pod mid-job hands over to the other replica through the Lease;
 #   5. a serve-mode job answers `neuropart infer --connect` through its Service, with the outputs
-#      `neuropart infer --reference` computes from the same store;
+#      `neuropart infer --reference` computes from the same store, to a pod labelled
+#      neuropart.io/client=<job>; an unlabelled pod is refused (kube-router enforces the
+#      NetworkPolicy);
 #   6. a store that uid 65532 cannot write fails the job at once (WorkerConfigError) naming the
 #      path and the uid.
 # A job that turns Failed unexpectedly stops the script at once with describe, events and logs.
@@ -147,6 +149,8 @@ if job_wait "${ns}" percentage Running 300 && wait_for 120 pod_ready "${ns}" per
     fail "serve job through its Service:"
     printf '%s\n' "${out}" | head -n 30 | sed 's/^/    /'
   fi
+  check "a pod without the neuropart.io/client label cannot reach the serving coordinator (NetworkPolicy enforced by kube-router)" \
+    unadmitted_client_refused "${ns}" percentage
 fi
 delete_job percentage
 
