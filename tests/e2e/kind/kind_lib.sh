@@ -250,8 +250,12 @@ serve_client() {
 # unadmitted_client_refused NAMESPACE JOB: a client pod without that label cannot reach the
 # coordinator through the same Service (the NetworkPolicy is enforced).
 unadmitted_client_refused() {
-  ! client_pod "$1" stranger "app: stranger" \
-    "neuropart infer /job/job.yaml --connect tcp://$2.$1.svc:7000 --rows 1 --timeout-seconds 10"
+  local out
+  out="$(client_pod "$1" stranger "app: stranger" \
+    "neuropart infer /job/job.yaml --connect tcp://$2.$1.svc:7000 --rows 1 --timeout-seconds 10")" &&
+    return 1
+  echo "${out}"
+  contains "${out}" "no answer within 10000 ms"  # dropped by the policy, not failed otherwise
 }
 
 # same_outputs TEXT: the two halves (split at "===") of serve_client's output have the same rows
