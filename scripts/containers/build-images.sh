@@ -38,10 +38,14 @@ for target in worker operator; do
     mv "${archives}/${target}.tar.tmp" "${archives}/${target}.tar"
   fi
 done
-# Earlier builds' images and archives are of no further use: keep the disk from filling up.
+# Earlier builds' images and archives are of no further use: keep the disk from filling up. Each
+# build leaves its build stage behind untagged (a gigabyte); naming this context's build stage
+# keeps its layers (the package install among them) cached while the older ones are pruned.
 for old in $(podman images --format '{{.Repository}}:{{.Tag}}' | grep -E '^localhost/neuropart-(worker|operator):' | grep -v ":${tag}$"); do
   podman rmi "${old}" >/dev/null 2>&1 || true  # refused while a container uses it
 done
+podman build -q --target build -t localhost/neuropart-build:latest "${root}" >/dev/null
+podman image prune -f >/dev/null 2>&1 || true
 find "${cache}/images" -mindepth 1 -maxdepth 1 -type d ! -name "${tag}" -exec rm -rf {} + 2>/dev/null || true
 
 echo "WORKER_IMAGE=localhost/neuropart-worker:${tag}"
