@@ -4,6 +4,7 @@
 
 KIND_CLUSTER="${KIND_CLUSTER:-neuropart-e2e}"
 KIND_NETWORK="neuropart-kind"  # IPv4 only: kind's own podman network asks for IPv6
+WGET_ARCHIVE="${NEUROPART_CACHE:-${HOME}/.cache/neuropart}/images/wget-bookworm.tar"
 
 # Builds (or finds cached) everything, creates the cluster and loads the images. Sets KUBECONFIG,
 # KIND_STORE (the host directory every store volume lives under), WORKER_IMAGE, OPERATOR_IMAGE,
@@ -16,7 +17,6 @@ kind_setup() {
   eval "${out}"
   e2e_tools
   WGET_IMAGE="$(kind_wget_image)" || return 1
-  WGET_ARCHIVE="${NEUROPART_CACHE:-${HOME}/.cache/neuropart}/images/wget-bookworm.tar"
   e2e_log "Images ready after $((SECONDS - started)) s: ${WORKER_IMAGE} ${OPERATOR_IMAGE} ${KIND_NODE_IMAGE}"
 
   export KIND_EXPERIMENTAL_PROVIDER=podman KIND_EXPERIMENTAL_PODMAN_NETWORK="${KIND_NETWORK}"
@@ -85,7 +85,6 @@ kind_dump_node() {
 # 1.35 wget segfaults here, static or not.)
 kind_wget_image() {
   local image="localhost/neuropart-wget:bookworm" ctx
-  WGET_ARCHIVE="${NEUROPART_CACHE:-${HOME}/.cache/neuropart}/images/wget-bookworm.tar"
   if ! podman image exists "${image}"; then
     ctx="$(mktemp -d)"
     printf '%s\n' 'FROM debian:bookworm-slim' \
