@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "api/reasons.h"
+#include "neuropart/lifecycle/reasons.h"
 
 namespace neuropart::op {
 namespace {

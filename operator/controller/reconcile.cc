@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "api/reasons.h"
+#include "neuropart/lifecycle/reasons.h"
 #include "controller/naming.h"
 #include "neuropart/exec/report_line.h"
 

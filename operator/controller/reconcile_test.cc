@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "api/reasons.h"
+#include "neuropart/lifecycle/reasons.h"
 #include "controller/fixtures.h"
 #include "controller/naming.h"
 
