@@ -116,6 +116,50 @@ invalid() {
   fi
 }
 
+# valid NAME PATCH: base+PATCH must be accepted (server dry-run: nothing is stored).
+valid() {
+  local name="$1" patch="$2" doc out
+  doc="${CP_DIR}/valid.json"
+  if ! kubectl patch --local --type=merge -f "${base}" -p "${patch}" -o json >"${doc}" 2>&1; then
+    fail "${name}: could not build the case: $(cat "${doc}")"
+    return
+  fi
+  if out="$(kubectl apply --dry-run=server -f "${doc}" 2>&1)"; then
+    pass "accepted: ${name}"
+  else
+    fail "${name}: was refused: ${out}"
+  fi
+}
+
+# metadata.name: Services are named after it, so it is a DNS-1035 label, short enough for the
+# longest derived name (<name>-workers) to stay within 63 characters.
+NAME_RULE="metadata.name must be a DNS-1035 label"
+NAME_55="$(printf 'n%.0s' $(seq 1 55))"
+NAME_56="$(printf 'n%.0s' $(seq 1 56))"
+invalid "a name starting with a digit" '{"metadata":{"name":"3layers"}}' \
+  "metadata.name" "${NAME_RULE}" "because Services are named after it"
+invalid "a name with a dot (a DNS subdomain, not a label)" '{"metadata":{"name":"layers.v2"}}' \
+  "metadata.name" "${NAME_RULE}"
+invalid "a 56-character name" "{\"metadata\":{\"name\":\"${NAME_56}\"}}" \
+  "metadata.name" "metadata.name must be at most 55 characters"
+valid "a DNS-1035 name" '{"metadata":{"name":"layers-v2"}}'
+valid "a 55-character name" "{\"metadata\":{\"name\":\"${NAME_55}\"}}"
+
+# Training on more than one partition needs the shared claim: without it each worker pod gets its
+# own emptyDir and the coordinator cannot export the model.
+CLAIM_RULE="storage.persistentVolumeClaim is required when mode is train with more than one partition"
+invalid "training on 2 partitions without storage" '{"spec":{"storage":null}}' \
+  "spec.storage" "${CLAIM_RULE}"
+invalid "training on 2 partitions with a storage directory but no claim" \
+  '{"spec":{"storage":{"persistentVolumeClaim":null,"directory":"store"}}}' \
+  "spec.storage" "${CLAIM_RULE}"
+valid "training on 1 partition without storage" \
+  '{"spec":{"distribution":{"partitions":1},"storage":null}}'
+invalid "serving on 2 partitions without storage or weights (the serve rule)" \
+  '{"spec":{"mode":"serve","storage":null}}' \
+  "spec.storage" "storage (or model.weights) is required when mode is serve"
+valid "serving on 2 partitions from the claim" '{"spec":{"mode":"serve"}}'
+
 invalid "percentages that do not sum to 100" \
   '{"spec":{"distribution":{"strategy":"percentage","percentages":[60,35]}}}' \
   "spec.distribution.percentages" "percentages must sum to 100"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The two ways to install neuropart, checked against a real kube-apiserver: the Helm chart
-# (helm lint; helm template | kubectl apply --dry-run=server, in both RBAC modes) and the plain
+# (helm lint; values.schema.json refusing bad values; the optional Namespace with its Pod Security
+# labels, ServiceMonitor and PodDisruptionBudget; helm template | kubectl apply --dry-run=server,
+# in both RBAC modes) and the plain
 # manifests/ (up to date with the chart; kubectl apply --dry-run=server). Then the RBAC is applied
 # for real and the operator's ServiceAccount is shown to hold exactly the rights the operator
 # needs: everything on its list, nothing beyond it.
@@ -55,6 +57,75 @@ if [[ "${kinds}" == "${expected}" ]]; then
 else
   fail "chart objects: expected '${expected}', got '${kinds}'"
 fi
+# render_refused NAME SET EXPECTED...: helm template with --set SET must fail, and its message must
+# contain every EXPECTED string.
+render_refused() {
+  local name="$1" set="$2" out
+  shift 2
+  if out="$(render --set "${set}" 2>&1)"; then
+    fail "${name}: was rendered"
+  elif contains "${out}" "$@"; then
+    pass "refused: ${name}"
+  else
+    fail "${name}: refused, but the message lacks one of [$*]: ${out}"
+  fi
+}
+
+SCHEMA_REFUSED="values don't meet the specifications of the schema"
+render_refused "values.schema.json: a string for replicaCount" "replicaCount=two" \
+  "${SCHEMA_REFUSED}" "replicaCount: Invalid type. Expected: integer, given: string"
+render_refused "values.schema.json: an unknown key" "metrics.prot=9090" \
+  "${SCHEMA_REFUSED}" "Additional property prot is not allowed"
+render_refused "values.schema.json: a pull policy outside its enum" "image.pullPolicy=Sometimes" \
+  "${SCHEMA_REFUSED}" "image.pullPolicy must be one of the following"
+render_refused "values.schema.json: a Pod Security level outside its enum" \
+  "namespace.podSecurityEnforce=strict" "${SCHEMA_REFUSED}" "namespace.podSecurityEnforce"
+render_refused "namespace.create without watchNamespace" "namespace.create=true" \
+  "namespace.create creates watchNamespace: set watchNamespace"
+render_refused "serviceMonitor.enabled without metrics" "serviceMonitor.enabled=true,metrics.enabled=false" \
+  "serviceMonitor.enabled needs metrics.enabled"
+
+# The optional objects, each rendered alone (the default render has none of them, as checked above).
+optional="${CP_DIR}/chart-optional.yaml"
+render --set watchNamespace=psa-jobs,namespace.create=true --show-only templates/namespace.yaml \
+  >"${optional}" 2>&1
+if contains "$(cat "${optional}")" "kind: Namespace" "name: psa-jobs" \
+  "pod-security.kubernetes.io/enforce: restricted" "pod-security.kubernetes.io/enforce-version: latest"; then
+  dry_run "namespace.create: watchNamespace with Pod Security enforce restricted, version latest" \
+    -f "${optional}"
+else
+  fail "namespace.create: expected Namespace psa-jobs with the Pod Security labels: $(cat "${optional}")"
+fi
+level="$(render --set watchNamespace=psa-jobs,namespace.create=true,namespace.podSecurityEnforce=baseline \
+  --show-only templates/namespace.yaml 2>&1)"
+if contains "${level}" "pod-security.kubernetes.io/enforce: baseline"; then
+  pass "namespace.podSecurityEnforce sets the enforced level"
+else
+  fail "namespace.podSecurityEnforce=baseline: got ${level}"
+fi
+render --set serviceMonitor.enabled=true,serviceMonitor.interval=30s --show-only templates/servicemonitor.yaml \
+  >"${optional}" 2>&1
+# Its selector's labels are all on the operator's Service, whose port `metrics` it scrapes.
+selector="$(sed -n '/^  selector:/,/^  endpoints:/p' "${optional}" | grep 'app.kubernetes.io/')"
+service="$(render --show-only templates/service.yaml 2>&1)"
+if contains "$(cat "${optional}")" "apiVersion: monitoring.coreos.com/v1" "kind: ServiceMonitor" \
+  "- port: metrics" "path: /metrics" "interval: 30s" "matchNames:" "- ${NS}" &&
+  [[ "$(wc -l <<<"${selector}")" -eq 3 ]] && contains "${service}" "name: metrics" &&
+  ! grep -vxF -f <(sed 's/^ *//' <<<"${service}") <(sed 's/^ *//' <<<"${selector}") >/dev/null; then
+  pass "serviceMonitor.enabled: a ServiceMonitor scraping the operator Service's metrics port"
+else
+  fail "serviceMonitor.enabled: got $(cat "${optional}")"
+fi
+render --set podDisruptionBudget.enabled=true,replicaCount=2 --show-only templates/poddisruptionbudget.yaml \
+  >"${optional}" 2>&1
+if contains "$(cat "${optional}")" "kind: PodDisruptionBudget" "minAvailable: 1" \
+  "app.kubernetes.io/instance: neuropart"; then
+  dry_run "podDisruptionBudget.enabled: a PodDisruptionBudget with minAvailable 1 (server dry-run)" \
+    -f "${optional}"
+else
+  fail "podDisruptionBudget.enabled: got $(cat "${optional}")"
+fi
+
 helm template neuropart "${CHART}" --namespace "${NS}" --show-only templates/tests/test-readyz.yaml \
   >"${CP_DIR}/chart-test.yaml" 2>&1
 if contains "$(cat "${CP_DIR}/chart-test.yaml")" '"helm.sh/hook": test' "/readyz"; then
