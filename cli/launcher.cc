@@ -9,9 +9,12 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "child_process.h"
 #include "neuropart/exec/report_line.h"
+#include "neuropart/lifecycle/gang_lifecycle.h"
+#include "neuropart/lifecycle/reasons.h"
 #include "neuropart/plan/plan_io.h"
 #include "neuropart/plan/plan_stats.h"
 #include "neuropart/store/checkpoint.h"
@@ -53,10 +56,28 @@ StatusOr<std::vector<int>> FreePorts(int n) {
   return ports;
 }
 
+// Local restarts wait 1 s, doubling up to 30 s: a local crash rarely heals by waiting long.
+constexpr BackoffPolicy kLocalBackoff{std::chrono::seconds(1), std::chrono::seconds(30)};
+
+// How a worker process ended, in the lifecycle's words.
+PartitionObservation Ended(int q, int status, const std::string& last_error) {
+  PartitionObservation p;
+  p.index = q;
+  p.state = PartitionState::kFailed;
+  p.message = ChildProcess::DescribeStatus(status) + (last_error.empty() ? "" : ": " + last_error);
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (code == kWorkerExitBadInput) {
+    p.failure = FailureKind::kRefusedInput;
+  } else if (code == kWorkerExitStopped || code == kWorkerExitInterrupted ||
+             (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)) {
+    p.failure = FailureKind::kDisrupted;
+  }
+  return p;
+}
+
 struct Attempt {
   enum class Outcome { kSucceeded, kFailed, kInterrupted } outcome = Outcome::kFailed;
-  std::string reason;
-  bool refused_input = false;  // a worker exited kWorkerExitBadInput: a restart cannot help
+  std::optional<PartitionObservation> failed;  // the partition whose end stopped the attempt
   std::optional<ReportLine> result;
   std::map<int, ReportLine> traffic;  // per partition
 };
@@ -70,7 +91,7 @@ class Gang {
     const int P = plan_.num_partitions();
     // Per partition a ZeroMQ port and a metrics port, plus the coordinator's status port.
     StatusOr<std::vector<int>> ports = FreePorts(2 * P + 1);
-    if (!ports.ok()) return {Attempt::Outcome::kFailed, ports.status().message(), {}};
+    if (!ports.ok()) return SetupFailed(ports.status());
     std::string peers;
     for (int q = 0; q < P; ++q) peers += (peers.empty() ? "" : ",") + Endpoint((*ports)[q]);
     const int status_port = (*ports)[2 * P];
@@ -78,7 +99,7 @@ class Gang {
       const int metrics_port = (*ports)[P + q];
       StatusOr<std::unique_ptr<ChildProcess>> child =
           ChildProcess::Spawn(Argv(q, (*ports)[q], peers, metrics_port, status_port));
-      if (!child.ok()) return {Attempt::Outcome::kFailed, child.status().message(), {}};
+      if (!child.ok()) return SetupFailed(child.status());
       std::fprintf(stderr, "Partition %d: pid %d, %s, metrics http://127.0.0.1:%d/metrics%s\n", q,
                    static_cast<int>((*child)->pid()), Endpoint((*ports)[q]).c_str(), metrics_port,
                    q == 0 ? (", status http://127.0.0.1:" + std::to_string(status_port) + "/status").c_str()
@@ -90,6 +111,13 @@ class Gang {
   }
 
  private:
+  static Attempt SetupFailed(const Status& why) {
+    Attempt a;
+    a.failed = PartitionObservation{0, PartitionState::kFailed, FailureKind::kCrashed, "",
+                                    why.message()};
+    return a;
+  }
+
   static std::string Endpoint(int port) { return "tcp://127.0.0.1:" + std::to_string(port); }
 
   std::vector<std::string> Argv(int q, int port, const std::string& peers, int metrics_port,
@@ -158,7 +186,9 @@ class Gang {
     while (remaining > 0) {
       if (g_interrupted) {
         StopAll();
-        return {Attempt::Outcome::kInterrupted, "interrupted", {}};
+        Attempt interrupted;
+        interrupted.outcome = Attempt::Outcome::kInterrupted;
+        return interrupted;
       }
       std::vector<pollfd> fds;
       for (auto& c : children_) {
@@ -180,15 +210,16 @@ class Gang {
         StopAll();
         if (progress_) progress_->Finish();
         out.outcome = Attempt::Outcome::kFailed;
-        out.refused_input = WIFEXITED(*status) && WEXITSTATUS(*status) == kWorkerExitBadInput;
-        out.reason = "partition " + std::to_string(q) + " " + ChildProcess::DescribeStatus(*status) +
-                     (last_error_[q].empty() ? "" : ": " + last_error_[q]);
+        out.failed = Ended(q, *status, last_error_[q]);
         return out;
       }
     }
     if (progress_) progress_->Finish();
     out.outcome = out.result ? Attempt::Outcome::kSucceeded : Attempt::Outcome::kFailed;
-    if (!out.result) out.reason = "the coordinator ended without a result";
+    if (!out.result) {
+      out.failed = PartitionObservation{0, PartitionState::kFailed, FailureKind::kCrashed, "",
+                                        "the coordinator ended without a result"};
+    }
     return out;
   }
 
@@ -227,6 +258,15 @@ void PrintTraffic(const JobSpec& spec, const Plan& plan, const std::map<int, Rep
   }
 }
 
+// False when Ctrl-C came first.
+bool SleepUnlessInterrupted(std::chrono::seconds delay) {
+  const auto until = std::chrono::steady_clock::now() + delay;
+  while (!g_interrupted && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return !g_interrupted;
+}
+
 }  // namespace
 
 std::string FindWorkerBinary() {
@@ -262,35 +302,41 @@ int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options)
                  "start over)\n",
                  static_cast<long long>((*latest)->step), JobDir(options.store, job.spec.name).c_str());
   }
-  for (int restarts = 0;; ++restarts) {
+  int restarts = 0;  // counted against backoffLimit
+  for (int attempt = 0;; ++attempt) {
     Gang gang(job, plan, options, plan_path);
-    Attempt a = gang.Run(restarts);
-    switch (a.outcome) {
-      case Attempt::Outcome::kSucceeded:
-        PrintResult(*a.result);
-        PrintTraffic(job.spec, plan, a.traffic);
-        if (restarts > 0) std::printf("restarts: %d\n", restarts);
+    Attempt a = gang.Run(attempt);
+    if (a.outcome == Attempt::Outcome::kSucceeded) {
+      PrintResult(*a.result);
+      PrintTraffic(job.spec, plan, a.traffic);
+      if (attempt > 0) std::printf("restarts: %d\n", attempt);
+      return 0;
+    }
+    if (a.outcome == Attempt::Outcome::kInterrupted) {
+      if (job.spec.mode == JobMode::kServe) {
+        std::fprintf(stderr, "Stopped serving.\n");
         return 0;
-      case Attempt::Outcome::kInterrupted:
-        if (job.spec.mode == JobMode::kServe) {
-          std::fprintf(stderr, "Stopped serving.\n");
-          return 0;
-        }
-        std::fprintf(stderr, "Stopped all partitions; the store keeps the last committed checkpoint.\n");
-        return 130;
-      case Attempt::Outcome::kFailed:
-        if (a.refused_input) {
-          std::fprintf(stderr, "neuropart: job %s failed: %s\n", job.spec.name.c_str(),
-                       a.reason.c_str());
-          return 2;
-        }
-        if (restarts >= job.spec.backoff_limit) {
-          std::fprintf(stderr, "neuropart: job %s failed after %d restart(s): %s\n",
-                       job.spec.name.c_str(), restarts, a.reason.c_str());
-          return 1;
-        }
-        std::fprintf(stderr, "Restarting all partitions from the last checkpoint (%d/%d): %s\n",
-                     restarts + 1, job.spec.backoff_limit, a.reason.c_str());
+      }
+      std::fprintf(stderr, "Stopped all partitions; the store keeps the last committed checkpoint.\n");
+      return 130;
+    }
+    GangObservation observed;
+    observed.partitions.push_back(*a.failed);
+    observed.serve = job.spec.mode == JobMode::kServe;
+    observed.restarts = restarts;
+    observed.backoff_limit = job.spec.backoff_limit;
+    observed.backoff = kLocalBackoff;
+    const GangDecision d = DecideGang(observed);
+    if (d.action == GangDecision::Action::kFail) {
+      std::fprintf(stderr, "neuropart: job %s failed (%s): %s\n", job.spec.name.c_str(),
+                   d.reason.c_str(), d.message.c_str());
+      return d.reason == kReasonWorkerConfigError ? 2 : 1;
+    }
+    std::fprintf(stderr, "Restarting all partitions: %s\n", d.message.c_str());
+    restarts += d.counted;
+    if (!SleepUnlessInterrupted(d.delay)) {
+      std::fprintf(stderr, "Stopped; the store keeps the last committed checkpoint.\n");
+      return 130;
     }
   }
 }

@@ -3,8 +3,9 @@
 // Trains (spec.mode: train) or serves (spec.mode: serve) its share of the model with its peers
 // over ZeroMQ. Every worker exposes Prometheus metrics when given a metrics port; the coordinator
 // (partition 0) also serves GET /status when given a status port. Report lines on stdout tell the
-// launcher what happened (report.h); errors go to stderr. Exit codes: 0 ok, 2 bad input,
-// 1 runtime failure.
+// launcher what happened (report.h); errors go to stderr. Exit codes (report_line.h): 0 ok,
+// 1 runtime failure, 2 bad input, 130 stopped by SIGINT, 143 stopped by SIGTERM or by a peer that
+// was stopped.
 #include <Eigen/Core>
 #include <algorithm>
 #include <csignal>
@@ -30,8 +31,8 @@ namespace {
 
 constexpr int kCoordinator = 0;
 
-volatile std::sig_atomic_t g_stop = 0;
-void OnStop(int) { g_stop = 1; }
+volatile std::sig_atomic_t g_stop = 0;  // the signal that asked to stop, or 0
+void OnStop(int signal) { g_stop = signal; }
 
 // Tells every peer that this partition gives up, so they fail fast instead of timing out.
 void BroadcastAbort(Transport* transport, const Plan& plan, int self, const Status& why) {
@@ -116,13 +117,14 @@ Status Train(Runtime& rt) {
   s.on_phase = [&](const char* phase) { rt.board->Update([&](JobStatus& j) { j.phase = phase; }); };
   // In a container the worker is PID 1, which the kernel never kills with a signal it does not
   // handle: without this, `kubectl delete pod` would wait out the grace period while the gang
-  // trains on. A stop ends the session after the step's update, as a crash would; the store keeps
-  // the last committed checkpoint.
+  // trains on. A stop ends the session after the step's update as Cancelled, which stops the
+  // peers too; the store keeps the last committed checkpoint.
   std::signal(SIGTERM, OnStop);
   std::signal(SIGINT, OnStop);
   s.after_step = [](int64_t step) {
-    return g_stop != 0 ? UnavailableError("stopped by a signal after step " + std::to_string(step))
-                       : Status::Ok();
+    if (g_stop == 0) return Status::Ok();
+    return CancelledError(std::string(g_stop == SIGINT ? "SIGINT" : "SIGTERM") + " after step " +
+                          std::to_string(step));
   };
   s.on_checkpoint = [&](int64_t step, double took) {
     rt.metrics->ObserveCheckpoint(took);
@@ -278,8 +280,14 @@ int main(int argc, char** argv) {
   if (!s.ok()) {
     std::fprintf(stderr, "neuropart-worker: partition %d: %s\n", config->partition,
                  s.ToString().c_str());
-    return s.code() == neuropart::StatusCode::kInvalidArgument ? neuropart::kWorkerExitBadInput
-                                                                : neuropart::kWorkerExitFailed;
+    switch (s.code()) {
+      case neuropart::StatusCode::kInvalidArgument:
+        return neuropart::kWorkerExitBadInput;
+      case neuropart::StatusCode::kCancelled:
+        return g_stop == SIGINT ? neuropart::kWorkerExitInterrupted : neuropart::kWorkerExitStopped;
+      default:
+        return neuropart::kWorkerExitFailed;
+    }
   }
   return neuropart::kWorkerExitOk;
 }

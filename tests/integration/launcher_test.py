@@ -69,8 +69,8 @@ class LauncherTest(unittest.TestCase):
         err = err_before + err
         msg = f"killed worker pid {victim} after step {kill_at}\n{err}"
         self.assertEqual(p.returncode, 0, msg)
-        self.assertIn("Restarting all partitions from the last checkpoint", err, msg)
-        self.assertIn("killed by signal 9", err, msg)
+        self.assertRegex(err, r"Restarting all partitions: partition \d: killed by signal 9 \(Killed\); "
+                                   r"restart 1 of 3 from the last checkpoint in 1s", msg)
         self.assertGreater(int(parse_result(out)["start_step"]), 0, msg)
         got = read_safetensors(os.path.join(crash_store, "jobs", "crash", "export", "model.safetensors"))
         self.assertEqual(sorted(got), sorted(want))
@@ -101,7 +101,21 @@ class LauncherTest(unittest.TestCase):
         os.kill(children(p.pid)[1], signal.SIGKILL)
         _, err = p.communicate(timeout=120)
         self.assertEqual(p.returncode, 1, err)
-        self.assertIn("job giveup failed after 0 restart(s): partition 1 killed by signal 9", err)
+        self.assertIn("job giveup failed (BackoffLimitExceeded): partition 1: killed by signal 9", err)
+        self.assertIn("backoffLimit 0 reached after 0 restarts", err)
+
+    def test_sigterm_to_a_worker_restarts_the_gang_without_spending_backoff(self):
+        # Kubernetes stops an evicted or preempted pod with SIGTERM: the worker ends after its
+        # step (exit 143), its peers stop too, and the gang resumes for free.
+        job = self.w.job("evicted", samples=6400, epochs=2, every=8, backoff=0)
+        p, err_before = start_and_wait_for_step(neuropart("run", job, "--store", self.w.store), 20)
+        os.kill(children(p.pid)[1], signal.SIGTERM)
+        out, err = p.communicate(timeout=300)
+        err = err_before + err
+        self.assertEqual(p.returncode, 0, err)
+        self.assertRegex(err, r"Restarting all partitions: partition \d: exited with code 143: .*"
+                              r"not counted against backoffLimit", err)
+        self.assertEqual(parse_result(out)["restarts"], "1", out)
 
     def test_ctrl_c_stops_every_worker_and_keeps_the_store_consistent(self):
         job = self.w.job("interrupt", samples=6400, epochs=2, every=3)

@@ -23,6 +23,7 @@ enum class StatusCode {
   kCorruption,       // stored or received bytes are malformed
   kUnavailable,      // a peer or service did not answer; retrying may help
   kInternal,         // a broken invariant or a failed system call
+  kCancelled,        // stopped on request (a signal, or a peer that was stopped): not a failure
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -59,6 +60,9 @@ inline Status UnavailableError(std::string m) {
   return Status(StatusCode::kUnavailable, std::move(m));
 }
 inline Status InternalError(std::string m) { return Status(StatusCode::kInternal, std::move(m)); }
+inline Status CancelledError(std::string m) {
+  return Status(StatusCode::kCancelled, std::move(m));
+}
 
 // Either a value or a non-OK Status.
 template <typename T>

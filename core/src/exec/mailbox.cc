@@ -44,8 +44,12 @@ StatusOr<std::optional<Message>> Mailbox::Take(const std::function<bool(const Me
     if (m->header.type == wire::MsgType::kAbort) {
       StatusOr<wire::AbortPayload> abort = wire::DecodeAbort(m->payload);
       const std::string why = abort.ok() ? abort->message : "(unreadable reason)";
-      return UnavailableError("partition " + std::to_string(m->header.source) +
-                              " aborted the job: " + why);
+      const std::string who = "partition " + std::to_string(m->header.source);
+      // A peer stopped on request stops this partition too, and neither failed.
+      if (abort.ok() && abort->code == static_cast<uint32_t>(StatusCode::kCancelled)) {
+        return CancelledError(who + " was stopped: " + why);
+      }
+      return UnavailableError(who + " aborted the job: " + why);
     }
     if (m->header.type == wire::MsgType::kHeartbeat || m->header.type == wire::MsgType::kHello) {
       continue;

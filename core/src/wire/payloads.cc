@@ -118,9 +118,9 @@ StatusOr<AbortPayload> DecodeAbort(std::string_view payload) {
   }
   uint32_t code = GetU32(payload.data());
   uint32_t length = GetU32(payload.data() + 4);
-  // kInternal is the last StatusCode (neuropart/status.h).
+  // kCancelled is the last StatusCode (neuropart/status.h).
   if (code == static_cast<uint32_t>(StatusCode::kOk) ||
-      code > static_cast<uint32_t>(StatusCode::kInternal)) {
+      code > static_cast<uint32_t>(StatusCode::kCancelled)) {
     return FieldError("ABORT", 0, "code", "unknown status code " + std::to_string(code));
   }
   if (length > kMaxAbortMessageBytes) {

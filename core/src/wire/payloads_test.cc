@@ -136,7 +136,8 @@ TEST(PayloadsTest, MetricsCountsMustBeFiniteAndOrdered) {
 
 TEST(PayloadsTest, AbortChecksCodeAndLength) {
   EXPECT_FALSE(DecodeAbort(EncodeAbort({0, "ok is not a reason"})).ok());
-  EXPECT_FALSE(DecodeAbort(EncodeAbort({6, "past kInternal"})).ok());
+  EXPECT_TRUE(DecodeAbort(EncodeAbort({6, "kCancelled"})).ok());
+  EXPECT_FALSE(DecodeAbort(EncodeAbort({7, "past kCancelled"})).ok());
   std::string huge = EncodeAbort({1, ""});
   PutU32(&huge[4], kMaxAbortMessageBytes + 1);
   huge.append(kMaxAbortMessageBytes + 1, 'x');

@@ -20,6 +20,11 @@ namespace neuropart {
 inline constexpr int kWorkerExitOk = 0;
 inline constexpr int kWorkerExitFailed = 1;    // a runtime failure: restart the gang
 inline constexpr int kWorkerExitBadInput = 2;  // refused its job, plan or store: do not retry
+// Stopped on request after a completed step (the store keeps the last checkpoint): by SIGINT, or
+// by SIGTERM (eviction, preemption, drain, `kubectl delete pod`) or a peer that was. Neither is
+// a failure: the gang restarts without spending backoffLimit. The shell's 128 + signal.
+inline constexpr int kWorkerExitInterrupted = 130;
+inline constexpr int kWorkerExitStopped = 143;
 
 struct ReportLine {
   std::string kind;
