@@ -55,6 +55,7 @@ ExecutorOptions ExecutorFor(const WorkerConfig& config, const JobSpec& spec) {
   const int timeout =
       config.timeout_seconds > 0 ? config.timeout_seconds : spec.transport.timeout_seconds;
   e.timeout = std::chrono::seconds(timeout);
+  e.rendezvous_timeout = std::chrono::seconds(spec.transport.rendezvous_timeout_seconds);
   const OptimizerSpec& o = spec.training.optimizer;
   e.sgd = {static_cast<float>(o.learning_rate), static_cast<float>(o.momentum),
            static_cast<float>(o.weight_decay)};

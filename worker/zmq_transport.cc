@@ -35,6 +35,9 @@ void SetCommonOptions(zmq::socket_t& s, const ZmqTransportOptions& o) {
   s.set(zmq::sockopt::heartbeat_ivl, Millis(o.heartbeat_interval));
   s.set(zmq::sockopt::heartbeat_timeout, Millis(o.heartbeat_timeout));
   s.set(zmq::sockopt::heartbeat_ttl, Millis(o.heartbeat_timeout));
+  s.set(zmq::sockopt::connect_timeout, Millis(o.connect_timeout));
+  s.set(zmq::sockopt::reconnect_ivl, Millis(o.reconnect_interval));
+  s.set(zmq::sockopt::reconnect_ivl_max, Millis(o.reconnect_interval_max));
   s.set(zmq::sockopt::sndhwm, o.high_water_mark);
   s.set(zmq::sockopt::rcvhwm, o.high_water_mark);
   s.set(zmq::sockopt::sndtimeo, Millis(o.send_timeout));

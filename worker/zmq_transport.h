@@ -57,6 +57,11 @@ struct ZmqTransportOptions {
   uint64_t max_payload_bytes = wire::kMaxPayloadBytes;
   std::chrono::milliseconds heartbeat_interval{1000};
   std::chrono::milliseconds heartbeat_timeout{10000};
+  // A TCP connect that hangs (a peer's old address after its pod moved) is abandoned after this
+  // and retried, re-resolving the peer's name, every reconnect interval up to its maximum.
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds reconnect_interval{100};
+  std::chrono::milliseconds reconnect_interval_max{2000};
   std::chrono::milliseconds linger{2000};         // how long close waits for unsent messages
   std::chrono::milliseconds send_timeout{30000};  // a Send blocked longer fails (Unavailable)
   int high_water_mark = 10000;                    // messages queued per link and direction

@@ -9,11 +9,18 @@ const Condition* FindCondition(const std::vector<Condition>& conditions, const s
   return nullptr;
 }
 
-bool SetCondition(std::vector<Condition>* conditions, Condition c, const std::string& now) {
-  if (c.message.size() > kMaxConditionMessage) {
-    c.message.resize(kMaxConditionMessage - 3);
-    c.message += "...";
+std::string TruncateMessage(std::string message) {
+  if (message.size() > kMaxConditionMessage) {
+    size_t keep = kMaxConditionMessage - 3;
+    while (keep > 0 && (static_cast<unsigned char>(message[keep]) & 0xC0) == 0x80) --keep;
+    message.resize(keep);  // never inside a UTF-8 sequence
+    message += "...";
   }
+  return message;
+}
+
+bool SetCondition(std::vector<Condition>* conditions, Condition c, const std::string& now) {
+  c.message = TruncateMessage(std::move(c.message));
   for (Condition& old : *conditions) {
     if (old.type != c.type) continue;
     c.last_transition_time = old.status == c.status ? old.last_transition_time : now;

@@ -25,6 +25,9 @@ struct Condition {
 
 inline constexpr size_t kMaxConditionMessage = 1024;
 
+// `message` cut to kMaxConditionMessage bytes (ending in "...", never inside a UTF-8 sequence).
+std::string TruncateMessage(std::string message);
+
 // The condition of `type`, or nullptr.
 const Condition* FindCondition(const std::vector<Condition>& conditions, const std::string& type);
 

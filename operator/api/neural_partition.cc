@@ -95,6 +95,14 @@ ObjectMeta MetaFromJson(const Json& object) {
   m.deleting = deletion != nullptr && !deletion->is_null();
   m.labels = StringMap(meta->Find("labels"));
   m.annotations = StringMap(meta->Find("annotations"));
+  if (const Json* owners = meta->Find("ownerReferences"); owners != nullptr && owners->is_array()) {
+    for (const Json& o : owners->elements()) {
+      const Json* controller = o.Find("controller");
+      if (controller != nullptr && controller->type() == Json::Type::kBool && controller->boolean()) {
+        m.controller_uid = o.GetString("uid");
+      }
+    }
+  }
   return m;
 }
 
@@ -137,6 +145,8 @@ StatusOr<NeuralPartitionStatus> StatusFromJson(const Json& j) {
     s.last_checkpoint = c;
   }
   RETURN_IF_ERROR(ReadInt(j, "restarts", &s.restarts, ""));
+  RETURN_IF_ERROR(ReadInt(j, "disruptions", &s.disruptions, ""));
+  RETURN_IF_ERROR(ReadString(j, "nextAttemptTime", &s.next_attempt_time, ""));
   RETURN_IF_ERROR(ReadString(j, "startTime", &s.start_time, ""));
   RETURN_IF_ERROR(ReadString(j, "completionTime", &s.completion_time, ""));
   return s;
@@ -184,6 +194,8 @@ Json StatusToJson(const NeuralPartitionStatus& s) {
     j["lastCheckpoint"] = std::move(cp);
   }
   j["restarts"] = s.restarts;
+  if (s.disruptions > 0) j["disruptions"] = s.disruptions;
+  PutIfSet(&j, "nextAttemptTime", s.next_attempt_time);
   PutIfSet(&j, "startTime", s.start_time);
   PutIfSet(&j, "completionTime", s.completion_time);
   return j;
@@ -223,16 +235,26 @@ Json NeuralPartitionToJson(const NeuralPartition& np) {
                        {"status", StatusToJson(np.status)}});
 }
 
-Json JobDocument(const NeuralPartition& np) {
+namespace {
+
+Json Document(const NeuralPartition& np, Json spec) {
   Json meta = Json::Object({{"name", np.metadata.name}});
   PutIfSet(&meta, "namespace", np.metadata.namespace_name);
   return Json::Object(
-      {{"apiVersion", kApiVersion}, {"kind", kKind}, {"metadata", meta}, {"spec", np.spec}});
+      {{"apiVersion", kApiVersion}, {"kind", kKind}, {"metadata", meta}, {"spec", std::move(spec)}});
+}
+
+}  // namespace
+
+Json JobDocument(const NeuralPartition& np) {
+  Json spec = np.spec;
+  for (const char* operator_only : {"suspend", "pendingDeadlineSeconds"}) spec.Erase(operator_only);
+  return Document(np, std::move(spec));
 }
 
 StatusOr<ParsedJob> JobOf(const NeuralPartition& np) {
   const std::string source = "neuralpartition";
-  StatusOr<ParsedJob> job = ParseJob(DumpJson(JobDocument(np)), source);
+  StatusOr<ParsedJob> job = ParseJob(DumpJson(Document(np, np.spec)), source);
   if (job.ok()) return job;
   // The document is one line of JSON: a "(neuralpartition:1)" position tells nobody anything.
   std::string message = job.status().message();

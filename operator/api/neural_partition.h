@@ -34,6 +34,7 @@ struct ObjectMeta {
   int64_t generation = 0;
   std::string creation_timestamp;
   bool deleting = false;  // metadata.deletionTimestamp is set
+  std::string controller_uid;  // the uid of the ownerReference with controller: true
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
 };
@@ -44,7 +45,7 @@ ObjectMeta MetaFromJson(const Json& object);
 struct PartitionStatus {
   int index = 0;
   std::string pod;
-  std::string state;  // Pending, Running, Ready, Succeeded, Failed
+  std::string state;  // PartitionStateName: Pending, Running, Ready, Succeeded, Failed
   int64_t neurons = 0;
   std::string message;
   bool operator==(const PartitionStatus&) const = default;
@@ -70,7 +71,9 @@ struct NeuralPartitionStatus {
   std::optional<double> loss;
   std::optional<double> accuracy;
   std::optional<CheckpointStatus> last_checkpoint;
-  int restarts = 0;
+  int restarts = 0;     // counted against backoffLimit
+  int disruptions = 0;  // restarts after evictions and preemptions, not counted
+  std::string next_attempt_time;  // a restart's delay ends then; empty: no delay pending
   std::string start_time;
   std::string completion_time;
   bool operator==(const NeuralPartitionStatus&) const = default;
@@ -91,7 +94,8 @@ Json StatusToJson(const NeuralPartitionStatus& status);
 Json NeuralPartitionToJson(const NeuralPartition& np);
 
 // The job document of `np`: apiVersion, kind, metadata {name, namespace} and spec — the file a
-// worker reads, and what `neuropart run` would accept.
+// worker reads, and what `neuropart run` would accept. Without the fields only the operator acts
+// on (suspend, pendingDeadlineSeconds): changing them does not restart the workers.
 Json JobDocument(const NeuralPartition& np);
 // Parses and validates the job with core's job parser. Errors name the field path.
 StatusOr<ParsedJob> JobOf(const NeuralPartition& np);

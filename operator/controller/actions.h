@@ -17,7 +17,9 @@
 namespace neuropart::op {
 
 struct Action {
-  enum class Type { kCreate, kDelete, kPatch, kUpdateStatus };
+  // kEvent: `object` is a core/v1 Event about the NeuralPartition; best effort (a refused
+  // Event is logged, never retried).
+  enum class Type { kCreate, kDelete, kPatch, kUpdateStatus, kEvent };
   Type type = Type::kCreate;
   std::string kind;  // Pod, ConfigMap, Service, NetworkPolicy, NeuralPartition
   std::string name;

@@ -98,6 +98,10 @@ NeuralPartitionBuilder& NeuralPartitionBuilder::WorkerImage(std::string image) {
   np_.spec["worker"]["image"] = std::move(image);
   return *this;
 }
+NeuralPartitionBuilder& NeuralPartitionBuilder::Uid(std::string uid) {
+  np_.metadata.uid = std::move(uid);
+  return *this;
+}
 NeuralPartitionBuilder& NeuralPartitionBuilder::Deleting() {
   np_.metadata.deleting = true;
   return *this;
@@ -136,6 +140,7 @@ NeuralPartitionBuilder MakeNeuralPartition(std::string name) {
 
 ReconcileResult FakeCluster::Reconcile(const ReconcileOptions& options, const Clock& clock) {
   ReconcileResult r = op::Reconcile(state_, options, clock);
+  now_ = FormatTime(clock.Now());
   Apply(r);
   return r;
 }
@@ -146,7 +151,10 @@ void FakeCluster::Apply(const ReconcileResult& result) {
       case Action::Type::kCreate:
         created_.emplace_back(a.kind + "/" + a.name, a.object);
         if (a.kind == "Pod") {
-          if (Pod(a.name) == nullptr) state_.pods.push_back(PodFromJson(a.object));
+          if (Pod(a.name) == nullptr) {
+            state_.pods.push_back(PodFromJson(a.object));
+            state_.pods.back().created = now_;  // the API server sets creationTimestamp
+          }
         } else if (a.kind == "ConfigMap") {
           state_.config_maps.push_back(ObjectFromJson(a.object));
         } else if (a.kind == "Service") {
@@ -187,6 +195,9 @@ void FakeCluster::Apply(const ReconcileResult& result) {
         state_.resource.status = a.status;
         ++status_writes_;
         break;
+      case Action::Type::kEvent:
+        events_.push_back(a.object.GetString("type") + " " + a.object.GetString("reason"));
+        break;
     }
   }
 }
@@ -226,6 +237,10 @@ void FakeCluster::SetPod(int partition, const std::string& phase, bool ready,
   p->phase = phase;
   p->ready = ready;
   p->message = message;
+}
+
+ObservedPod* FakeCluster::PodOf(int partition) {
+  return Pod(PodName(state_.resource.metadata.name, partition));
 }
 
 void FakeCluster::RemovePod(int partition) {

@@ -28,6 +28,7 @@ class NeuralPartitionBuilder {
   NeuralPartitionBuilder& Claim(std::string claim, std::string sub_path);
   NeuralPartitionBuilder& WorkerImage(std::string image);
   NeuralPartitionBuilder& Deleting();
+  NeuralPartitionBuilder& Uid(std::string uid);
   // Sets spec.<key> to `value` as is (for invalid specs).
   NeuralPartitionBuilder& SpecField(const std::string& key, Json value);
 
@@ -54,6 +55,7 @@ class FakeCluster {
   ObservedState& state() { return state_; }
   NeuralPartition& resource() { return state_.resource; }
   ObservedPod* Pod(const std::string& name);
+  ObservedPod* PodOf(int partition);
   const ObservedObject* ConfigMap() const;
   // Json of created objects, by kind/name, as last created.
   const Json* Created(const std::string& kind, const std::string& name) const;
@@ -66,12 +68,16 @@ class FakeCluster {
   void FinalizeDeletions();  // the deleting pods are gone
 
   int status_writes() const { return status_writes_; }
+  // "<type> <reason>" of every Event recorded, in order.
+  const std::vector<std::string>& events() const { return events_; }
 
  private:
   ObservedState state_;
   std::vector<std::pair<std::string, Json>> created_;
   bool graceful_ = false;
   int status_writes_ = 0;
+  std::string now_;  // of the last Reconcile: new pods' creationTimestamp
+  std::vector<std::string> events_;
 };
 
 }  // namespace neuropart::op::testing

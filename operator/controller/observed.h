@@ -22,13 +22,23 @@ struct ObservedPod {
   std::string name;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
-  std::string phase;  // Pending, Running, Succeeded, Failed, Unknown
+  std::string owner_uid;  // its controller's uid: a pod of an earlier object of the same name differs
+  std::string created;    // metadata.creationTimestamp
+  std::string phase;      // Pending, Running, Succeeded, Failed, Unknown
   bool ready = false;
   bool deleting = false;
   std::string pod_ip;
   std::string message;              // why it failed: status.message or the container's reason
   std::string termination_message;  // the worker container's terminated.message
+  std::string terminated_reason;    // the worker container's terminated.reason (OOMKilled, Error)
   int exit_code = 0;                // the worker container's, once it terminated
+  // Pending: why it does not start (Unschedulable, ImagePullBackOff, ErrImagePull,
+  // CreateContainerConfigError, ...) and the kubelet's or scheduler's words; empty while it
+  // simply starts (ContainerCreating).
+  std::string stuck_reason;
+  std::string stuck_message;
+  // The DisruptionTarget condition is True: evicted, preempted or its node drained.
+  std::string disruption_reason;
 };
 
 struct ObservedObject {  // a ConfigMap, Service or NetworkPolicy

@@ -24,6 +24,48 @@ TEST(ObservedTest, PodFromApiJson) {
   EXPECT_EQ(pod.message, "worker exited with code 137 (OOMKilled)");
   EXPECT_EQ(pod.termination_message, "@np result steps=3");
   EXPECT_EQ(pod.exit_code, 137);
+  EXPECT_EQ(pod.terminated_reason, "OOMKilled");
+}
+
+TEST(ObservedTest, ControllerUidAndCreationTime) {
+  ObservedPod pod = PodFromJson(*ParseJson(R"({"metadata": {"name": "p",
+      "creationTimestamp": "2026-11-27T10:00:00Z",
+      "ownerReferences": [{"uid": "other", "controller": false}, {"uid": "mine", "controller": true}]}})"));
+  EXPECT_EQ(pod.owner_uid, "mine");
+  EXPECT_EQ(pod.created, "2026-11-27T10:00:00Z");
+}
+
+TEST(ObservedTest, ImagePullBackOffIsAStuckReason) {
+  ObservedPod pod = PodFromJson(*ParseJson(R"({"metadata": {"name": "p"}, "status": {
+      "phase": "Pending", "containerStatuses": [{"name": "worker", "state": {"waiting":
+          {"reason": "ImagePullBackOff", "message": "Back-off pulling image \"x\""}}}]}})"));
+  EXPECT_EQ(pod.stuck_reason, "ImagePullBackOff");
+  EXPECT_EQ(pod.stuck_message, "Back-off pulling image \"x\"");
+}
+
+TEST(ObservedTest, ContainerCreatingIsNotStuck) {
+  ObservedPod pod = PodFromJson(*ParseJson(R"({"metadata": {"name": "p"}, "status": {
+      "phase": "Pending", "containerStatuses": [{"name": "worker", "state": {"waiting":
+          {"reason": "ContainerCreating"}}}]}})"));
+  EXPECT_EQ(pod.stuck_reason, "");
+}
+
+TEST(ObservedTest, UnschedulableComesFromPodScheduled) {
+  ObservedPod pod = PodFromJson(*ParseJson(R"({"metadata": {"name": "p"}, "status": {
+      "phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
+          "reason": "Unschedulable", "message": "0/1 nodes are available"}]}})"));
+  EXPECT_EQ(pod.stuck_reason, "Unschedulable");
+  EXPECT_EQ(pod.stuck_message, "0/1 nodes are available");
+}
+
+TEST(ObservedTest, DisruptionTargetNamesTheDisruption) {
+  ObservedPod pod = PodFromJson(*ParseJson(R"({"metadata": {"name": "p"}, "status": {
+      "phase": "Failed", "conditions": [{"type": "DisruptionTarget", "status": "True",
+          "reason": "EvictionByEvictionAPI"}]}})"));
+  EXPECT_EQ(pod.disruption_reason, "EvictionByEvictionAPI");
+  ObservedPod not_yet = PodFromJson(*ParseJson(R"({"metadata": {"name": "p"}, "status": {
+      "conditions": [{"type": "DisruptionTarget", "status": "False", "reason": "x"}]}})"));
+  EXPECT_EQ(not_yet.disruption_reason, "");
 }
 
 TEST(ObservedTest, PodWithoutStatusIsPending) {

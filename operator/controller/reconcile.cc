@@ -1,10 +1,13 @@
 #include "controller/reconcile.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 #include "neuropart/lifecycle/reasons.h"
 #include "controller/naming.h"
 #include "neuropart/exec/report_line.h"
+#include "neuropart/lifecycle/gang_lifecycle.h"
 
 namespace neuropart::op {
 namespace {
@@ -26,52 +29,64 @@ class Pass {
         opt_(opt),
         np_(o.resource),
         status_(o.resource.status),
-        now_(FormatTime(clock.Now())) {}
+        clock_now_(clock.Now()),
+        now_(FormatTime(clock_now_)) {}
 
   ReconcileResult Run();
 
  private:
   struct PodView {                     // one partition's pod, classified
     const ObservedPod* pod = nullptr;  // any pod of that name, even a stale or deleting one
-    bool current = false;              // of this plan, job and attempt, and not deleting
-    bool refused_input = false;        // failed with exit code 2: retrying cannot help
-    PartitionStatus status;
+    bool current = false;              // of this object, plan, job and attempt, and not deleting
+    PartitionObservation observed;     // in the lifecycle's words
   };
 
   ReconcileResult FailSpec(const char* reason, const std::string& message);
-  void FailGang(const char* reason, const std::string& message);
+  void FailGang(const std::string& reason, const std::string& message);
   ReconcileResult KeepTerminal();
   void PublishObjects(const ObservedObject* config_map, bool current);
   ReconcileResult RestartForSpecChange(const char* reason);
   std::vector<PodView> ClassifyPods();
-  // Restarts every partition, or fails the job when a worker refused its input or the
-  // backoff limit is reached.
-  ReconcileResult GangRestart(const std::vector<PodView>& pods, const std::string& why,
-                              bool refused_input);
-  void SetPhaseAndConditions(const std::vector<PodView>& pods, bool created);
+  PodView Classify(int q);
+  GangObservation Observe(const std::vector<PodView>& pods) const;
+  ReconcileResult Act(const GangDecision& d, const std::vector<PodView>& pods);
+  ReconcileResult Suspend(const GangDecision& d);
+  ReconcileResult Restart(const GangDecision& d);
+  // Creates the pods a running gang lacks; false while a restart's delay or old pods hold it.
+  bool CreateMissingPods(const std::vector<PodView>& pods);
+  void SetPhaseAndConditions(const GangDecision& d, bool created);
   void ReadResults(const std::vector<PodView>& pods);
+  void RecordPartitions(const std::vector<PodView>& pods);
   ReconcileResult Finish();
 
   void Create(Json object, const std::string& reason);
   void Delete(const std::string& kind, const std::string& name, const std::string& reason);
   void DeleteLivePods(const std::string& reason, bool only_unfinished);
-  void Condition3(const char* ready_reason, bool ready, const char* progressing_reason,
+  // A Kubernetes Event on the NeuralPartition (Normal or Warning).
+  void Event(const char* type, const std::string& reason, const std::string& message);
+  void Condition3(const std::string& ready_reason, bool ready, const std::string& progressing_reason,
                   bool progressing, const std::string& message);
-  void SetDegraded(bool degraded, const char* reason, const std::string& message);
-  // Of the current plan, job and gang attempt (deleting or not).
+  void SetDegraded(bool degraded, const std::string& reason, const std::string& message);
+  void SetTerminal(const char* type, const std::string& reason, const std::string& message);
+  void ClearTerminal();
+  // Ours: controlled by this very object (not a deleted namesake's) and of the current plan,
+  // job and gang attempt (deleting or not).
   bool OfThisAttempt(const ObservedPod& pod) const;
   // OfThisAttempt and not being deleted.
   bool IsCurrent(const ObservedPod& pod) const;
+  bool Owned(const ObservedPod& pod) const;
 
   const ObservedState& o_;
   const ReconcileOptions& opt_;
   const NeuralPartition& np_;
   NeuralPartitionStatus status_;
+  const TimePoint clock_now_;
   const std::string now_;
   ReconcileResult result_;
   std::optional<ParsedJob> job_;
   std::optional<Plan> plan_;
   PublishedPlan published_;
+  int events_ = 0;
 };
 
 const ObservedObject* FindObject(const std::vector<ObservedObject>& objects,
@@ -136,40 +151,107 @@ ReconcileResult Pass::Run() {
   if (job_changed || (spec_failure && IsTerminal(status_.phase))) {
     return RestartForSpecChange(kReasonSpecChanged);
   }
-
   std::vector<PodView> pods = ClassifyPods();
-  std::string failures;
-  bool refused_input = false;
-  for (const PodView& v : pods) {
-    if (v.status.state != kPhaseFailed) continue;
-    if (!failures.empty()) failures += "; ";
-    failures += "partition " + std::to_string(v.status.index) + ": " + v.status.message;
-    refused_input |= v.refused_input;
-  }
-  if (!failures.empty()) return GangRestart(pods, failures, refused_input);
+  return Act(DecideGang(Observe(pods)), pods);
+}
 
-  // A gang starts together: no new pod while any pod of an earlier attempt or plan still
-  // terminates (it could still answer on a peer's address).
-  bool old_pods_remain = false;
-  for (const ObservedPod& pod : o_.pods) old_pods_remain |= !IsCurrent(pod);
+GangObservation Pass::Observe(const std::vector<PodView>& pods) const {
+  GangObservation g;
+  for (const PodView& v : pods) g.partitions.push_back(v.observed);
+  g.serve = job_->spec.mode == JobMode::kServe;
+  g.suspended = job_->spec.suspend;
+  g.restarts = status_.restarts;
+  g.backoff_limit = job_->spec.backoff_limit;
+  g.backoff = opt_.backoff;
+  g.pending_deadline = std::chrono::seconds(job_->spec.pending_deadline_seconds);
+  // The oldest Pending pod of this attempt has waited since it was created.
+  for (const PodView& v : pods) {
+    if (!v.current || v.observed.state != PartitionState::kPending) continue;
+    StatusOr<TimePoint> created = ParseTime(v.pod->created);
+    if (!created.ok()) continue;
+    g.pending_for = std::max(
+        g.pending_for, std::chrono::duration_cast<std::chrono::seconds>(clock_now_ - *created));
+  }
+  return g;
+}
+
+ReconcileResult Pass::Act(const GangDecision& d, const std::vector<PodView>& pods) {
+  using A = GangDecision::Action;
+  switch (d.action) {
+    case A::kSuspend:
+      return Suspend(d);
+    case A::kRestart:
+      RecordPartitions(pods);
+      return Restart(d);
+    case A::kFail:
+      RecordPartitions(pods);
+      FailGang(d.reason, d.message);
+      status_.ready_partitions = 0;
+      status_.ready = "0/" + std::to_string(published_.partitions);
+      return Finish();
+    case A::kSucceed:
+    case A::kContinue:
+      break;
+  }
+  if (status_.phase == kPhaseSuspended) {
+    SetCondition(&status_.conditions,
+                 {kConditionSuspended, "False", kReasonResumed, "spec.suspend turned false",
+                  np_.metadata.generation, ""},
+                 now_);
+    Event("Normal", kReasonResumed, "spec.suspend turned false; starting every partition");
+  }
+  const bool created = CreateMissingPods(pods);
+  if (created && status_.start_time.empty()) status_.start_time = now_;
+  RecordPartitions(pods);
+  ReadResults(pods);
+  SetPhaseAndConditions(d, created);
+  if (!IsTerminal(status_.phase) && !result_.requeue_after) {
+    result_.requeue_after = opt_.poll_interval;
+  }
+  return Finish();
+}
+
+bool Pass::CreateMissingPods(const std::vector<PodView>& pods) {
+  if (!status_.next_attempt_time.empty()) {
+    StatusOr<TimePoint> next = ParseTime(status_.next_attempt_time);
+    if (next.ok() && *next > clock_now_) {
+      result_.requeue_after = std::max(
+          std::chrono::seconds(1),
+          std::chrono::ceil<std::chrono::seconds>(*next - clock_now_));
+      return false;
+    }
+    status_.next_attempt_time.clear();
+  }
+  // A gang starts together: no new pod while any pod of an earlier attempt, plan or namesake
+  // still terminates (it could still answer on a peer's address, and holds the pod's name).
+  for (const ObservedPod& pod : o_.pods) {
+    if (!IsCurrent(pod)) return false;
+  }
   bool created = false;
-  for (PodView& v : pods) {
-    if (old_pods_remain || v.pod != nullptr || v.status.state == kPhaseSucceeded) continue;
-    Create(WorkerPod(np_, *job_, published_, v.status.index, status_.restarts, opt_.worker),
-           "partition " + std::to_string(v.status.index));
+  for (const PodView& v : pods) {
+    if (v.pod != nullptr || v.observed.state == PartitionState::kSucceeded) continue;
+    Create(WorkerPod(np_, *job_, published_, v.observed.index, status_.restarts, opt_.worker),
+           "partition " + std::to_string(v.observed.index));
     created = true;
   }
-  if (created && status_.start_time.empty()) status_.start_time = now_;
-  status_.partitions.clear();
-  for (const PodView& v : pods) status_.partitions.push_back(v.status);
-  ReadResults(pods);
-  SetPhaseAndConditions(pods, created);
-  if (!IsTerminal(status_.phase)) result_.requeue_after = opt_.poll_interval;
-  return Finish();
+  if (created && pods.size() == static_cast<size_t>(published_.partitions)) {
+    bool all_new = true;
+    for (const PodView& v : pods) all_new &= v.pod == nullptr;
+    if (all_new) {
+      Event("Normal", kReasonCreatingWorkers,
+            "started gang attempt " + std::to_string(status_.restarts + status_.disruptions) +
+                ": " + std::to_string(published_.partitions) + " worker pods, plan " +
+                published_.plan_hash);
+    }
+  }
+  return created;
 }
 
 ReconcileResult Pass::FailSpec(const char* reason, const std::string& message) {
   DeleteLivePods("the spec is invalid", /*only_unfinished=*/false);
+  if (status_.phase != kPhaseFailed || FindCondition(status_.conditions, kConditionFailed) == nullptr) {
+    Event("Warning", reason, message);
+  }
   status_.phase = kPhaseFailed;
   status_.partitions.clear();
   status_.ready_partitions = 0;
@@ -177,11 +259,28 @@ ReconcileResult Pass::FailSpec(const char* reason, const std::string& message) {
   if (status_.completion_time.empty()) status_.completion_time = now_;
   Condition3(reason, false, reason, false, message);
   SetDegraded(true, reason, message);
+  SetTerminal(kConditionFailed, reason, message);
   return Finish();
 }
 
 ReconcileResult Pass::KeepTerminal() {
   if (status_.phase == kPhaseFailed) DeleteLivePods("the job failed", /*only_unfinished=*/true);
+  return Finish();
+}
+
+ReconcileResult Pass::Suspend(const GangDecision& d) {
+  DeleteLivePods("suspended", /*only_unfinished=*/false);
+  if (status_.phase != kPhaseSuspended) Event("Normal", d.reason, d.message);
+  status_.phase = kPhaseSuspended;
+  status_.next_attempt_time.clear();
+  status_.partitions.clear();
+  status_.ready_partitions = 0;
+  status_.ready = "0/" + std::to_string(published_.partitions);
+  Condition3(d.reason, false, d.reason, false, d.message);
+  SetDegraded(false, kReasonAsExpected, "");
+  SetCondition(&status_.conditions,
+               {kConditionSuspended, "True", d.reason, d.message, np_.metadata.generation, ""},
+               now_);
   return Finish();
 }
 
@@ -227,8 +326,12 @@ ReconcileResult Pass::RestartForSpecChange(const char* reason) {
           : "the job changed; restarting every partition from the last checkpoint";
   if (IsTerminal(status_.phase)) {
     status_.restarts = 0;  // a new run gets a fresh backoff budget
+    status_.disruptions = 0;
     status_.completion_time.clear();
+    ClearTerminal();
   }
+  status_.next_attempt_time.clear();
+  Event("Normal", reason, message);
   status_.phase = kPhasePending;
   status_.partitions.clear();
   status_.ready_partitions = 0;
@@ -240,53 +343,12 @@ ReconcileResult Pass::RestartForSpecChange(const char* reason) {
 }
 
 std::vector<Pass::PodView> Pass::ClassifyPods() {
-  std::vector<PodView> views(published_.partitions);
-  for (int q = 0; q < published_.partitions; ++q) {
-    PodView& v = views[q];
-    v.status.index = q;
-    v.status.pod = PodName(np_.metadata.name, q);
-    for (int l = 0; l < plan_->num_layers(); ++l) v.status.neurons += plan_->OwnedCount(q, l);
-    const PartitionStatus* before = nullptr;
-    for (const PartitionStatus& p : status_.partitions) {
-      if (p.index == q) before = &p;
-    }
-    v.pod = FindPod(o_.pods, v.status.pod);
-    v.current = v.pod != nullptr && IsCurrent(*v.pod);
-    if (v.current) {
-      const ObservedPod& pod = *v.pod;
-      if (pod.phase == "Failed") {
-        v.status.state = kPhaseFailed;
-        v.status.message =
-            "pod " + pod.name + " failed" + (pod.message.empty() ? "" : ": " + pod.message);
-        v.refused_input = pod.exit_code == kWorkerExitBadInput;
-        if (v.refused_input) v.status.message += ": " + LastLine(pod.termination_message);
-      } else if (pod.phase == "Succeeded") {
-        v.status.state = kPhaseSucceeded;
-      } else if (pod.phase == "Running") {
-        v.status.state = pod.ready ? "Ready" : kPhaseRunning;
-      } else {
-        v.status.state = kPhasePending;
-      }
-    } else if (v.pod != nullptr && v.pod->deleting && OfThisAttempt(*v.pod)) {
-      // Someone else deletes a pod of the running gang: it is lost like a failed one.
-      v.status.state = kPhaseFailed;
-      v.status.message = "pod " + v.pod->name + " was deleted";
-    } else if (v.pod != nullptr) {
-      if (!v.pod->deleting) Delete("Pod", v.pod->name, "from an earlier attempt or plan");
-      v.status.state = kPhasePending;
-    } else if (before != nullptr && (before->state == kPhaseRunning || before->state == "Ready")) {
-      v.status.state = kPhaseFailed;
-      v.status.message = "pod " + v.status.pod + " disappeared while running";
-    } else if (before != nullptr && before->state == kPhaseSucceeded) {
-      v.status.state = kPhaseSucceeded;
-    } else {
-      v.status.state = kPhasePending;
-    }
-  }
+  std::vector<PodView> views;
+  for (int q = 0; q < published_.partitions; ++q) views.push_back(Classify(q));
   // Pods of partitions the plan no longer has.
   for (const ObservedPod& pod : o_.pods) {
     const int q = std::atoi(Get(pod.labels, kLabelPartition).c_str());
-    if (!pod.deleting &&
+    if (!pod.deleting && Owned(pod) &&
         (q >= published_.partitions || pod.name != PodName(np_.metadata.name, q))) {
       Delete("Pod", pod.name, "not a partition of the current plan");
     }
@@ -294,79 +356,145 @@ std::vector<Pass::PodView> Pass::ClassifyPods() {
   return views;
 }
 
+// One partition's pod in the lifecycle's words: exit codes and pod conditions become states and
+// failure kinds.
+Pass::PodView Pass::Classify(int q) {
+  PodView v;
+  PartitionObservation& p = v.observed;
+  p.index = q;
+  const std::string name = PodName(np_.metadata.name, q);
+  const PartitionStatus* before = nullptr;
+  for (const PartitionStatus& s : status_.partitions) {
+    if (s.index == q) before = &s;
+  }
+  const bool was_running = before != nullptr && (before->state == "Running" || before->state == "Ready");
+  v.pod = FindPod(o_.pods, name);
+  v.current = v.pod != nullptr && IsCurrent(*v.pod);
+  if (v.current) {
+    const ObservedPod& pod = *v.pod;
+    if (pod.phase == "Failed") {
+      p.state = PartitionState::kFailed;
+      p.message = "pod " + pod.name + " failed" + (pod.message.empty() ? "" : ": " + pod.message);
+      p.reason = pod.terminated_reason == "OOMKilled" ? "OOMKilled" : "";
+      if (!pod.disruption_reason.empty() || pod.exit_code == kWorkerExitStopped ||
+          pod.exit_code == kWorkerExitInterrupted) {
+        p.failure = FailureKind::kDisrupted;
+        if (!pod.disruption_reason.empty()) p.message += " (" + pod.disruption_reason + ")";
+      } else if (pod.exit_code == kWorkerExitBadInput) {
+        p.failure = FailureKind::kRefusedInput;
+        p.message += ": " + LastLine(pod.termination_message);
+      }
+    } else if (pod.phase == "Succeeded") {
+      p.state = PartitionState::kSucceeded;
+    } else if (pod.phase == "Running") {
+      p.state = pod.ready ? PartitionState::kReady : PartitionState::kRunning;
+    } else {
+      p.reason = pod.stuck_reason;
+      if (!p.reason.empty()) p.message = "pod " + pod.name + ": " + pod.stuck_message;
+    }
+  } else if (v.pod != nullptr && v.pod->deleting && OfThisAttempt(*v.pod)) {
+    // Someone else deletes a pod of the running gang: it is lost like a failed one, unless the
+    // cluster says it disrupted it (eviction, preemption, drain).
+    p.state = PartitionState::kFailed;
+    p.message = "pod " + v.pod->name + " was deleted";
+    if (!v.pod->disruption_reason.empty()) {
+      p.failure = FailureKind::kDisrupted;
+      p.message += " (" + v.pod->disruption_reason + ")";
+    }
+  } else if (v.pod != nullptr) {
+    if (!v.pod->deleting && Owned(*v.pod)) {
+      Delete("Pod", v.pod->name, "from an earlier attempt or plan");
+    }
+  } else if (was_running) {
+    p.state = PartitionState::kFailed;
+    p.message = "pod " + name + " disappeared while running";
+  } else if (before != nullptr && before->state == kPhaseSucceeded) {
+    p.state = PartitionState::kSucceeded;
+  }
+  return v;
+}
+
+void Pass::RecordPartitions(const std::vector<PodView>& pods) {
+  status_.partitions.clear();
+  for (const PodView& v : pods) {
+    PartitionStatus s;
+    s.index = v.observed.index;
+    s.pod = PodName(np_.metadata.name, s.index);
+    for (int l = 0; l < plan_->num_layers(); ++l) s.neurons += plan_->OwnedCount(s.index, l);
+    s.state = std::string(PartitionStateName(v.observed.state));
+    s.message = v.observed.message;
+    if (!v.observed.reason.empty() && v.observed.state == PartitionState::kPending) {
+      s.message = v.observed.reason + ": " + s.message;
+    }
+    status_.partitions.push_back(std::move(s));
+  }
+}
+
 // The job ends Failed; the failed pods stay for their logs, the others are stopped.
-void Pass::FailGang(const char* reason, const std::string& message) {
+void Pass::FailGang(const std::string& reason, const std::string& message) {
   DeleteLivePods("the job failed", /*only_unfinished=*/true);
+  if (status_.phase != kPhaseFailed) Event("Warning", reason, message);
   status_.phase = kPhaseFailed;
+  status_.next_attempt_time.clear();
   if (status_.completion_time.empty()) status_.completion_time = now_;
   Condition3(reason, false, reason, false, message);
   SetDegraded(true, reason, message);
+  SetTerminal(kConditionFailed, reason, message);
 }
 
-ReconcileResult Pass::GangRestart(const std::vector<PodView>& pods, const std::string& why,
-                                  bool refused_input) {
-  status_.partitions.clear();
-  for (const PodView& v : pods) status_.partitions.push_back(v.status);
-  const int limit = job_->spec.backoff_limit;
-  if (refused_input) {
-    FailGang(kReasonWorkerConfigError, why);
-  } else if (status_.restarts >= limit) {
-    FailGang(kReasonBackoffLimitExceeded,
-             why + "; backoffLimit " + std::to_string(limit) + " reached after " +
-                 std::to_string(status_.restarts) + " restarts");
-  } else {
-    DeleteLivePods("gang restart", /*only_unfinished=*/false);
+ReconcileResult Pass::Restart(const GangDecision& d) {
+  DeleteLivePods("gang restart", /*only_unfinished=*/false);
+  if (d.counted) {
     status_.restarts += 1;
-    status_.phase = kPhasePending;
-    for (PartitionStatus& p : status_.partitions) {
-      p.state = kPhasePending;
-      p.message.clear();
-    }
-    const std::string message = why + "; restart " + std::to_string(status_.restarts) + " of " +
-                                std::to_string(limit) + " from the last checkpoint";
-    Condition3(kReasonGangRestart, false, kReasonGangRestart, true, message);
-    SetDegraded(true, kReasonGangRestart, message);
-    result_.requeue_after = std::chrono::seconds(1);
+  } else {
+    status_.disruptions += 1;
   }
+  status_.next_attempt_time = d.delay.count() > 0 ? FormatTime(clock_now_ + d.delay) : "";
+  status_.phase = kPhasePending;
+  for (PartitionStatus& p : status_.partitions) {
+    p.state = kPhasePending;
+    p.message.clear();
+  }
+  Condition3(d.reason, false, d.reason, true, d.message);
+  SetDegraded(true, d.reason, d.message);
+  Event("Warning", d.reason, d.message);
   status_.ready_partitions = 0;
   status_.ready = "0/" + std::to_string(published_.partitions);
+  result_.requeue_after = std::max(std::chrono::seconds(1), d.delay);
   return Finish();
 }
 
-void Pass::SetPhaseAndConditions(const std::vector<PodView>& pods, bool created) {
-  const int total = static_cast<int>(pods.size());
-  int succeeded = 0, running = 0, ready = 0;
-  for (const PodView& v : pods) {
-    if (v.status.state == kPhaseSucceeded) ++succeeded;
-    if (v.status.state == kPhaseRunning || v.status.state == "Ready") ++running;
-    if (v.status.state == "Ready") ++ready;
-  }
-  status_.ready_partitions = ready;
-  status_.ready = std::to_string(ready) + "/" + std::to_string(total);
+void Pass::SetPhaseAndConditions(const GangDecision& d, bool created) {
+  const int total = published_.partitions;
+  status_.ready_partitions = d.ready;
+  status_.ready = std::to_string(d.ready) + "/" + std::to_string(total);
   const bool serve = job_->spec.mode == JobMode::kServe;
-  const std::string counts = std::to_string(running) + " of " + std::to_string(total) +
-                             " partitions running, " + std::to_string(ready) + " ready, " +
-                             std::to_string(succeeded) + " finished";
-  if (!serve && succeeded == total) {
+  if (d.phase == GangPhase::kSucceeded) {
+    if (status_.phase != kPhaseSucceeded) Event("Normal", d.reason, d.message);
     status_.phase = kPhaseSucceeded;
     if (status_.completion_time.empty()) status_.completion_time = now_;
-    Condition3(kReasonTrainingComplete, false, kReasonTrainingComplete, false,
-               "all " + std::to_string(total) + " partitions finished");
+    Condition3(d.reason, false, d.reason, false, d.message);
     SetDegraded(false, kReasonAsExpected, "");
-  } else if (running > 0 && running + succeeded == total) {
+    SetTerminal(kConditionComplete, d.reason, d.message);
+  } else if (d.phase == GangPhase::kRunning) {
+    if (status_.phase != kPhaseRunning) {
+      Event("Normal", kReasonWorkersRunning,
+            "all " + std::to_string(total) + " partitions are running");
+    }
     status_.phase = kPhaseRunning;
-    const bool all_ready = ready == running;
+    const bool all_ready = d.ready == d.running;
     const char* progress = serve          ? kReasonWorkersReady
                            : status_.step ? kReasonTraining
                                           : kReasonWorkersRunning;
-    Condition3(all_ready ? kReasonWorkersReady : kReasonWaitingForWorkers, all_ready, progress,
-               !(serve && all_ready), counts);
+    Condition3(d.reason, all_ready, progress, !(serve && all_ready), d.message);
     SetDegraded(false, kReasonAsExpected, "");
   } else {
     status_.phase = kPhasePending;
-    const char* reason = created ? kReasonCreatingWorkers : kReasonWaitingForWorkers;
-    Condition3(reason, false, reason, true, counts);
-    if (FindCondition(status_.conditions, kConditionDegraded) == nullptr) {
+    const std::string reason = created ? kReasonCreatingWorkers : d.reason;
+    Condition3(reason, false, reason, true, d.message);
+    if (d.reason != kReasonWaitingForWorkers) {
+      SetDegraded(true, d.reason, d.message);  // a pod's own reason: ImagePullBackOff, ...
+    } else if (FindCondition(status_.conditions, kConditionDegraded) == nullptr) {
       SetDegraded(false, kReasonAsExpected, "");
     }
   }
@@ -386,7 +514,7 @@ void Pass::ReadResults(const std::vector<PodView>& pods) {
     if (r.last_checkpoint.value_or(0) > 0) status_.last_checkpoint = CheckpointStatus{*r.last_checkpoint};
   }
   // The coordinator's last words: its "@np result" line in the termination message.
-  if (pods.empty() || !pods[0].current || pods[0].status.state != kPhaseSucceeded) return;
+  if (pods.empty() || !pods[0].current || pods[0].observed.state != PartitionState::kSucceeded) return;
   std::istringstream lines(pods[0].pod->termination_message);
   for (std::string line; std::getline(lines, line);) {
     std::optional<ReportLine> r = ParseReportLine(line);
@@ -442,8 +570,9 @@ void Pass::DeleteLivePods(const std::string& reason, bool only_unfinished) {
   }
 }
 
-void Pass::Condition3(const char* ready_reason, bool ready, const char* progressing_reason,
-                      bool progressing, const std::string& message) {
+void Pass::Condition3(const std::string& ready_reason, bool ready,
+                      const std::string& progressing_reason, bool progressing,
+                      const std::string& message) {
   const int64_t gen = np_.metadata.generation;
   SetCondition(&status_.conditions,
                {kConditionReady, ready ? "True" : "False", ready_reason, message, gen, ""}, now_);
@@ -453,15 +582,64 @@ void Pass::Condition3(const char* ready_reason, bool ready, const char* progress
       now_);
 }
 
-void Pass::SetDegraded(bool degraded, const char* reason, const std::string& message) {
+void Pass::SetDegraded(bool degraded, const std::string& reason, const std::string& message) {
   SetCondition(&status_.conditions,
                {kConditionDegraded, degraded ? "True" : "False", reason, message,
                 np_.metadata.generation, ""},
                now_);
 }
 
+void Pass::SetTerminal(const char* type, const std::string& reason, const std::string& message) {
+  SetCondition(&status_.conditions,
+               {type, "True", reason, message, np_.metadata.generation, ""}, now_);
+}
+
+void Pass::ClearTerminal() {
+  std::erase_if(status_.conditions, [](const Condition& c) {
+    return c.type == kConditionComplete || c.type == kConditionFailed;
+  });
+}
+
+void Pass::Event(const char* type, const std::string& reason, const std::string& message) {
+  const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            clock_now_.time_since_epoch()).count();
+  char suffix[32];
+  std::snprintf(suffix, sizeof(suffix), ".%llx%02x", static_cast<unsigned long long>(nanos),
+                events_++);
+  Action a;
+  a.type = Action::Type::kEvent;
+  a.kind = "Event";
+  a.name = np_.metadata.name + suffix;
+  a.reason = reason;
+  a.object = Json::Object(
+      {{"apiVersion", "v1"},
+       {"kind", "Event"},
+       {"metadata", Json::Object({{"name", a.name}, {"namespace", np_.metadata.namespace_name}})},
+       {"involvedObject", Json::Object({{"apiVersion", kApiVersion},
+                                        {"kind", kKind},
+                                        {"name", np_.metadata.name},
+                                        {"namespace", np_.metadata.namespace_name},
+                                        {"uid", np_.metadata.uid}})},
+       {"type", type},
+       {"reason", reason},
+       {"message", TruncateMessage(message)},
+       {"firstTimestamp", now_},
+       {"lastTimestamp", now_},
+       {"count", 1},
+       {"source", Json::Object({{"component", "neuropart-operator"}})},
+       {"reportingComponent", "neuropart.io/operator"},
+       {"reportingInstance", "neuropart-operator"}});
+  result_.actions.push_back(std::move(a));
+}
+
+bool Pass::Owned(const ObservedPod& pod) const {
+  // Labels select a namesake's pods too (an object deleted and recreated under the same name):
+  // only the controller reference tells them apart.
+  return pod.owner_uid == np_.metadata.uid;
+}
+
 bool Pass::OfThisAttempt(const ObservedPod& pod) const {
-  return Get(pod.labels, kLabelPlanHash) == published_.plan_hash &&
+  return Owned(pod) && Get(pod.labels, kLabelPlanHash) == published_.plan_hash &&
          Get(pod.annotations, kAnnotationJobHash) == published_.job_hash &&
          Get(pod.annotations, kAnnotationAttempt) == std::to_string(status_.restarts);
 }
@@ -480,6 +658,8 @@ std::string_view ActionTypeName(Action::Type type) {
       return "patch";
     case Action::Type::kUpdateStatus:
       return "update-status";
+    case Action::Type::kEvent:
+      return "event";
   }
   return "unknown";
 }

@@ -20,6 +20,7 @@
 #include "controller/clock.h"
 #include "controller/observed.h"
 #include "controller/worker_objects.h"
+#include "neuropart/lifecycle/gang_lifecycle.h"
 
 namespace neuropart::op {
 
@@ -27,6 +28,8 @@ struct ReconcileOptions {
   WorkerOptions worker;
   // While workers run, reconcile again this often to poll the coordinator's status.
   std::chrono::seconds poll_interval{5};
+  // The delay before a gang restart that spends backoffLimit: Job's 10 s doubling to 6 min.
+  BackoffPolicy backoff;
 };
 
 ReconcileResult Reconcile(const ObservedState& observed, const ReconcileOptions& options,

@@ -213,9 +213,17 @@ TEST_F(ReconcileTest, FailedPodRestartsTheWholeGang) {
   EXPECT_EQ(Count(r, Action::Type::kCreate, "Pod"), 0);
   EXPECT_EQ(c.resource().status.restarts, 1);
 
+  // The old pods are gone, but the first counted restart waits Job's 10 s.
   c.FinalizeDeletions();
   r = Step(c);
+  EXPECT_EQ(Count(r, Action::Type::kCreate, "Pod"), 0);
+  EXPECT_EQ(c.resource().status.next_attempt_time, FormatTime(kT0 + std::chrono::seconds(10)));
+  ASSERT_TRUE(r.requeue_after.has_value());
+  EXPECT_EQ(*r.requeue_after, std::chrono::seconds(10));
+  clock_.Advance(std::chrono::seconds(10));
+  r = Step(c);
   ASSERT_EQ(Count(r, Action::Type::kCreate, "Pod"), 3);
+  EXPECT_EQ(c.resource().status.next_attempt_time, "");
   EXPECT_EQ(c.Pod("np-2")->annotations.at(kAnnotationAttempt), "1");
   c.SetAllPods("Running", true);
   Step(c);
@@ -251,6 +259,7 @@ TEST_F(ReconcileTest, PodDeletedBySomeoneElseRestartsTheGang) {
   r = Step(c);
   EXPECT_EQ(Count(r, Action::Type::kCreate, "Pod"), 0);
   c.FinalizeDeletions();
+  clock_.Advance(std::chrono::seconds(10));
   r = Step(c);
   EXPECT_EQ(Count(r, Action::Type::kCreate, "Pod"), 2);
   EXPECT_EQ(c.resource().status.restarts, 1);
@@ -271,7 +280,9 @@ TEST_F(ReconcileTest, BackoffLimitExhaustedFailsTheJob) {
   c.SetPod(0, "Failed", false, "exit 1");
   Step(c);
   ASSERT_EQ(c.resource().status.restarts, 1);
-  Step(c);  // recreate
+  clock_.Advance(std::chrono::seconds(10));  // the restart's delay
+  Step(c);                                    // recreate
+  ASSERT_NE(c.PodOf(1), nullptr);
   c.SetAllPods("Running", true);
   Step(c);
   c.SetPod(1, "Failed", false, "exit 1");

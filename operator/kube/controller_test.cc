@@ -81,6 +81,7 @@ TEST_F(ControllerTest, ReconcilesAListedResourceIntoCreatesAndAStatusWrite) {
                         "POST /apis/networking.k8s.io/v1/namespaces/ml/networkpolicies",
                         "POST /api/v1/namespaces/ml/pods",
                         "POST /api/v1/namespaces/ml/pods",
+                        "POST /api/v1/namespaces/ml/events",  // the gang started
                         "PUT /apis/neuropart.io/v1alpha1/namespaces/ml/neuralpartitions/np/status",
                     }));
   EXPECT_EQ(c.queue().Len(), 1u);  // requeued to poll the coordinator

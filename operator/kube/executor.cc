@@ -25,6 +25,9 @@ Outcome Apply(KubeClient* client, const NeuralPartition& np, const Action& a) {
     case Action::Type::kPatch:
       r = client->MergePatch(a.kind, ns, a.name, a.object);
       break;
+    case Action::Type::kEvent:
+      r = client->Create(a.kind, ns, a.object);
+      break;
     case Action::Type::kUpdateStatus: {
       Json object = NeuralPartitionToJson(np);
       object["status"] = StatusToJson(a.status);
@@ -56,6 +59,8 @@ const char* PastTense(Action::Type t) {
       return "Patched object";
     case Action::Type::kUpdateStatus:
       return "Updated status";
+    case Action::Type::kEvent:
+      return "Recorded event";
   }
   return "Changed object";
 }
@@ -73,7 +78,8 @@ Status ApplyActions(KubeClient* client, const NeuralPartition& np,
   Status first;
   for (const Action& a : actions) {
     Outcome o = Apply(client, np, a);
-    const std::string object = np.metadata.namespace_name + "/" + a.name;
+    const std::string object =
+        np.metadata.namespace_name + "/" + (a.type == Action::Type::kEvent ? np.metadata.name : a.name);
     if (o.status.ok()) {
       if (a.type == Action::Type::kUpdateStatus) {
         log->Info(PastTense(a.type), {{"neuralpartition", object},
@@ -84,6 +90,11 @@ Status ApplyActions(KubeClient* client, const NeuralPartition& np,
             PastTense(a.type),
             {{"kind", a.kind}, {"object", object}, {"reason", a.reason}, {"outcome", o.name}});
       }
+    } else if (a.type == Action::Type::kEvent) {
+      // Events are best effort: a refused one must not fail or repeat the reconcile.
+      log->V(1, "Failed to record an event", {{"neuralpartition", object},
+                                              {"reason", a.reason},
+                                              {"error", o.status.message()}});
     } else if (IsConflict(o.status)) {
       log->V(1, "Found a newer version; retrying on fresh state", {{"neuralpartition", object}});
       if (first.ok()) first = o.status;

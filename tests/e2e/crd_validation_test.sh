@@ -134,20 +134,20 @@ valid() {
 # metadata.name: Services are named after it, so it is a DNS-1035 label, short enough for the
 # longest derived name (<name>-workers) to stay within 63 characters.
 NAME_RULE="metadata.name must be a DNS-1035 label"
-NAME_55="$(printf 'n%.0s' $(seq 1 55))"
-NAME_56="$(printf 'n%.0s' $(seq 1 56))"
+NAME_40="$(printf 'n%.0s' $(seq 1 40))"
+NAME_41="$(printf 'n%.0s' $(seq 1 41))"
 invalid "a name starting with a digit" '{"metadata":{"name":"3layers"}}' \
   "metadata.name" "${NAME_RULE}" "because Services are named after it"
 invalid "a name with a dot (a DNS subdomain, not a label)" '{"metadata":{"name":"layers.v2"}}' \
   "metadata.name" "${NAME_RULE}"
-invalid "a 56-character name" "{\"metadata\":{\"name\":\"${NAME_56}\"}}" \
-  "metadata.name" "metadata.name must be at most 55 characters"
+invalid "a 41-character name" "{\"metadata\":{\"name\":\"${NAME_41}\"}}" \
+  "metadata.name" "metadata.name must be at most 40 characters"
 valid "a DNS-1035 name" '{"metadata":{"name":"layers-v2"}}'
-valid "a 55-character name" "{\"metadata\":{\"name\":\"${NAME_55}\"}}"
+valid "a 40-character name" "{\"metadata\":{\"name\":\"${NAME_40}\"}}"
 
-# Training on more than one partition needs the shared claim: without it each worker pod gets its
-# own emptyDir and the coordinator cannot export the model.
-CLAIM_RULE="storage.persistentVolumeClaim is required when mode is train with more than one partition"
+# More than one partition needs the shared claim: without it each worker pod gets its own emptyDir
+# and the partitions cannot share checkpoints, weights or the export.
+CLAIM_RULE="storage.persistentVolumeClaim is required with more than one partition"
 invalid "training on 2 partitions without storage" '{"spec":{"storage":null}}' \
   "spec.storage" "${CLAIM_RULE}"
 invalid "training on 2 partitions with a storage directory but no claim" \
@@ -158,6 +158,9 @@ valid "training on 1 partition without storage" \
 invalid "serving on 2 partitions without storage or weights (the serve rule)" \
   '{"spec":{"mode":"serve","storage":null}}' \
   "spec.storage" "storage (or model.weights) is required when mode is serve"
+invalid "serving on 2 partitions from model.weights but no claim" \
+  '{"spec":{"mode":"serve","storage":null,"model":{"weights":"w.safetensors","init":null}}}' \
+  "spec.storage" "${CLAIM_RULE}"
 valid "serving on 2 partitions from the claim" '{"spec":{"mode":"serve"}}'
 
 invalid "percentages that do not sum to 100" \

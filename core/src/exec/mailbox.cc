@@ -11,8 +11,15 @@ std::string MessageKey::ToString() const {
 }
 
 StatusOr<Message> Mailbox::Await(const MessageKey& key, std::chrono::milliseconds timeout) {
+  const bool joining = !heard_.contains(key.source) && rendezvous_timeout_ > timeout;
+  if (joining) timeout = rendezvous_timeout_;
   ASSIGN_OR_RETURN(std::optional<Message> m,
                    Take([&key](const MessageKey& k) { return k == key; }, timeout));
+  if (!m && joining) {
+    return UnavailableError("partition " + std::to_string(key.source) + " did not join within " +
+                            std::to_string(timeout.count() / 1000) +
+                            " s (transport.rendezvousTimeoutSeconds) waiting for " + key.ToString());
+  }
   if (!m) {
     return UnavailableError("timed out after " + std::to_string(timeout.count()) +
                             " ms waiting for " + key.ToString());
@@ -41,6 +48,7 @@ StatusOr<std::optional<Message>> Mailbox::Take(const std::function<bool(const Me
     if (left.count() <= 0) return std::optional<Message>();
     ASSIGN_OR_RETURN(std::optional<Message> m, transport_->Receive(left));
     if (!m) continue;
+    heard_.insert(m->header.source);
     if (m->header.type == wire::MsgType::kAbort) {
       StatusOr<wire::AbortPayload> abort = wire::DecodeAbort(m->payload);
       const std::string why = abort.ok() ? abort->message : "(unreadable reason)";

@@ -40,5 +40,40 @@ TEST(MailboxTest, StoppedPeerEndsTheWaitAsCancelledNotAsAFailure) {
   EXPECT_EQ(got.status().message(), "partition 1 was stopped: SIGTERM after step 4");
 }
 
+Message Activations(uint32_t source, uint64_t step) {
+  Message m;
+  m.header.type = wire::MsgType::kActivations;
+  m.header.source = source;
+  m.header.step = step;
+  return m;
+}
+
+MessageKey KeyOf(const Message& m) { return MessageKey::Of(m.header); }
+
+TEST(MailboxTest, APeerNotHeardFromYetGetsTheRendezvousTimeout) {
+  InProcessNetwork net(2);
+  Mailbox mailbox(net.Endpoint(0), milliseconds(1000));
+  const auto start = std::chrono::steady_clock::now();
+  StatusOr<Message> got = mailbox.Await(KeyOf(Activations(1, 1)), milliseconds(50));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(got.ok());
+  EXPECT_GE(waited, milliseconds(900));  // not 50 ms: the rendezvous timeout applied
+  EXPECT_EQ(got.status().message().rfind("partition 1 did not join within 1 s "
+                                         "(transport.rendezvousTimeoutSeconds)", 0), 0u)
+      << got.status().message();
+}
+
+TEST(MailboxTest, APeerHeardFromGetsThePerStepTimeout) {
+  InProcessNetwork net(2);
+  Mailbox mailbox(net.Endpoint(0), milliseconds(5000));
+  ASSERT_TRUE(net.Endpoint(1)->Send(Activations(1, 1)).ok());
+  ASSERT_TRUE(mailbox.Await(KeyOf(Activations(1, 1)), milliseconds(1000)).ok());
+  const auto start = std::chrono::steady_clock::now();
+  StatusOr<Message> got = mailbox.Await(KeyOf(Activations(1, 2)), milliseconds(50));
+  ASSERT_FALSE(got.ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(2000));
+  EXPECT_EQ(got.status().message().rfind("timed out after 50 ms", 0), 0u) << got.status().message();
+}
+
 }  // namespace
 }  // namespace neuropart

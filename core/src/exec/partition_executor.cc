@@ -28,7 +28,7 @@ PartitionExecutor::PartitionExecutor(const Plan& plan, std::vector<LayerParams> 
       self_(options.partition),
       P_(plan.num_partitions()),
       transport_(transport),
-      mailbox_(transport),
+      mailbox_(transport, options.rendezvous_timeout),
       slices_of_layer_(arch_.num_layers()),
       owns_(arch_.num_layers()),
       boundaries_(arch_.num_layers()) {

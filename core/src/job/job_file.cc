@@ -169,7 +169,7 @@ Status ParseStorage(const YamlReader& r, StorageSpec* s) {
 
 Status ParseSpec(const YamlReader& r, JobSpec* spec) {
   RETURN_IF_ERROR(r.ExpectMap({"model", "distribution", "mode", "training", "storage", "worker",
-                               "transport", "backoffLimit"}));
+                               "transport", "backoffLimit", "suspend", "pendingDeadlineSeconds"}));
   if (!r.Has("model")) return r.Child("model").Error("is required");
   RETURN_IF_ERROR(ParseModel(r.Child("model"), spec));
   if (r.Has("distribution")) RETURN_IF_ERROR(ParseDistribution(r.Child("distribution"), &spec->distribution));
@@ -192,11 +192,15 @@ Status ParseSpec(const YamlReader& r, JobSpec* spec) {
   }
   if (r.Has("transport")) {
     YamlReader t = r.Child("transport");
-    RETURN_IF_ERROR(t.ExpectMap({"dtype", "timeoutSeconds"}));
+    RETURN_IF_ERROR(t.ExpectMap({"dtype", "timeoutSeconds", "rendezvousTimeoutSeconds"}));
     RETURN_IF_ERROR(t.Optional("dtype", &spec->transport.dtype));
     RETURN_IF_ERROR(t.Optional("timeoutSeconds", &spec->transport.timeout_seconds));
+    RETURN_IF_ERROR(
+        t.Optional("rendezvousTimeoutSeconds", &spec->transport.rendezvous_timeout_seconds));
   }
   RETURN_IF_ERROR(r.Optional("backoffLimit", &spec->backoff_limit));
+  RETURN_IF_ERROR(r.Optional("suspend", &spec->suspend));
+  RETURN_IF_ERROR(r.Optional("pendingDeadlineSeconds", &spec->pending_deadline_seconds));
   return Status::Ok();
 }
 
@@ -216,11 +220,12 @@ Status ParseDocument(const YamlReader& doc, JobSpec* spec) {
   RETURN_IF_ERROR(meta.ExpectMap({"name", "namespace", "labels", "annotations"}));
   RETURN_IF_ERROR(meta.Required("name", &spec->name));
   RETURN_IF_ERROR(meta.Optional("namespace", &spec->namespace_name));
-  static const std::regex kDnsLabel("[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?");
-  if (!std::regex_match(spec->name, kDnsLabel)) {
+  // The CRD refuses the same names at `kubectl apply` (its metadata.name rules).
+  static const std::regex kDns1035Label("[a-z]([-a-z0-9]{0,38}[a-z0-9])?");
+  if (!std::regex_match(spec->name, kDns1035Label)) {
     return meta.Child("name").Error(
-        "must be lowercase letters, digits and '-', at most 40 characters (it names pods), got \"" +
-        spec->name + "\"");
+        "must be a DNS-1035 label of at most 40 characters (lowercase letters, digits and '-', "
+        "starting with a letter; it names pods and Services), got \"" + spec->name + "\"");
   }
   if (!doc.Has("spec")) return doc.Child("spec").Error("is required");
   return ParseSpec(doc.Child("spec"), spec);
@@ -304,6 +309,12 @@ Status ValidateJob(const JobSpec& spec) {
   if (dtype != "fp32" && dtype != "fp16" && dtype != "bf16") {
     return InvalidArgumentError("spec.transport.dtype: must be fp32, fp16 or bf16, got \"" + dtype +
                                 "\"");
+  }
+  if (spec.transport.rendezvous_timeout_seconds < 1) {
+    return InvalidArgumentError("spec.transport.rendezvousTimeoutSeconds: must be >= 1");
+  }
+  if (spec.pending_deadline_seconds < 0) {
+    return InvalidArgumentError("spec.pendingDeadlineSeconds: must be >= 0 (0: no deadline)");
   }
   if (spec.transport.timeout_seconds < 1) {
     return InvalidArgumentError("spec.transport.timeoutSeconds: must be >= 1");

@@ -64,6 +64,9 @@ TEST(JobFileTest, ParsesEveryField) {
   EXPECT_EQ(s.training.dataset.samples, 64);
   EXPECT_EQ(s.storage.directory, "/tmp/store");
   EXPECT_EQ(job->source.lines.at("spec.training.batchSize"), 21);
+  EXPECT_EQ(s.transport.rendezvous_timeout_seconds, 600);  // defaults
+  EXPECT_FALSE(s.suspend);
+  EXPECT_EQ(s.pending_deadline_seconds, 600);
   StatusOr<Plan> plan = PlanJob(*job);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_EQ(plan->num_partitions(), 2);
@@ -73,11 +76,30 @@ struct ErrorCase {
   std::string from, to, message;
 };
 
+TEST(JobFileTest, ParsesTheClusterLifecycleFields) {
+  StatusOr<ParsedJob> job = ParseJob(
+      Replace(kJob, "  storage:",
+              "  suspend: true\n  pendingDeadlineSeconds: 0\n"
+              "  transport: {timeoutSeconds: 30, rendezvousTimeoutSeconds: 900}\n  storage:"),
+      "job.yaml");
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  EXPECT_TRUE(job->spec.suspend);
+  EXPECT_EQ(job->spec.pending_deadline_seconds, 0);
+  EXPECT_EQ(job->spec.transport.timeout_seconds, 30);
+  EXPECT_EQ(job->spec.transport.rendezvous_timeout_seconds, 900);
+}
+
 TEST(JobFileTest, ErrorsNameTheFieldAndTheLine) {
   const std::vector<ErrorCase> cases = {
       {"kind: NeuralPartition", "kind: Pod", "kind: must be NeuralPartition, got \"Pod\" (job.yaml:2)"},
-      {"  name: mlp", "  name: My_Job", "metadata.name: must be lowercase letters, digits and '-', "
-                                        "at most 40 characters (it names pods), got \"My_Job\" (job.yaml:4)"},
+      {"  name: mlp", "  name: My_Job",
+       "metadata.name: must be a DNS-1035 label of at most 40 characters (lowercase letters, "
+       "digits and '-', starting with a letter; it names pods and Services), got \"My_Job\" "
+       "(job.yaml:4)"},
+      {"  name: mlp", "  name: 3layers",
+       "metadata.name: must be a DNS-1035 label of at most 40 characters (lowercase letters, "
+       "digits and '-', starting with a letter; it names pods and Services), got \"3layers\" "
+       "(job.yaml:4)"},
       {"    epochs: 2", "    epochs: 2\n    epoch: 3",
        "spec.training.epoch: unknown field (known: dataset, epochs, maxSteps, batchSize, "
        "microBatches, optimizer, shuffle, seed, checkpointEvery) (job.yaml:21)"},
@@ -108,6 +130,10 @@ TEST(JobFileTest, ErrorsNameTheFieldAndTheLine) {
       {"momentum: 0.9", "momentum: 1.5", "spec.training.optimizer.momentum: must be in [0, 1) (job.yaml:23)"},
       {"  storage:", "  transport: {dtype: fp8}\n  storage:",
        "spec.transport.dtype: must be fp32, fp16 or bf16, got \"fp8\" (job.yaml:25)"},
+      {"  storage:", "  transport: {rendezvousTimeoutSeconds: 0}\n  storage:",
+       "spec.transport.rendezvousTimeoutSeconds: must be >= 1 (job.yaml:25)"},
+      {"  storage:", "  pendingDeadlineSeconds: -5\n  storage:",
+       "spec.pendingDeadlineSeconds: must be >= 0 (0: no deadline) (job.yaml:25)"},
       {"    layers:\n", "    layer:\n",
        "spec.model.layer: unknown field (known: inputSize, layers, init, weights) (job.yaml:9)"},
       {"    scope: perLayer", "    scope: perLayer\n    counts: [1, 2]\n",

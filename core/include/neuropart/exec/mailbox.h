@@ -4,7 +4,9 @@
 // is still in step s's backward pass), so a partition asks for exactly the message it needs, by
 // key, and the mailbox keeps whatever else arrives until it is asked for. A wait that outlasts
 // its timeout fails with Unavailable naming the message and the silent peer; an ABORT from any
-// peer ends every wait with that peer's reason. One owner thread; not synchronised.
+// peer ends every wait with that peer's reason. A peer that has not been heard from yet is still
+// starting (on a cluster, pods start minutes apart): waits for it get the rendezvous timeout
+// instead, when that is longer. One owner thread; not synchronised.
 #ifndef NEUROPART_EXEC_MAILBOX_H_
 #define NEUROPART_EXEC_MAILBOX_H_
 
@@ -12,6 +14,7 @@
 #include <compare>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "neuropart/exec/transport.h"
 
@@ -34,7 +37,9 @@ struct MessageKey {
 
 class Mailbox {
  public:
-  explicit Mailbox(Transport* transport) : transport_(transport) {}
+  explicit Mailbox(Transport* transport,
+                   std::chrono::milliseconds rendezvous_timeout = std::chrono::milliseconds(0))
+      : transport_(transport), rendezvous_timeout_(rendezvous_timeout) {}
 
   StatusOr<Message> Await(const MessageKey& key, std::chrono::milliseconds timeout);
   // The oldest (lowest step) message of `type` from `source`, buffered or arriving within
@@ -51,6 +56,8 @@ class Mailbox {
                                         std::chrono::milliseconds timeout);
 
   Transport* transport_;
+  std::chrono::milliseconds rendezvous_timeout_;
+  std::set<uint32_t> heard_;  // sources a message has arrived from
   std::map<MessageKey, Message> buffered_;
   int64_t duplicates_ = 0;
 };

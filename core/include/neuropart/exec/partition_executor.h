@@ -31,6 +31,8 @@ namespace neuropart {
 struct ExecutorOptions {
   int partition = 0;
   std::chrono::milliseconds timeout{60000};  // a silent peer fails the step after this
+  // A peer not heard from yet (pods start minutes apart) gets this long instead, when longer.
+  std::chrono::milliseconds rendezvous_timeout{0};
   wire::DType dtype = wire::DType::kF32;
   SgdOptions sgd;
 };

@@ -56,6 +56,9 @@ struct StorageSpec {
 struct TransportSpec {
   std::string dtype = "fp32";  // fp32 | fp16 | bf16
   int timeout_seconds = 60;    // a silent peer fails the step after this long
+  // How long a worker waits for a peer it has not heard from yet: on a cluster, pods start
+  // minutes apart (image pulls, scheduling).
+  int rendezvous_timeout_seconds = 600;
 };
 
 enum class JobMode { kTrain, kServe };
@@ -72,6 +75,8 @@ struct JobSpec {
   TransportSpec transport;
   JobMode mode = JobMode::kTrain;
   int backoff_limit = 3;
+  bool suspend = false;               // the operator keeps no pods while true (Kueue admission)
+  int pending_deadline_seconds = 600;  // a partition Pending longer fails the job; 0: never
   std::string worker_image;  // spec.worker.image; the rest of spec.worker is for the operator
 };
 
