@@ -56,6 +56,13 @@ void Handle(const StatusServerOptions& o, http::http_request request) {
     request.reply(http::status_codes::OK, o.metrics(), "text/plain; version=0.0.4");
   } else if (path == "/healthz") {
     request.reply(http::status_codes::OK, "ok", "text/plain");
+  } else if (path == "/readyz" && o.board != nullptr) {
+    // Ready once the weights are loaded and the session runs (a Service sends requests only
+    // then); not while starting, and not after a failure.
+    const std::string phase = o.board->Get().phase;
+    const bool ready = phase != "Starting" && phase != "Failed";
+    request.reply(ready ? http::status_codes::OK : http::status_codes::ServiceUnavailable,
+                  ready ? "ready" : "not ready: " + phase, "text/plain");
   } else {
     request.reply(http::status_codes::NotFound, "not found", "text/plain");
   }

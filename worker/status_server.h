@@ -6,6 +6,7 @@
 //                 (a non-finite loss, accuracy or rate is null)
 //   GET /metrics  (with a metrics source) 200, the Prometheus text exposition
 //   GET /healthz  200, "ok"
+//   GET /readyz   (with a board) 200 once the session runs (weights loaded), else 503
 //   anything else 404
 // The server reads the board and calls the metrics source on its own threads; both must be
 // thread-safe and outlive the server.

@@ -99,6 +99,26 @@ TEST(StatusServer, HealthzIsOk) {
   EXPECT_EQ(r->body, "ok");
 }
 
+TEST(StatusServer, ReadyzTurnsReadyOnlyOnceTheSessionRuns) {
+  StatusBoard board;
+  JobStatus starting;
+  starting.phase = "Starting";
+  board.Set(starting);
+  auto server = Start(&board);
+  StatusOr<HttpResponse> r = HttpGet(server->port(), "/readyz");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->body, "not ready: Starting");
+  board.Update([](JobStatus& j) { j.phase = "Serving"; });
+  r = HttpGet(server->port(), "/readyz");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200);
+  board.Update([](JobStatus& j) { j.phase = "Failed"; });
+  r = HttpGet(server->port(), "/readyz");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 503);
+}
+
 TEST(StatusServer, UnknownPathIsNotFound) {
   StatusBoard board;
   auto server = Start(&board);

@@ -138,6 +138,31 @@ NeuralPartitionBuilder MakeNeuralPartition(std::string name) {
   return NeuralPartitionBuilder(std::move(name));
 }
 
+std::string FakeCluster::KindOf(const std::vector<ObservedObject>& objects) const {
+  if (&objects == &state_.config_maps) return "ConfigMap";
+  if (&objects == &state_.services) return "Service";
+  return "NetworkPolicy";
+}
+
+// RFC 7386 on the fields ObservedObject keeps: maps merge key by key, spec members and arrays
+// are replaced.
+void FakeCluster::MergePatch(ObservedObject* o, const Json& patch) {
+  MergeStrings(&o->labels, patch.At({"metadata", "labels"}));
+  MergeStrings(&o->annotations, patch.At({"metadata", "annotations"}));
+  if (const Json* data = patch.Find("data")) {
+    for (const auto& [k, v] : data->members()) {
+      if (v.is_null()) {
+        o->data.Erase(k);
+      } else {
+        o->data[k] = v;
+      }
+    }
+  }
+  if (const Json* spec = patch.Find("spec")) {
+    for (const auto& [k, v] : spec->members()) o->spec[k] = v;
+  }
+}
+
 ReconcileResult FakeCluster::Reconcile(const ReconcileOptions& options, const Clock& clock) {
   ReconcileResult r = op::Reconcile(state_, options, clock);
   now_ = FormatTime(clock.Now());
@@ -179,15 +204,10 @@ void FakeCluster::Apply(const ReconcileResult& result) {
         break;
       }
       case Action::Type::kPatch:
-        for (ObservedObject& cm : state_.config_maps) {
-          if (a.kind != "ConfigMap" || cm.name != a.name) continue;
-          MergeStrings(&cm.annotations, a.object.At({"metadata", "annotations"}));
-          for (const auto& [k, v] : a.object.Find("data")->members()) {
-            if (v.is_null()) {
-              cm.data.Erase(k);
-            } else {
-              cm.data[k] = v;
-            }
+        ++patches_;
+        for (auto* objects : {&state_.config_maps, &state_.services, &state_.network_policies}) {
+          for (ObservedObject& o : *objects) {
+            if (o.name == a.name && KindOf(*objects) == a.kind) MergePatch(&o, a.object);
           }
         }
         break;

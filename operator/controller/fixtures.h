@@ -68,14 +68,19 @@ class FakeCluster {
   void FinalizeDeletions();  // the deleting pods are gone
 
   int status_writes() const { return status_writes_; }
+  int patches() const { return patches_; }
   // "<type> <reason>" of every Event recorded, in order.
   const std::vector<std::string>& events() const { return events_; }
 
  private:
+  std::string KindOf(const std::vector<ObservedObject>& objects) const;
+  static void MergePatch(ObservedObject* o, const Json& patch);
+
   ObservedState state_;
   std::vector<std::pair<std::string, Json>> created_;
   bool graceful_ = false;
   int status_writes_ = 0;
+  int patches_ = 0;
   std::string now_;  // of the last Reconcile: new pods' creationTimestamp
   std::vector<std::string> events_;
 };

@@ -77,9 +77,11 @@ ObservedObject ObjectFromJson(const Json& json) {
   ObservedObject o;
   const ObjectMeta meta = MetaFromJson(json);
   o.name = meta.name;
+  o.labels = meta.labels;
   o.annotations = meta.annotations;
   o.deleting = meta.deleting;
   if (const Json* data = json.Find("data")) o.data = *data;
+  if (const Json* spec = json.Find("spec")) o.spec = *spec;
   return o;
 }
 

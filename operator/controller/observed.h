@@ -43,8 +43,10 @@ struct ObservedPod {
 
 struct ObservedObject {  // a ConfigMap, Service or NetworkPolicy
   std::string name;
+  std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
   Json data;  // ConfigMap .data; null for other kinds
+  Json spec;  // Service and NetworkPolicy .spec; null for a ConfigMap
   bool deleting = false;
 };
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "neuropart/lifecycle/reasons.h"
+#include "controller/drift.h"
 #include "controller/naming.h"
 #include "neuropart/exec/report_line.h"
 #include "neuropart/lifecycle/gang_lifecycle.h"
@@ -44,7 +45,9 @@ class Pass {
   ReconcileResult FailSpec(const char* reason, const std::string& message);
   void FailGang(const std::string& reason, const std::string& message);
   ReconcileResult KeepTerminal();
-  void PublishObjects(const ObservedObject* config_map, bool current);
+  void PublishObjects(const ObservedObject* config_map);
+  // Creates `desired` when missing, or patches what drifted from it.
+  void Ensure(const ObservedObject* observed, Json desired, const std::string& reason);
   ReconcileResult RestartForSpecChange(const char* reason);
   std::vector<PodView> ClassifyPods();
   PodView Classify(int q);
@@ -113,16 +116,6 @@ bool IsTerminal(const std::string& phase) {
   return phase == kPhaseSucceeded || phase == kPhaseFailed;
 }
 
-// A merge patch turning `observed`'s data and annotations into `desired`'s.
-Json ConfigMapPatch(const ObservedObject& observed, const Json& desired) {
-  Json data = *desired.Find("data");
-  for (const auto& [key, value] : observed.data.members()) {
-    if (data.Find(key) == nullptr) data[key] = nullptr;
-  }
-  return Json::Object(
-      {{"metadata", Json::Object({{"annotations", *desired.At({"metadata", "annotations"})}})},
-       {"data", std::move(data)}});
-}
 
 ReconcileResult Pass::Run() {
   if (np_.metadata.deleting) return {};  // ownerReferences let the garbage collector clean up
@@ -144,7 +137,7 @@ ReconcileResult Pass::Run() {
                                                  ready->reason == std::string(kReasonPlanFailed));
   if (IsTerminal(status_.phase) && cm_current && !spec_failure) return KeepTerminal();
 
-  PublishObjects(cm, cm_current);
+  PublishObjects(cm);
   const bool replanned = !status_.plan_hash.empty() && status_.plan_hash != published_.plan_hash;
   const bool job_changed = cm != nullptr && !cm_current;
   if (replanned) return RestartForSpecChange(kReasonReplanned);
@@ -284,37 +277,39 @@ ReconcileResult Pass::Suspend(const GangDecision& d) {
   return Finish();
 }
 
-void Pass::PublishObjects(const ObservedObject* cm, bool current) {
-  if (cm == nullptr) {
-    Create(published_.config_map, "publish the plan");
-  } else if (!current) {
-    result_.actions.push_back(Action{Action::Type::kPatch,
-                                     "ConfigMap",
-                                     cm->name,
-                                     ConfigMapPatch(*cm, published_.config_map),
-                                     {},
-                                     "publish plan " + published_.plan_hash});
-  }
+void Pass::PublishObjects(const ObservedObject* cm) {
   const std::string& job = np_.metadata.name;
-  if (FindObject(o_.services, WorkersServiceName(job)) == nullptr) {
-    Create(WorkersService(np_, opt_.worker), "worker DNS");
-  }
-  if (FindObject(o_.network_policies, NetworkPolicyName(job)) == nullptr) {
-    Create(WorkersNetworkPolicy(np_, opt_.worker), "isolate the worker port");
-  }
   const bool serve = job_->spec.mode == JobMode::kServe;
+  Ensure(cm, published_.config_map, "publish plan " + published_.plan_hash);
+  Ensure(FindObject(o_.services, WorkersServiceName(job)), WorkersService(np_, opt_.worker),
+         "worker DNS");
+  Ensure(FindObject(o_.network_policies, NetworkPolicyName(job)),
+         WorkersNetworkPolicy(np_, opt_.worker), "isolate the worker port");
   const ObservedObject* serve_service = FindObject(o_.services, ServeServiceName(job));
-  if (serve && serve_service == nullptr) {
-    Create(ServeService(np_, opt_.worker), "serve mode");
-  } else if (!serve && serve_service != nullptr && !serve_service->deleting) {
+  const ObservedObject* serve_policy = FindObject(o_.network_policies, ServeNetworkPolicyName(job));
+  if (serve) {
+    Ensure(serve_service, ServeService(np_, opt_.worker), "serve mode");
+    Ensure(serve_policy, ServeNetworkPolicy(np_, opt_.worker), "admit serve clients");
+    return;
+  }
+  if (serve_service != nullptr && !serve_service->deleting) {
     Delete("Service", serve_service->name, "not in serve mode");
   }
-  const ObservedObject* serve_policy = FindObject(o_.network_policies, ServeNetworkPolicyName(job));
-  if (serve && serve_policy == nullptr) {
-    Create(ServeNetworkPolicy(np_, opt_.worker), "admit serve clients");
-  } else if (!serve && serve_policy != nullptr && !serve_policy->deleting) {
+  if (serve_policy != nullptr && !serve_policy->deleting) {
     Delete("NetworkPolicy", serve_policy->name, "not in serve mode");
   }
+}
+
+void Pass::Ensure(const ObservedObject* observed, Json desired, const std::string& reason) {
+  if (observed == nullptr) {
+    Create(std::move(desired), reason);
+    return;
+  }
+  if (observed->deleting) return;  // created again once it is gone
+  std::optional<Json> patch = DriftPatch(*observed, desired);
+  if (!patch) return;
+  result_.actions.push_back(Action{Action::Type::kPatch, desired.GetString("kind"), observed->name,
+                                   std::move(*patch), {}, "repair drift: " + reason});
 }
 
 ReconcileResult Pass::RestartForSpecChange(const char* reason) {

@@ -235,6 +235,13 @@ Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedP
                                  {"volumeMounts", std::move(mounts)},
                                  {"securityContext", RestrictedContainerSecurity()},
                                  {"terminationMessagePolicy", "FallbackToLogsOnError"}});
+  if (partition == 0 && job.spec.mode == JobMode::kServe) {
+    // The serve Service routes to the coordinator only once its weights are loaded.
+    container["readinessProbe"] = Json::Object(
+        {{"httpGet", Json::Object({{"path", "/readyz"}, {"port", "status"}})},
+         {"periodSeconds", 2},
+         {"failureThreshold", 1}});
+  }
   const Json* worker = np.spec.Find("worker");
   if (worker != nullptr && worker->Find("resources") != nullptr) {
     container["resources"] = *worker->Find("resources");

@@ -164,6 +164,20 @@ TEST(WorkerObjectsTest, ServeNetworkPolicyAdmitsLabelledClientsToTheCoordinator)
       R"([{"from":[{"podSelector":{"matchLabels":{"neuropart.io/client":"np"}}}],"ports":[{"protocol":"TCP","port":7000}]}])");
 }
 
+TEST(WorkerObjectsTest, ServeCoordinatorIsReadyOnlyOnceItsWeightsAreLoaded) {
+  Built b = Build(MakeNeuralPartition("np").Partitions(2).Mode("serve").Obj());
+  Json coordinator = WorkerPod(b.np, b.job, b.published, 0, 0, WorkerOptions{});
+  const Json& c0 = coordinator.At({"spec"})->Find("containers")->elements()[0];
+  ASSERT_NE(c0.Find("readinessProbe"), nullptr);
+  EXPECT_EQ(DumpJson(*c0.Find("readinessProbe")),
+            R"({"httpGet":{"path":"/readyz","port":"status"},"periodSeconds":2,"failureThreshold":1})");
+  Json other = WorkerPod(b.np, b.job, b.published, 1, 0, WorkerOptions{});
+  EXPECT_EQ(other.At({"spec"})->Find("containers")->elements()[0].Find("readinessProbe"), nullptr);
+  Built train = Build(MakeNeuralPartition("np").Partitions(2).Obj());
+  Json trainer = WorkerPod(train.np, train.job, train.published, 0, 0, WorkerOptions{});
+  EXPECT_EQ(trainer.At({"spec"})->Find("containers")->elements()[0].Find("readinessProbe"), nullptr);
+}
+
 TEST(WorkerObjectsTest, MetricsPortZeroIsLeftOut) {
   WorkerOptions o;
   o.metrics_port = 0;

@@ -28,14 +28,13 @@ LeaseRecord LeaseFromJson(const Json& lease) {
 }
 
 LeaseDecision DecideLease(const std::optional<LeaseRecord>& current, const std::string& identity,
-                          TimePoint now) {
+                          TimePoint observed_at, TimePoint now) {
   if (!current) return LeaseDecision::kCreate;
   if (current->holder == identity) return LeaseDecision::kRenew;
   if (current->holder.empty()) return LeaseDecision::kAcquire;
-  StatusOr<TimePoint> renewed = ParseTime(current->renew_time);
-  if (!renewed.ok()) return LeaseDecision::kAcquire;  // a Lease nobody renews properly
-  if (*renewed + std::chrono::seconds(current->duration_seconds) < now)
+  if (observed_at + std::chrono::seconds(current->duration_seconds) < now) {
     return LeaseDecision::kAcquire;
+  }
   return LeaseDecision::kWait;
 }
 
@@ -67,7 +66,13 @@ Status LeaderElector::TryAcquireOrRenew() {
     return UnavailableError("get lease: " + got.Describe());
   }
   const TimePoint now = clock_->Now();
-  const LeaseDecision decision = DecideLease(current, options_.identity, now);
+  // The holder's clock may differ from ours: expiry counts from when we saw the record change.
+  if (current && (!observed_ || observed_->renew_time != current->renew_time ||
+                  observed_->holder != current->holder)) {
+    observed_ = current;
+    observed_at_ = now;
+  }
+  const LeaseDecision decision = DecideLease(current, options_.identity, observed_at_, now);
   if (decision == LeaseDecision::kWait) {
     if (leader_) log_->Info("Lost the lease", {{"holder", current->holder}});
     leader_ = false;

@@ -1,7 +1,9 @@
 // Leader election with a coordination.k8s.io/v1 Lease, as client-go's leaderelection.
 //
 // DecideLease is the pure rule: create the Lease if there is none; take it over if its holder is
-// empty, is us, or let it expire (renewTime + leaseDurationSeconds in the past); else wait.
+// empty, is us, or let it expire; else wait. As in client-go, expiry is judged on this process's
+// clock only: leaseDurationSeconds after the moment this process last saw the record change, never
+// the holder's renewTime against the local clock (the two clocks may disagree).
 // LeaderElector applies it with optimistic concurrency (PUT with the observed resourceVersion;
 // a 409 means someone else won the race). A leader that cannot renew within renew_deadline stops
 // leading — the caller then exits, as controller-runtime does, so two leaders never overlap for
@@ -34,8 +36,9 @@ LeaseRecord LeaseFromJson(const Json& lease);
 
 enum class LeaseDecision { kCreate, kAcquire, kRenew, kWait };
 
+// `observed_at`: when this process first saw `current`'s holder and renewTime.
 LeaseDecision DecideLease(const std::optional<LeaseRecord>& current, const std::string& identity,
-                          TimePoint now);
+                          TimePoint observed_at, TimePoint now);
 
 // The Lease object to create or PUT for `identity` at `now` (keeps acquire time and counts
 // transitions from `current`).
@@ -78,6 +81,8 @@ class LeaderElector {
   const Clock* clock_;
   const Logger* log_;
   std::atomic<bool> leader_{false};
+  std::optional<LeaseRecord> observed_;  // the record as last seen, and when it last changed
+  TimePoint observed_at_;
 };
 
 }  // namespace neuropart::op

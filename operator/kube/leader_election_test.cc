@@ -28,12 +28,23 @@ TEST(DecideLeaseTest, Table) {
       {"no lease", std::nullopt, LeaseDecision::kCreate},
       {"ours", Held("me", kNow - std::chrono::seconds(100)), LeaseDecision::kRenew},
       {"released", Held("", kNow), LeaseDecision::kAcquire},
-      {"held and fresh", Held("other", kNow - std::chrono::seconds(5)), LeaseDecision::kWait},
-      {"held but expired", Held("other", kNow - std::chrono::seconds(16)), LeaseDecision::kAcquire},
-      {"unreadable renew time", LeaseRecord{"other", 15, "", "garbage", 0, "1"},
-       LeaseDecision::kAcquire},
+      {"held, seen changing 5 s ago", Held("other", kNow), LeaseDecision::kWait},
   };
-  for (const Row& r : rows) EXPECT_EQ(DecideLease(r.lease, "me", kNow), r.want) << r.name;
+  for (const Row& r : rows) {
+    EXPECT_EQ(DecideLease(r.lease, "me", kNow - std::chrono::seconds(5), kNow), r.want) << r.name;
+  }
+  // Unchanged for longer than the lease: expired, whatever its renewTime says.
+  EXPECT_EQ(DecideLease(Held("other", kNow), "me", kNow - std::chrono::seconds(16), kNow),
+            LeaseDecision::kAcquire);
+}
+
+// The holder's clock runs 10 minutes ahead (or behind) of ours: its renewTime alone says nothing;
+// only a record that stopped changing for a lease duration on our clock expires.
+TEST(DecideLeaseTest, RemoteClockSkewNeitherStealsNorKeepsALease) {
+  const LeaseRecord behind = Held("other", kNow - std::chrono::minutes(10));
+  EXPECT_EQ(DecideLease(behind, "me", kNow, kNow), LeaseDecision::kWait);  // just renewed
+  const LeaseRecord ahead = Held("other", kNow + std::chrono::minutes(10));
+  EXPECT_EQ(DecideLease(ahead, "me", kNow - std::chrono::seconds(16), kNow), LeaseDecision::kAcquire);
 }
 
 TEST(LeaseObjectTest, TakeoverCountsATransitionAndRenewalKeepsAcquireTime) {
@@ -99,8 +110,39 @@ TEST_F(LeaderElectorTest, LosingTheUpdateRaceIsNotLeading) {
     return HttpResponse{409, R"({"reason":"Conflict"})"};
   };
   LeaderElector e = Make();
+  ASSERT_TRUE(e.TryAcquireOrRenew().ok());  // first sight: wait a lease duration
+  clock_.Advance(std::chrono::seconds(16));
   ASSERT_TRUE(e.TryAcquireOrRenew().ok());
   EXPECT_FALSE(e.is_leader());
+  EXPECT_EQ(transport_.calls().back().method, "PUT");
+}
+
+TEST_F(LeaderElectorTest, TakesOverOnlyALeaseThatStoppedChangingForItsDuration) {
+  // The holder's clock is an hour behind ours, but it renews: never taken over.
+  TimePoint holder_clock = kNow - std::chrono::hours(1);
+  transport_.on_request = [&](const FakeCall& c) -> StatusOr<HttpResponse> {
+    if (c.method == "GET") {
+      return HttpResponse{200, DumpJson(LeaseObject("ops", "neuropart", "other", 15, std::nullopt,
+                                                    holder_clock))};
+    }
+    return HttpResponse{200, c.body};
+  };
+  LeaderElector e = Make();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(e.TryAcquireOrRenew().ok());
+    EXPECT_FALSE(e.is_leader()) << i;
+    clock_.Advance(std::chrono::seconds(10));
+    holder_clock += std::chrono::seconds(10);  // renewed meanwhile
+  }
+  // The holder stops renewing: 15 s on our clock after we last saw a change, we lead.
+  ASSERT_TRUE(e.TryAcquireOrRenew().ok());
+  EXPECT_FALSE(e.is_leader());
+  clock_.Advance(std::chrono::seconds(10));
+  ASSERT_TRUE(e.TryAcquireOrRenew().ok());
+  EXPECT_FALSE(e.is_leader());
+  clock_.Advance(std::chrono::seconds(6));
+  ASSERT_TRUE(e.TryAcquireOrRenew().ok());
+  EXPECT_TRUE(e.is_leader());
 }
 
 TEST_F(LeaderElectorTest, ReleaseLeavesAnotherHoldersLease) {
@@ -132,7 +174,7 @@ TEST_F(LeaderElectorTest, ReleaseEmptiesOurHolder) {
   ASSERT_TRUE(released.ok());
   EXPECT_EQ(released->At({"spec", "holderIdentity"})->string(), "");
   EXPECT_EQ(released->At({"metadata", "resourceVersion"})->string(), "9");
-  EXPECT_EQ(DecideLease(LeaseFromJson(*released), "other", kNow), LeaseDecision::kAcquire);
+  EXPECT_EQ(DecideLease(LeaseFromJson(*released), "other", kNow, kNow), LeaseDecision::kAcquire);
 }
 
 TEST_F(LeaderElectorTest, ApiErrorsAreReported) {
