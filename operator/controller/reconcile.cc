@@ -78,6 +78,8 @@ class Pass {
   // OfThisAttempt and not being deleted.
   bool IsCurrent(const ObservedPod& pod) const;
   bool Owned(const ObservedPod& pod) const;
+  // The gang attempt: every restart, counted or not, starts a new one.
+  int Attempt() const { return status_.restarts + status_.disruptions; }
 
   const ObservedState& o_;
   const ReconcileOptions& opt_;
@@ -223,7 +225,7 @@ bool Pass::CreateMissingPods(const std::vector<PodView>& pods) {
   bool created = false;
   for (const PodView& v : pods) {
     if (v.pod != nullptr || v.observed.state == PartitionState::kSucceeded) continue;
-    Create(WorkerPod(np_, *job_, published_, v.observed.index, status_.restarts, opt_.worker),
+    Create(WorkerPod(np_, *job_, published_, v.observed.index, Attempt(), opt_.worker),
            "partition " + std::to_string(v.observed.index));
     created = true;
   }
@@ -232,7 +234,7 @@ bool Pass::CreateMissingPods(const std::vector<PodView>& pods) {
     for (const PodView& v : pods) all_new &= v.pod == nullptr;
     if (all_new) {
       Event("Normal", kReasonCreatingWorkers,
-            "started gang attempt " + std::to_string(status_.restarts + status_.disruptions) +
+            "started gang attempt " + std::to_string(Attempt()) +
                 ": " + std::to_string(published_.partitions) + " worker pods, plan " +
                 published_.plan_hash);
     }
@@ -636,7 +638,7 @@ bool Pass::Owned(const ObservedPod& pod) const {
 bool Pass::OfThisAttempt(const ObservedPod& pod) const {
   return Owned(pod) && Get(pod.labels, kLabelPlanHash) == published_.plan_hash &&
          Get(pod.annotations, kAnnotationJobHash) == published_.job_hash &&
-         Get(pod.annotations, kAnnotationAttempt) == std::to_string(status_.restarts);
+         Get(pod.annotations, kAnnotationAttempt) == std::to_string(Attempt());
 }
 
 bool Pass::IsCurrent(const ObservedPod& pod) const { return !pod.deleting && OfThisAttempt(pod); }

@@ -45,6 +45,7 @@ class ReconcileLifecycleTest : public ::testing::Test {
     return found != nullptr ? *found : kMissing;
   }
   // Partition 1 has just been disrupted: the gang restarts at once, spending no backoff.
+  // REQUIRES: graceful deletion, so the old gang's pods linger while they terminate.
   void ExpectFreeRestart(FakeCluster& c, const std::string& expect_in_message, int deletes = 2) {
     ReconcileResult r = Step(c);
     const NeuralPartitionStatus& s = c.resource().status;
@@ -57,10 +58,16 @@ class ReconcileLifecycleTest : public ::testing::Test {
         << Cond(c, kConditionDegraded).message;
     EXPECT_TRUE(HasEvent(c, "Warning Disrupted"));
     EXPECT_EQ(Count(r, Action::Type::kDelete, "Pod"), deletes);
+    r = Step(c);  // the old attempt's pods still terminate: they are not this attempt's failures
+    EXPECT_EQ(c.resource().status.phase, kPhasePending);
+    EXPECT_EQ(c.resource().status.restarts, 0);
+    EXPECT_EQ(c.resource().status.disruptions, 1);
+    EXPECT_EQ(Count(r, Action::Type::kCreate, "Pod"), 0);
     c.FinalizeDeletions();
     r = Step(c);  // the old pods are gone: the gang starts again at once
     EXPECT_EQ(Count(r, Action::Type::kCreate, "Pod"), 2);
-    EXPECT_EQ(c.PodOf(0)->annotations.at(kAnnotationAttempt), "0");  // same backoff budget
+    EXPECT_EQ(c.PodOf(0)->annotations.at(kAnnotationAttempt), "1");  // a new attempt
+    EXPECT_EQ(c.resource().status.restarts, 0);  // with the same backoff budget
   }
 
   ReconcileOptions options_;
@@ -70,6 +77,7 @@ class ReconcileLifecycleTest : public ::testing::Test {
 TEST_F(ReconcileLifecycleTest, EvictedPodRestartsTheGangWithoutSpendingBackoff) {
   FakeCluster c(MakeNeuralPartition("np").Partitions(2).BackoffLimit(0).Obj());
   RunToReady(c);
+  c.set_graceful_deletion(true);
   ObservedPod* p = c.PodOf(1);
   p->phase = "Failed";
   p->exit_code = kWorkerExitStopped;
@@ -80,6 +88,7 @@ TEST_F(ReconcileLifecycleTest, EvictedPodRestartsTheGangWithoutSpendingBackoff) 
 TEST_F(ReconcileLifecycleTest, WorkerStoppedBySigtermIsADisruptionNotAFailure) {
   FakeCluster c(MakeNeuralPartition("np").Partitions(2).BackoffLimit(0).Obj());
   RunToReady(c);
+  c.set_graceful_deletion(true);
   c.PodOf(1)->phase = "Failed";
   c.PodOf(1)->exit_code = kWorkerExitStopped;
   ExpectFreeRestart(c, "pod np-1 failed");
@@ -88,6 +97,7 @@ TEST_F(ReconcileLifecycleTest, WorkerStoppedBySigtermIsADisruptionNotAFailure) {
 TEST_F(ReconcileLifecycleTest, PodDeletedForADisruptionRestartsForFree) {
   FakeCluster c(MakeNeuralPartition("np").Partitions(2).BackoffLimit(0).Obj());
   RunToReady(c);
+  c.set_graceful_deletion(true);
   c.PodOf(1)->deleting = true;
   c.PodOf(1)->disruption_reason = "PreemptionByScheduler";
   ExpectFreeRestart(c, "pod np-1 was deleted (PreemptionByScheduler)", /*deletes=*/1);

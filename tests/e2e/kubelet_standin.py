@@ -16,9 +16,13 @@ kubeconfig (client certificate, TLS verified):
     termination message follows terminationMessagePolicy FallbackToLogsOnError, as the kubelet
     does: the log's tail, for a failed container only;
   * a pod being deleted: its process is stopped (TERM, then KILL) and the pod is removed
-    (grace period 0), as the kubelet confirms a deletion; a pod that is simply gone (the API
-    server deletes pods bound to no node at once) has its process stopped before any new pod
-    starts.
+    (grace period 0), as the kubelet confirms a deletion; a pod that is simply gone has its
+    process stopped before any new pod starts. Pods are bound to the node "standin" first, so a
+    deletion or an eviction is graceful, as on a cluster;
+  * an image whose registry host ends in ".invalid" cannot be pulled: the container waits with
+    reason ImagePullBackOff and never starts;
+  * $NEUROPART_STANDIN_DELAY ("ns/pod=seconds,..."): those pods start that long after they are
+    created, as a slow image pull or a busy node would have them.
 
 Usage: kubelet_standin.py KUBECONFIG WORKDIR BINDIR
 """
@@ -79,11 +83,24 @@ def free_port():
     return port
 
 
+NODE = "standin"
+
+
+def parse_delays(text):
+    delays = {}
+    for item in filter(None, (text or "").split(",")):
+        pod, _, seconds = item.partition("=")
+        delays[pod.strip()] = float(seconds)
+    return delays
+
+
 class Kubelet:
     def __init__(self, api, workdir, bindir):
         self.api, self.workdir, self.bindir = api, workdir, bindir
         self.ports = {}     # "ns/pod" -> worker port on 127.0.0.1
         self.running = {}   # pod uid -> (Popen, log path, pod)
+        self.delays = parse_delays(os.environ.get("NEUROPART_STANDIN_DELAY"))
+        self.first_seen = {}  # pod uid -> when it was first listed
 
     def port_of(self, ns, pod):
         return self.ports.setdefault(ns + "/" + pod, free_port())
@@ -154,6 +171,32 @@ class Kubelet:
                                 {"status": status}, "application/merge-patch+json")
         if code != 200:
             log("status of %s/%s: HTTP %d" % (ns, name, code))
+
+    def bind(self, pod):
+        ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        code, _ = self.api.call("POST", "/api/v1/namespaces/%s/pods/%s/binding" % (ns, name), {
+            "apiVersion": "v1", "kind": "Binding", "metadata": {"name": name},
+            "target": {"apiVersion": "v1", "kind": "Node", "name": NODE}})
+        if code not in (200, 201):
+            log("bind %s/%s: HTTP %d" % (ns, name, code))
+        return code in (200, 201)
+
+    def cannot_pull(self, pod):
+        """An image from a registry that does not exist: ImagePullBackOff, as the kubelet says."""
+        container = pod["spec"]["containers"][0]
+        registry = container["image"].split("/")[0]
+        if not registry.endswith(".invalid"):
+            return False
+        status = pod.get("status") or {}
+        if not status.get("containerStatuses"):
+            ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+            self.patch_status(ns, name, {"containerStatuses": [{
+                "name": container["name"], "ready": False, "restartCount": 0,
+                "image": container["image"], "imageID": "",
+                "state": {"waiting": {"reason": "ImagePullBackOff",
+                                      "message": 'Back-off pulling image "%s"' % container["image"]}}}]})
+            log("cannot pull %s for %s/%s" % (container["image"], ns, name))
+        return True
 
     def start(self, pod):
         ns, name, uid = pod["metadata"]["namespace"], pod["metadata"]["name"], pod["metadata"]["uid"]
@@ -246,7 +289,15 @@ class Kubelet:
                     del self.running[uid]
                     self.finish(started, rc, log_path)
             elif phase == "Pending":
+                first = self.first_seen.setdefault(uid, time.monotonic())
+                delay = self.delays.get(meta["namespace"] + "/" + meta["name"], 0)
+                if time.monotonic() - first < delay:
+                    continue
                 try:
+                    if not pod["spec"].get("nodeName") and not self.bind(pod):
+                        continue
+                    if self.cannot_pull(pod):
+                        continue
                     self.start(pod)
                 except Exception as e:  # a broken pod must not stop the other pods
                     log("could not start %s/%s: %s" % (meta["namespace"], meta["name"], e))
