@@ -1,9 +1,14 @@
 #include "controller/worker_objects.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "controller/naming.h"
+#include "controller/quantity.h"
 #include "neuropart/plan/plan_io.h"
+#include "neuropart/plan/plan_stats.h"
 
 namespace neuropart::op {
 namespace {
@@ -71,6 +76,13 @@ PublishedPlan PublishPlan(const NeuralPartition& np, const Plan& plan,
   out.plan_hash = plan.HashHex();
   out.job_hash = ContentHash(job_text);
   out.partitions = plan.num_partitions();
+  const std::vector<PartitionStats> stats = ComputePlanStats(plan, TrafficOptions{});
+  int64_t total = 0;
+  for (const PartitionStats& s : stats) total += s.parameters;
+  for (const PartitionStats& s : stats) {
+    out.work_shares.push_back(total > 0 ? static_cast<double>(s.parameters) / total
+                                        : 1.0 / plan.num_partitions());
+  }
   out.in_config_map = job_text.size() + plan_text.size() <= options.max_config_map_bytes;
   Json data = Json::Object({{"job.yaml", job_text}, {"plan.hash", out.plan_hash}});
   if (out.in_config_map) {
@@ -155,6 +167,36 @@ Json ServeNetworkPolicy(const NeuralPartition& np, const WorkerOptions& options)
                               {"policyTypes", Json::Array({"Ingress"})},
                               {"ingress", Json::Array({std::move(clients)})}})}});
 }
+
+namespace {
+
+// The worker container's resources: spec.worker.resources as given, and for each resource of
+// spec.worker.totalRequests that it does not request itself, `share` of the total.
+Json WorkerResources(const Json* worker, double share) {
+  Json resources = Json::Object();
+  if (worker == nullptr) return resources;
+  if (const Json* given = worker->Find("resources")) resources = *given;
+  const Json* total = worker->Find("totalRequests");
+  if (total == nullptr || !total->is_object()) return resources;
+  for (const auto& [name, quantity] : total->members()) {
+    if (resources.At({"requests", name.c_str()}) != nullptr) continue;
+    StatusOr<double> value = ParseQuantity(quantity);
+    if (!value.ok()) continue;  // the CRD's pattern refuses it first
+    resources["requests"][name] = FormatQuantity(*value * share, /*whole=*/name != "cpu");
+  }
+  return resources;
+}
+
+// Math threads for a CPU request: its whole cores, at least 1 (a fraction would be throttled).
+std::optional<int> ThreadsFor(const Json& resources) {
+  const Json* cpu = resources.At({"requests", "cpu"});
+  if (cpu == nullptr) return std::nullopt;
+  StatusOr<double> cores = ParseQuantity(*cpu);
+  if (!cores.ok()) return std::nullopt;
+  return std::max(1, static_cast<int>(std::floor(*cores + 1e-9)));
+}
+
+}  // namespace
 
 Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedPlan& published,
                int partition, int attempt, const WorkerOptions& options) {
@@ -243,9 +285,11 @@ Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedP
          {"failureThreshold", 1}});
   }
   const Json* worker = np.spec.Find("worker");
-  if (worker != nullptr && worker->Find("resources") != nullptr) {
-    container["resources"] = *worker->Find("resources");
+  Json resources = WorkerResources(worker, published.work_shares[partition]);
+  if (std::optional<int> threads = ThreadsFor(resources)) {
+    container["env"].Push(EnvVar("NEUROPART_THREADS", std::to_string(*threads)));
   }
+  if (!resources.members().empty()) container["resources"] = std::move(resources);
 
   Json spec = Json::Object(
       {{"restartPolicy", "Never"},
@@ -263,8 +307,17 @@ Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedP
   if (!init_containers.is_null()) spec["initContainers"] = std::move(init_containers);
   spec["volumes"] = std::move(volumes);
   if (worker != nullptr) {
-    if (const Json* ns_sel = worker->Find("nodeSelector")) spec["nodeSelector"] = *ns_sel;
-    if (const Json* tol = worker->Find("tolerations")) spec["tolerations"] = *tol;
+    // Passed through as given (the CRD schema checks their shape).
+    for (const char* field : {"nodeSelector", "tolerations", "affinity", "priorityClassName",
+                              "schedulerName", "serviceAccountName", "imagePullSecrets"}) {
+      if (const Json* value = worker->Find(field)) spec[field] = *value;
+    }
+    Json& security = spec["securityContext"];
+    if (const Json* uid = worker->Find("runAsUser")) {
+      security["runAsUser"] = *uid;
+      security["runAsGroup"] = *uid;
+    }
+    if (const Json* group = worker->Find("fsGroup")) security["fsGroup"] = *group;
   }
   return Json::Object({{"apiVersion", "v1"},
                        {"kind", "Pod"},

@@ -52,6 +52,9 @@ struct PublishedPlan {
   bool in_config_map = true;
   std::string worker_plan_path;  // NEUROPART_PLAN
   Json config_map;
+  // Each partition's share of the model's parameters (sums to 1): how spec.worker.totalRequests
+  // is split.
+  std::vector<double> work_shares;
 };
 
 PublishedPlan PublishPlan(const NeuralPartition& np, const Plan& plan,

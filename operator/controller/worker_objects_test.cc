@@ -4,6 +4,7 @@
 
 #include "controller/fixtures.h"
 #include "controller/naming.h"
+#include "controller/quantity.h"
 #include "neuropart/plan/plan_io.h"
 
 namespace neuropart::op {
@@ -176,6 +177,69 @@ TEST(WorkerObjectsTest, ServeCoordinatorIsReadyOnlyOnceItsWeightsAreLoaded) {
   Built train = Build(MakeNeuralPartition("np").Partitions(2).Obj());
   Json trainer = WorkerPod(train.np, train.job, train.published, 0, 0, WorkerOptions{});
   EXPECT_EQ(trainer.At({"spec"})->Find("containers")->elements()[0].Find("readinessProbe"), nullptr);
+}
+
+TEST(WorkerObjectsTest, SchedulingAndIdentityFieldsArePassedThrough) {
+  StatusOr<Json> worker = ParseJson(R"({
+      "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {}}},
+      "priorityClassName": "high", "schedulerName": "volcano", "serviceAccountName": "trainer",
+      "imagePullSecrets": [{"name": "regcred"}], "runAsUser": 1001, "fsGroup": 2002})");
+  ASSERT_TRUE(worker.ok());
+  Built b = Build(MakeNeuralPartition("np").Partitions(2).SpecField("worker", *worker).Obj());
+  Json pod = WorkerPod(b.np, b.job, b.published, 1, 0, WorkerOptions{});
+  const Json& spec = *pod.Find("spec");
+  EXPECT_EQ(spec.GetString("priorityClassName"), "high");
+  EXPECT_EQ(spec.GetString("schedulerName"), "volcano");
+  EXPECT_EQ(spec.GetString("serviceAccountName"), "trainer");
+  EXPECT_EQ(DumpJson(*spec.Find("imagePullSecrets")), R"([{"name":"regcred"}])");
+  EXPECT_NE(spec.At({"affinity", "nodeAffinity"}), nullptr);
+  EXPECT_EQ(spec.At({"securityContext", "runAsUser"})->integer(), 1001);
+  EXPECT_EQ(spec.At({"securityContext", "runAsGroup"})->integer(), 1001);
+  EXPECT_EQ(spec.At({"securityContext", "fsGroup"})->integer(), 2002);
+  EXPECT_TRUE(spec.At({"securityContext", "runAsNonRoot"})->boolean());  // still restricted
+}
+
+// A 50/30/20 split of the parameters asks 50/30/20 of the gang's total, and the math threads
+// follow each pod's CPU request.
+TEST(WorkerObjectsTest, TotalRequestsAreSplitByEachPartitionsShareOfTheModel) {
+  StatusOr<Json> worker = ParseJson(R"({"totalRequests": {"cpu": "10", "memory": "1000Mi"}})");
+  ASSERT_TRUE(worker.ok());
+  Built b = Build(MakeNeuralPartition("np").Partitions(3).Strategy("layers")
+                      .SpecField("worker", *worker).Obj());
+  double shares = 0;
+  for (int q = 0; q < 3; ++q) {
+    const double share = b.published.work_shares[q];
+    shares += share;
+    Json pod = WorkerPod(b.np, b.job, b.published, q, 0, WorkerOptions{});
+    const Json& c0 = pod.At({"spec"})->Find("containers")->elements()[0];
+    StatusOr<double> cpu = ParseQuantity(*c0.At({"resources", "requests", "cpu"}));
+    StatusOr<double> memory = ParseQuantity(*c0.At({"resources", "requests", "memory"}));
+    ASSERT_TRUE(cpu.ok() && memory.ok()) << q;
+    EXPECT_NEAR(*cpu, 10 * share, 0.001) << q;
+    EXPECT_NEAR(*memory, 1000.0 * 1024 * 1024 * share, 1) << q;
+    EXPECT_EQ(Env(pod, "NEUROPART_THREADS"),
+              std::to_string(std::max(1, static_cast<int>(10 * share + 1e-9))))
+        << q;
+  }
+  EXPECT_NEAR(shares, 1.0, 1e-12);
+  // The 3-layer fixture model: h1 8->16, h2 16->8, out 8->4 (weights + biases).
+  EXPECT_NEAR(b.published.work_shares[0], 144.0 / (144 + 136 + 36), 1e-12);
+}
+
+TEST(WorkerObjectsTest, ExplicitRequestsWinOverTheShare) {
+  StatusOr<Json> worker = ParseJson(
+      R"({"resources": {"requests": {"cpu": "1500m"}}, "totalRequests": {"cpu": "10", "memory": "1Gi"}})");
+  ASSERT_TRUE(worker.ok());
+  Built b = Build(MakeNeuralPartition("np").Partitions(2).SpecField("worker", *worker).Obj());
+  Json pod = WorkerPod(b.np, b.job, b.published, 0, 0, WorkerOptions{});
+  const Json& c0 = pod.At({"spec"})->Find("containers")->elements()[0];
+  EXPECT_EQ(c0.At({"resources", "requests", "cpu"})->string(), "1500m");
+  EXPECT_NE(c0.At({"resources", "requests", "memory"}), nullptr);
+  EXPECT_EQ(Env(pod, "NEUROPART_THREADS"), "1");
+  Built plain = Build(MakeNeuralPartition("np").Partitions(2).Obj());
+  Json unset = WorkerPod(plain.np, plain.job, plain.published, 0, 0, WorkerOptions{});
+  EXPECT_EQ(Env(unset, "NEUROPART_THREADS"), "<unset>");
+  EXPECT_EQ(unset.At({"spec"})->Find("containers")->elements()[0].Find("resources"), nullptr);
 }
 
 TEST(WorkerObjectsTest, MetricsPortZeroIsLeftOut) {

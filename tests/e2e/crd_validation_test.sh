@@ -145,6 +145,18 @@ invalid "a 41-character name" "{\"metadata\":{\"name\":\"${NAME_41}\"}}" \
 valid "a DNS-1035 name" '{"metadata":{"name":"layers-v2"}}'
 valid "a 40-character name" "{\"metadata\":{\"name\":\"${NAME_40}\"}}"
 
+# The worker pod template: scheduling and identity fields pass through; root is never allowed.
+valid "a worker template with affinity, priority, scheduler, account, pull secrets, uid and gang requests" \
+  '{"spec":{"worker":{"affinity":{"nodeAffinity":{}},"priorityClassName":"high","schedulerName":"volcano","serviceAccountName":"trainer","imagePullSecrets":[{"name":"regcred"}],"runAsUser":1001,"fsGroup":1001,"totalRequests":{"cpu":"8","memory":"16Gi"}}}}'
+invalid "a worker running as root" '{"spec":{"worker":{"runAsUser":0}}}' \
+  "spec.worker.runAsUser" "should be greater than or equal to 1"
+invalid "a gang request that is not a quantity" '{"spec":{"worker":{"totalRequests":{"cpu":"lots"}}}}' \
+  "spec.worker.totalRequests.cpu" "should match"
+valid "suspend, a pending deadline and a rendezvous timeout" \
+  '{"spec":{"suspend":true,"pendingDeadlineSeconds":120,"transport":{"rendezvousTimeoutSeconds":900}}}'
+invalid "a negative pending deadline" '{"spec":{"pendingDeadlineSeconds":-1}}' \
+  "spec.pendingDeadlineSeconds" "should be greater than or equal to 0"
+
 # More than one partition needs the shared claim: without it each worker pod gets its own emptyDir
 # and the partitions cannot share checkpoints, weights or the export.
 CLAIM_RULE="storage.persistentVolumeClaim is required with more than one partition"

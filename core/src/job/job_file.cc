@@ -187,7 +187,11 @@ Status ParseSpec(const YamlReader& r, JobSpec* spec) {
   if (r.Has("storage")) RETURN_IF_ERROR(ParseStorage(r.Child("storage"), &spec->storage));
   if (r.Has("worker")) {
     YamlReader w = r.Child("worker");
-    RETURN_IF_ERROR(w.ExpectMap({"image", "resources", "nodeSelector", "tolerations"}));
+    // Only the image matters here; the rest is the operator's (the CRD schema checks it).
+    RETURN_IF_ERROR(w.ExpectMap({"image", "resources", "totalRequests", "nodeSelector",
+                                 "tolerations", "affinity", "priorityClassName", "schedulerName",
+                                 "serviceAccountName", "imagePullSecrets", "runAsUser",
+                                 "fsGroup"}));
     RETURN_IF_ERROR(w.Optional("image", &spec->worker_image));
   }
   if (r.Has("transport")) {
