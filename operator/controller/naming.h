@@ -21,6 +21,10 @@ inline constexpr char kLabelPlanHash[] = "neuropart.io/plan-hash";
 // On a client pod, "<job>": admitted to that serving job's coordinator (NetworkPolicy <job>-serve).
 inline constexpr char kLabelServeClient[] = "neuropart.io/client";
 inline constexpr char kAnnotationJobHash[] = "neuropart.io/job-hash";
+// Kueue's plain-pod group integration (copied from the NeuralPartition's queue label).
+inline constexpr char kLabelKueueQueue[] = "kueue.x-k8s.io/queue-name";
+inline constexpr char kLabelKueuePodGroup[] = "kueue.x-k8s.io/pod-group-name";
+inline constexpr char kAnnotationKueueGroupCount[] = "kueue.x-k8s.io/pod-group-total-count";
 inline constexpr char kAnnotationAttempt[] = "neuropart.io/attempt";
 inline constexpr char kManagedBy[] = "neuropart-operator";
 

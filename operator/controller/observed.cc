@@ -63,6 +63,10 @@ ObservedPod PodFromJson(const Json& json) {
       if (type == "DisruptionTarget" && is_true) {
         pod.disruption_reason = c.GetString("reason", "DisruptionTarget");
       }
+      if (type == "PodScheduled" && is_true) pod.scheduled_at = c.GetString("lastTransitionTime");
+      if (type == "PodScheduled" && !is_true && c.GetString("reason") == "SchedulingGated") {
+        pod.gated = true;
+      }
       if (type == "PodScheduled" && !is_true && c.GetString("reason") == "Unschedulable") {
         pod.stuck_reason = "Unschedulable";
         pod.stuck_message = c.GetString("message");

@@ -39,6 +39,9 @@ struct ObservedPod {
   std::string stuck_message;
   // The DisruptionTarget condition is True: evicted, preempted or its node drained.
   std::string disruption_reason;
+  // PodScheduled is False with reason SchedulingGated: a queue (Kueue) holds it until admission.
+  bool gated = false;
+  std::string scheduled_at;  // PodScheduled turned True then (lastTransitionTime)
 };
 
 struct ObservedObject {  // a ConfigMap, Service or NetworkPolicy

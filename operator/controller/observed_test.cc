@@ -50,6 +50,14 @@ TEST(ObservedTest, ContainerCreatingIsNotStuck) {
   EXPECT_EQ(pod.stuck_reason, "");
 }
 
+TEST(ObservedTest, SchedulingGatedIsHeldNotStuck) {
+  ObservedPod pod = PodFromJson(*ParseJson(R"({"metadata": {"name": "p"}, "status": {
+      "phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
+          "reason": "SchedulingGated"}]}})"));
+  EXPECT_TRUE(pod.gated);
+  EXPECT_EQ(pod.stuck_reason, "");
+}
+
 TEST(ObservedTest, UnschedulableComesFromPodScheduled) {
   ObservedPod pod = PodFromJson(*ParseJson(R"({"metadata": {"name": "p"}, "status": {
       "phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",

@@ -159,13 +159,17 @@ GangObservation Pass::Observe(const std::vector<PodView>& pods) const {
   g.backoff_limit = job_->spec.backoff_limit;
   g.backoff = opt_.backoff;
   g.pending_deadline = std::chrono::seconds(job_->spec.pending_deadline_seconds);
-  // The oldest Pending pod of this attempt has waited since it was created.
+  // The oldest Pending pod of this attempt has waited since it was created, or since it was
+  // scheduled when a queue (Kueue's scheduling gate) held it back until admission.
   for (const PodView& v : pods) {
-    if (!v.current || v.observed.state != PartitionState::kPending) continue;
-    StatusOr<TimePoint> created = ParseTime(v.pod->created);
-    if (!created.ok()) continue;
+    if (!v.current || v.observed.state != PartitionState::kPending || v.pod->gated) continue;
+    StatusOr<TimePoint> since = ParseTime(v.pod->created);
+    if (!since.ok()) continue;
+    if (StatusOr<TimePoint> scheduled = ParseTime(v.pod->scheduled_at); scheduled.ok()) {
+      since = std::max(*since, *scheduled);
+    }
     g.pending_for = std::max(
-        g.pending_for, std::chrono::duration_cast<std::chrono::seconds>(clock_now_ - *created));
+        g.pending_for, std::chrono::duration_cast<std::chrono::seconds>(clock_now_ - *since));
   }
   return g;
 }

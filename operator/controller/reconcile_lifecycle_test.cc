@@ -150,6 +150,25 @@ TEST_F(ReconcileLifecycleTest, ImagePullBackOffShowsInStatusAndFailsPastTheDeadl
   EXPECT_EQ(Count(r, Action::Type::kDelete, "Pod"), 2);
 }
 
+TEST_F(ReconcileLifecycleTest, AGangHeldByAQueueIsNotPastItsDeadline) {
+  FakeCluster c(MakeNeuralPartition("np").Partitions(2).SpecField("pendingDeadlineSeconds", 60).Obj());
+  Step(c);
+  c.PodOf(0)->gated = true;
+  c.PodOf(1)->gated = true;
+  clock_.Advance(seconds(3600));
+  Step(c);
+  EXPECT_EQ(c.resource().status.phase, kPhasePending);
+  c.PodOf(0)->gated = false;  // admitted and scheduled now, yet they do not start
+  c.PodOf(1)->gated = false;
+  c.PodOf(0)->scheduled_at = c.PodOf(1)->scheduled_at = FormatTime(clock_.Now());
+  Step(c);
+  EXPECT_EQ(c.resource().status.phase, kPhasePending);  // the deadline counts from admission
+  clock_.Advance(seconds(60));
+  Step(c);
+  EXPECT_EQ(c.resource().status.phase, kPhaseFailed);
+  EXPECT_EQ(Cond(c, kConditionFailed).reason, kReasonPendingDeadlineExceeded);
+}
+
 TEST_F(ReconcileLifecycleTest, UnschedulableGangWaitsWhileNoDeadlineIsSet) {
   FakeCluster c(MakeNeuralPartition("np").Partitions(2).SpecField("pendingDeadlineSeconds", 0).Obj());
   Step(c);

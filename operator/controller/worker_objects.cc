@@ -207,6 +207,13 @@ Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedP
   meta["labels"][kLabelPlanHash] = published.plan_hash;
   meta["annotations"] = Json::Object(
       {{kAnnotationJobHash, published.job_hash}, {kAnnotationAttempt, std::to_string(attempt)}});
+  // Kueue admits plain pods as one group, whole or not at all: a NeuralPartition labelled with a
+  // queue makes each gang attempt such a group.
+  if (auto queue = np.metadata.labels.find(kLabelKueueQueue); queue != np.metadata.labels.end()) {
+    meta["labels"][kLabelKueueQueue] = queue->second;
+    meta["labels"][kLabelKueuePodGroup] = name + "-" + std::to_string(attempt);
+    meta["annotations"][kAnnotationKueueGroupCount] = std::to_string(published.partitions);
+  }
 
   std::string peers;
   for (int q = 0; q < published.partitions; ++q) {

@@ -242,6 +242,21 @@ TEST(WorkerObjectsTest, ExplicitRequestsWinOverTheShare) {
   EXPECT_EQ(unset.At({"spec"})->Find("containers")->elements()[0].Find("resources"), nullptr);
 }
 
+TEST(WorkerObjectsTest, AQueueLabelMakesEachGangAttemptOneKueuePodGroup) {
+  NeuralPartition np = MakeNeuralPartition("np").Partitions(3).Obj();
+  np.metadata.labels[kLabelKueueQueue] = "team-a";
+  Built b = Build(np);
+  for (int q = 0; q < 3; ++q) {
+    Json pod = WorkerPod(b.np, b.job, b.published, q, 2, WorkerOptions{});
+    EXPECT_EQ(pod.At({"metadata", "labels"})->GetString(kLabelKueueQueue), "team-a");
+    EXPECT_EQ(pod.At({"metadata", "labels"})->GetString(kLabelKueuePodGroup), "np-2");
+    EXPECT_EQ(pod.At({"metadata", "annotations"})->GetString(kAnnotationKueueGroupCount), "3");
+  }
+  Built plain = Build(MakeNeuralPartition("np").Partitions(3).Obj());
+  Json pod = WorkerPod(plain.np, plain.job, plain.published, 0, 0, WorkerOptions{});
+  EXPECT_EQ(pod.At({"metadata", "labels"})->Find(kLabelKueuePodGroup), nullptr);
+}
+
 TEST(WorkerObjectsTest, MetricsPortZeroIsLeftOut) {
   WorkerOptions o;
   o.metrics_port = 0;
