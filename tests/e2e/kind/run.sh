@@ -16,7 +16,10 @@
 #      neuropart.io/client=<job>; an unlabelled pod is refused (kube-router enforces the
 #      NetworkPolicy);
 #   6. a store that uid 65532 cannot write fails the job at once (WorkerConfigError) naming the
-#      path and the uid.
+#      path and the uid;
+#   7. an evicted worker (Eviction API) restarts the gang without spending backoffLimit (0), and
+#      an image that cannot be pulled fails the job past spec.pendingDeadlineSeconds with the
+#      kubelet's reason (ImagePullBackOff or ErrImagePull).
 # A job that turns Failed unexpectedly stops the script at once with describe, events and logs.
 #
 # Usage: tests/e2e/kind/run.sh [--keep]   (--keep: leave the cluster up for debugging)
@@ -79,8 +82,9 @@ resume_job() {  # resume_job SUBPATH PARTITIONS
 }
 # Starts the resume job on SUBPATH (3 partitions) and waits until its first checkpoint is
 # committed (LATEST, read on the host: the operator's status poll would see it seconds late).
-start_until_checkpoint() {
-  resume_job "$1" 3 | kubectl -n "${ns}" apply -f - >/dev/null
+start_until_checkpoint() {  # start_until_checkpoint SUBPATH [BACKOFF_LIMIT]
+  resume_job "$1" 3 | sed "s/^  backoffLimit: 3$/  backoffLimit: ${2:-3}/" |
+    kubectl -n "${ns}" apply -f - >/dev/null
   wait_for 300 test -s "${KIND_STORE}/neuropart-store/$1/jobs/resume/LATEST" && return 0
   fail "the resume job (store ${1}) never reported a checkpoint"
   kind_dump "${ns}" resume
@@ -168,5 +172,32 @@ if job_wait "${ns}" denied Failed 300; then
     fail "root-owned store: reason/restarts '${reason}', message '${message}'"
   fi
 fi
+delete_job denied
+
+# --- 7. an eviction, and an image that cannot be pulled ----------------------------------------
+e2e_log "An evicted worker (backoffLimit 0)"
+if start_until_checkpoint evicted 0; then
+  printf '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"resume-1","namespace":"%s"}}' \
+    "${ns}" >"${KIND_WORK}/eviction.json"
+  check "the Eviction API evicts a running worker" \
+    kubectl create --raw "/api/v1/namespaces/${ns}/pods/resume-1/eviction" -f "${KIND_WORK}/eviction.json"
+  if job_wait "${ns}" resume Succeeded 600; then
+    counts="$(kubectl -n "${ns}" get np resume -o jsonpath='{.status.restarts} {.status.disruptions}')"
+    [[ "${counts}" == "0 1" ]] &&
+      pass "the eviction restarted the gang without spending backoffLimit (restarts 0, disruptions 1)" ||
+      fail "after the eviction: restarts and disruptions '${counts}', want '0 1'"
+  fi
+fi
+delete_job resume
+
+e2e_log "An image that cannot be pulled"
+sed -e 's/^  name: percentage/  name: unpullable/' -e 's/^spec:/spec:\n  pendingDeadlineSeconds: 45\n  worker: {image: registry.invalid\/neuropart-worker:none}/' \
+  "${REPO_ROOT}/manifests/samples/percentage.yaml" | kubectl -n "${ns}" apply -f - >/dev/null
+pull_failed() {
+  [[ "$(kubectl -n "${ns}" get np unpullable -o jsonpath='{.status.conditions[?(@.type=="Failed")].reason}')" =~ ^(ImagePullBackOff|ErrImagePull)$ ]]
+}
+check "an unpullable image fails the job past pendingDeadlineSeconds with the kubelet's reason" \
+  wait_for 180 pull_failed
+delete_job unpullable
 
 e2e_finish
