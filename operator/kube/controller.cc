@@ -6,6 +6,9 @@
 namespace neuropart::op {
 namespace {
 
+// How often the queue's unfinished work reaches the metrics (client-go's period).
+constexpr WorkQueue::Duration kUnfinishedWorkPeriod(500);
+
 std::vector<Json> OfJob(const Informer& informer, const std::string& ns, const std::string& job) {
   std::vector<Json> out;
   for (Json& o : informer.Items()) {
@@ -26,7 +29,8 @@ Controller::Controller(KubeClient* client, ControllerOptions options, const Cloc
       clock_(clock),
       log_(log),
       metrics_(metrics),
-      poller_(std::move(poller)) {
+      poller_(std::move(poller)),
+      queue_(WorkQueueOptions{.observer = metrics}) {
   auto make = [&](const char* kind, const std::string& selector, Informer::Handler handler) {
     InformerOptions o;
     o.kind = kind;
@@ -59,6 +63,10 @@ void Controller::Start() {
   for (Informer* inf : {resources_.get(), pods_.get(), config_maps_.get(), services_.get(),
                         network_policies_.get()}) {
     threads_.emplace_back([this, inf] { inf->Run(stop_); });
+  }
+  if (metrics_ != nullptr) {
+    threads_.emplace_back(
+        [this] { queue_.ReportUnfinishedWorkUntilShutDown(kUnfinishedWorkPeriod); });
   }
 }
 
@@ -118,7 +126,7 @@ ObservedState Controller::Observe(const NeuralPartition& np) {
   return o;
 }
 
-Status Controller::ReconcileKey(const std::string& key) {
+Status Controller::ReconcileKey(const std::string& key, bool* requeued_after) {
   const size_t slash = key.find('/');
   std::optional<Json> object = resources_->Get(key.substr(0, slash), key.substr(slash + 1));
   if (!object) return Status::Ok();  // deleted: the garbage collector removes what it owned
@@ -136,6 +144,7 @@ Status Controller::ReconcileKey(const std::string& key) {
       });
   if (s.ok() && r.requeue_after) {
     queue_.AddAfter(key, std::chrono::duration_cast<WorkQueue::Duration>(*r.requeue_after));
+    if (requeued_after != nullptr) *requeued_after = true;
   }
   return s;
 }
@@ -143,10 +152,16 @@ Status Controller::ReconcileKey(const std::string& key) {
 void Controller::RunWorker() {
   while (std::optional<std::string> key = queue_.Get()) {
     const auto start = std::chrono::steady_clock::now();
-    Status s = ReconcileKey(*key);
+    bool requeued_after = false;
+    Status s = ReconcileKey(*key, &requeued_after);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (metrics_ != nullptr) metrics_->ReconcileDone(s.ok(), seconds);
+    if (metrics_ != nullptr) {
+      metrics_->ReconcileDone(!s.ok()          ? ReconcileOutcome::kError
+                              : requeued_after ? ReconcileOutcome::kRequeueAfter
+                                               : ReconcileOutcome::kSuccess,
+                              seconds);
+    }
     if (s.ok()) {
       queue_.Forget(*key);
     } else if (IsConflict(s)) {
@@ -159,7 +174,6 @@ void Controller::RunWorker() {
       queue_.AddRateLimited(*key);
     }
     queue_.Done(*key);
-    if (metrics_ != nullptr) metrics_->SetQueueDepth(static_cast<double>(queue_.Len()));
   }
 }
 

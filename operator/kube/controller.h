@@ -45,15 +45,16 @@ class Controller {
              OperatorMetrics* metrics, Poller poller);
   ~Controller();
 
-  // Starts one thread per informer.
+  // Starts one thread per informer, and one reporting the queue's unfinished work to metrics.
   void Start();
   // One list + watch cycle of every informer, on the calling thread (tests; instead of Start).
   Status SyncOnce();
   bool Synced() const;
   // Processes keys until Stop().
   void RunWorker();
-  // Observes, reconciles and applies one key ("namespace/name").
-  Status ReconcileKey(const std::string& key);
+  // Observes, reconciles and applies one key ("namespace/name"). Sets *requeued_after (if given)
+  // when it re-queued the key with a delay to poll the coordinator.
+  Status ReconcileKey(const std::string& key, bool* requeued_after = nullptr);
   void Stop();
 
   WorkQueue& queue() { return queue_; }
