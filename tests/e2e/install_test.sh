@@ -147,23 +147,33 @@ can() {
   [[ "$(kubectl auth can-i --as "${SA}" -n "${ns}" "${verb}" "${resource}" "${args[@]}" 2>/dev/null)" == yes ]]
 }
 
+# What operator/kube/ calls (see charts/neuropart/templates/_helpers.tpl): informers list and
+# watch, the executor creates, deletes, merge-patches, writes status and records core/v1 Events.
 granted=(
-  "jobs get neuralpartitions.neuropart.io" "jobs watch neuralpartitions.neuropart.io"
-  "jobs list neuralpartitions.neuropart.io" "jobs update neuralpartitions.neuropart.io"
-  "jobs update neuralpartitions.neuropart.io status" "jobs patch neuralpartitions.neuropart.io status"
+  "jobs list neuralpartitions.neuropart.io" "jobs watch neuralpartitions.neuropart.io"
+  "jobs update neuralpartitions.neuropart.io status"
   "jobs update neuralpartitions.neuropart.io finalizers"
-  "jobs create pods" "jobs delete pods" "jobs watch pods"
-  "jobs create services" "jobs delete services" "jobs create configmaps" "jobs update configmaps"
-  "jobs create networkpolicies.networking.k8s.io" "jobs delete networkpolicies.networking.k8s.io"
-  "jobs create events" "jobs create events.events.k8s.io"
+  "jobs list pods" "jobs watch pods" "jobs create pods" "jobs delete pods"
+  "jobs list services" "jobs watch services" "jobs create services" "jobs patch services"
+  "jobs delete services"
+  "jobs list configmaps" "jobs watch configmaps" "jobs create configmaps" "jobs patch configmaps"
+  "jobs list networkpolicies.networking.k8s.io" "jobs watch networkpolicies.networking.k8s.io"
+  "jobs create networkpolicies.networking.k8s.io" "jobs patch networkpolicies.networking.k8s.io"
+  "jobs delete networkpolicies.networking.k8s.io"
+  "jobs create events"
   "${NS} create leases.coordination.k8s.io"
 )
 denied=(
   "jobs get secrets" "jobs list secrets" "jobs create neuralpartitions.neuropart.io"
-  "jobs delete neuralpartitions.neuropart.io" "jobs update pods" "jobs create pods exec"
+  "jobs delete neuralpartitions.neuropart.io" "jobs update neuralpartitions.neuropart.io"
+  "jobs patch neuralpartitions.neuropart.io" "jobs patch neuralpartitions.neuropart.io status"
+  "jobs update pods" "jobs patch pods" "jobs create pods exec"
+  "jobs update services" "jobs update configmaps" "jobs delete configmaps"
+  "jobs update networkpolicies.networking.k8s.io"
   "jobs get persistentvolumeclaims" "jobs create deployments.apps" "jobs create jobs.batch"
   "jobs create serviceaccounts" "jobs create roles.rbac.authorization.k8s.io"
   "jobs create leases.coordination.k8s.io" "jobs get nodes" "jobs delete events"
+  "jobs patch events" "jobs create events.events.k8s.io"
   "${NS} get secrets" "${NS} delete leases.coordination.k8s.io"
 )
 missing=() extra=()
@@ -185,12 +195,15 @@ if ((${#extra[@]} == 0)); then
 else
   fail "the operator's ServiceAccount may also: ${extra[*]}"
 fi
-lease="$(kubectl auth can-i --as "${SA}" -n "${NS}" update leases.coordination.k8s.io/neuropart 2>/dev/null)"
-other="$(kubectl auth can-i --as "${SA}" -n "${NS}" update leases.coordination.k8s.io/someone-else 2>/dev/null)"
-if [[ "${lease}" == yes && "${other}" == no ]]; then
-  pass "leader election may update its own Lease only"
+# lease_can VERB NAME: whether the operator's ServiceAccount may VERB the Lease NAME in NS.
+lease_can() { kubectl auth can-i --as "${SA}" -n "${NS}" "$1" "leases.coordination.k8s.io/$2" 2>/dev/null; }
+lease="$(lease_can get neuropart) $(lease_can update neuropart)"
+other="$(lease_can update someone-else) $(lease_can patch neuropart)"
+if [[ "${lease}" == "yes yes" && "${other}" == "no no" ]]; then
+  pass "leader election may get and update its own Lease only, and patch none"
 else
-  fail "Lease rights: own lease '${lease}', another lease '${other}' (want yes, no)"
+  fail "Lease rights: get, update own lease '${lease}' (want yes yes);" \
+    "update another, patch own '${other}' (want no no)"
 fi
 
 e2e_finish

@@ -70,30 +70,45 @@ The Lease used for leader election.
 {{- end }}
 
 {{/*
-The rules of the operator's role over the objects it watches and owns. Least privilege: its CRD
-(with status and finalizers), and the pods, services, configmaps, networkpolicies it creates per
-job, and events. Nothing else (no secrets, no PVCs: workers mount a claim by name).
+The rules of the operator's role over the objects it watches and owns: exactly the calls in
+operator/kube/ (informer.cc lists and watches, executor.cc applies reconcile's actions), each rule
+saying what uses it. No `get` (the informers' caches answer reads; only Leases are read one by one)
+and no `update` but on status. Nothing else: no secrets, no PVCs (workers mount a claim by name).
 */}}
 {{- define "neuropart.workloadRules" -}}
+# informer.cc watches NeuralPartitions; the operator never writes the resource itself.
 - apiGroups: ["neuropart.io"]
   resources: ["neuralpartitions"]
-  verbs: ["get", "list", "watch", "update", "patch"]
+  verbs: ["list", "watch"]
+# executor.cc: ReplaceStatus (PUT .../status) writes status.
 - apiGroups: ["neuropart.io"]
   resources: ["neuralpartitions/status"]
-  verbs: ["get", "update", "patch"]
+  verbs: ["update"]
+# Never called: where OwnerReferencesPermissionEnforcement is on, the API server requires it to
+# create objects whose ownerReferences set blockOwnerDeletion (worker_objects.cc).
 - apiGroups: ["neuropart.io"]
   resources: ["neuralpartitions/finalizers"]
   verbs: ["update"]
+# informer.cc watches pods; executor.cc creates workers, deletes those of an old attempt or plan.
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch", "create", "delete"]
+  verbs: ["list", "watch", "create", "delete"]
+# informer.cc watches Services; executor.cc creates them, merge-patches drift back and deletes the
+# serve Service outside serve mode.
 - apiGroups: [""]
-  resources: ["services", "configmaps"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  resources: ["services"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
+# informer.cc watches ConfigMaps; executor.cc creates the plan's and merge-patches drift back (the
+# garbage collector deletes it with its NeuralPartition).
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["list", "watch", "create", "patch"]
+# As Services: the workers' NetworkPolicy and the serve one.
 - apiGroups: ["networking.k8s.io"]
   resources: ["networkpolicies"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
-- apiGroups: ["", "events.k8s.io"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
+# executor.cc records core/v1 Events (POST /api/v1/namespaces/<ns>/events); it never patches one.
+- apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
 {{- end }}
