@@ -67,8 +67,9 @@ class Pass {
   void DeleteLivePods(const std::string& reason, bool only_unfinished);
   // A Kubernetes Event on the NeuralPartition (Normal or Warning).
   void Event(const char* type, const std::string& reason, const std::string& message);
-  void Condition3(const std::string& ready_reason, bool ready, const std::string& progressing_reason,
-                  bool progressing, const std::string& message);
+  void Condition3(const std::string& ready_reason, bool ready,
+                  const std::string& progressing_reason, bool progressing,
+                  const std::string& message);
   void SetDegraded(bool degraded, const std::string& reason, const std::string& message);
   void SetTerminal(const char* type, const std::string& reason, const std::string& message);
   void ClearTerminal();
@@ -248,7 +249,8 @@ bool Pass::CreateMissingPods(const std::vector<PodView>& pods) {
 
 ReconcileResult Pass::FailSpec(const char* reason, const std::string& message) {
   DeleteLivePods("the spec is invalid", /*only_unfinished=*/false);
-  if (status_.phase != kPhaseFailed || FindCondition(status_.conditions, kConditionFailed) == nullptr) {
+  if (status_.phase != kPhaseFailed ||
+      FindCondition(status_.conditions, kConditionFailed) == nullptr) {
     Event("Warning", reason, message);
   }
   status_.phase = kPhaseFailed;
@@ -368,7 +370,8 @@ Pass::PodView Pass::Classify(int q) {
   for (const PartitionStatus& s : status_.partitions) {
     if (s.index == q) before = &s;
   }
-  const bool was_running = before != nullptr && (before->state == "Running" || before->state == "Ready");
+  const bool was_running =
+      before != nullptr && (before->state == "Running" || before->state == "Ready");
   v.pod = FindPod(o_.pods, name);
   v.current = v.pod != nullptr && IsCurrent(*v.pod);
   if (v.current) {
@@ -512,10 +515,15 @@ void Pass::ReadResults(const std::vector<PodView>& pods) {
       if (r.loss) status_.loss = r.loss;
     }
     if (r.phase == kPhaseSucceeded && r.accuracy) status_.accuracy = r.accuracy;
-    if (r.last_checkpoint.value_or(0) > 0) status_.last_checkpoint = CheckpointStatus{*r.last_checkpoint};
+    if (r.last_checkpoint.value_or(0) > 0) {
+      status_.last_checkpoint = CheckpointStatus{*r.last_checkpoint, "", ""};
+    }
   }
   // The coordinator's last words: its "@np result" line in the termination message.
-  if (pods.empty() || !pods[0].current || pods[0].observed.state != PartitionState::kSucceeded) return;
+  if (pods.empty() || !pods[0].current ||
+      pods[0].observed.state != PartitionState::kSucceeded) {
+    return;
+  }
   std::istringstream lines(pods[0].pod->termination_message);
   for (std::string line; std::getline(lines, line);) {
     std::optional<ReportLine> r = ParseReportLine(line);
@@ -526,7 +534,7 @@ void Pass::ReadResults(const std::vector<PodView>& pods) {
     // written after the last step.
     if (r->fields.count("steps")) {
       status_.step = static_cast<int64_t>(r->Number("steps"));
-      status_.last_checkpoint = CheckpointStatus{*status_.step};
+      status_.last_checkpoint = CheckpointStatus{*status_.step, "", ""};
     }
   }
 }

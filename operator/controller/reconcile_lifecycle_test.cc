@@ -7,6 +7,7 @@
 #include "controller/fixtures.h"
 #include "controller/naming.h"
 #include "controller/reconcile.h"
+#include "controller/reconcile_test_base.h"
 #include "neuropart/exec/report_line.h"
 #include "neuropart/lifecycle/reasons.h"
 
@@ -15,35 +16,17 @@ namespace {
 
 using std::chrono::seconds;
 using testing::FakeCluster;
+using testing::Cond;
+using testing::Count;
 using testing::MakeNeuralPartition;
-
-const TimePoint kT0 = std::chrono::system_clock::from_time_t(1795000000);
-
-int Count(const ReconcileResult& r, Action::Type type, const std::string& kind) {
-  int n = 0;
-  for (const Action& a : r.actions) n += a.type == type && a.kind == kind;
-  return n;
-}
 
 bool HasEvent(const FakeCluster& c, const std::string& type_and_reason) {
   const auto& e = c.events();
   return std::find(e.begin(), e.end(), type_and_reason) != e.end();
 }
 
-class ReconcileLifecycleTest : public ::testing::Test {
+class ReconcileLifecycleTest : public testing::ReconcileTestBase {
  protected:
-  ReconcileResult Step(FakeCluster& c) { return c.Reconcile(options_, clock_); }
-  void RunToReady(FakeCluster& c) {
-    Step(c);
-    c.SetAllPods("Running", true);
-    Step(c);
-    ASSERT_EQ(c.resource().status.phase, kPhaseRunning);
-  }
-  const Condition& Cond(FakeCluster& c, const char* type) {
-    const Condition* found = FindCondition(c.resource().status.conditions, type);
-    static const Condition kMissing{"missing", "", "", "", 0, ""};
-    return found != nullptr ? *found : kMissing;
-  }
   // Partition 1 has just been disrupted: the gang restarts at once, spending no backoff.
   // REQUIRES: graceful deletion, so the old gang's pods linger while they terminate.
   void ExpectFreeRestart(FakeCluster& c, const std::string& expect_in_message, int deletes = 2) {
@@ -69,9 +52,6 @@ class ReconcileLifecycleTest : public ::testing::Test {
     EXPECT_EQ(c.PodOf(0)->annotations.at(kAnnotationAttempt), "1");  // a new attempt
     EXPECT_EQ(c.resource().status.restarts, 0);  // with the same backoff budget
   }
-
-  ReconcileOptions options_;
-  FakeClock clock_{kT0};
 };
 
 TEST_F(ReconcileLifecycleTest, EvictedPodRestartsTheGangWithoutSpendingBackoff) {
@@ -122,7 +102,8 @@ TEST_F(ReconcileLifecycleTest, CountedRestartDelayDoublesLikeJob) {
 }
 
 TEST_F(ReconcileLifecycleTest, ImagePullBackOffShowsInStatusAndFailsPastTheDeadline) {
-  FakeCluster c(MakeNeuralPartition("np").Partitions(2).SpecField("pendingDeadlineSeconds", 300).Obj());
+  FakeCluster c(
+      MakeNeuralPartition("np").Partitions(2).SpecField("pendingDeadlineSeconds", 300).Obj());
   Step(c);
   c.PodOf(0)->phase = "Running";
   c.PodOf(0)->ready = true;
@@ -137,7 +118,8 @@ TEST_F(ReconcileLifecycleTest, ImagePullBackOffShowsInStatusAndFailsPastTheDeadl
             "partition 1: pod np-1: Back-off pulling image \"nope:1\"");
   EXPECT_EQ(Cond(c, kConditionDegraded).status, "True");
   ASSERT_EQ(s.partitions.size(), 2u);
-  EXPECT_EQ(s.partitions[1].message, "ImagePullBackOff: pod np-1: Back-off pulling image \"nope:1\"");
+  EXPECT_EQ(s.partitions[1].message,
+            "ImagePullBackOff: pod np-1: Back-off pulling image \"nope:1\"");
 
   clock_.Advance(seconds(240));  // 300 s after the pod was created
   ReconcileResult r = Step(c);
@@ -151,7 +133,8 @@ TEST_F(ReconcileLifecycleTest, ImagePullBackOffShowsInStatusAndFailsPastTheDeadl
 }
 
 TEST_F(ReconcileLifecycleTest, AGangHeldByAQueueIsNotPastItsDeadline) {
-  FakeCluster c(MakeNeuralPartition("np").Partitions(2).SpecField("pendingDeadlineSeconds", 60).Obj());
+  FakeCluster c(
+      MakeNeuralPartition("np").Partitions(2).SpecField("pendingDeadlineSeconds", 60).Obj());
   Step(c);
   c.PodOf(0)->gated = true;
   c.PodOf(1)->gated = true;
@@ -170,7 +153,8 @@ TEST_F(ReconcileLifecycleTest, AGangHeldByAQueueIsNotPastItsDeadline) {
 }
 
 TEST_F(ReconcileLifecycleTest, UnschedulableGangWaitsWhileNoDeadlineIsSet) {
-  FakeCluster c(MakeNeuralPartition("np").Partitions(2).SpecField("pendingDeadlineSeconds", 0).Obj());
+  FakeCluster c(
+      MakeNeuralPartition("np").Partitions(2).SpecField("pendingDeadlineSeconds", 0).Obj());
   Step(c);
   c.PodOf(0)->stuck_reason = "Unschedulable";
   c.PodOf(0)->stuck_message = "0/1 nodes are available: 1 Insufficient cpu.";
@@ -262,7 +246,8 @@ TEST_F(ReconcileLifecycleTest, EventsAreRecordedOncePerDecision) {
   FakeCluster c(MakeNeuralPartition("np").Partitions(2).Obj());
   RunToReady(c);
   for (int i = 0; i < 3; ++i) Step(c);  // steady state: no new events
-  EXPECT_EQ(c.events(), (std::vector<std::string>{"Normal CreatingWorkers", "Normal WorkersRunning"}));
+  EXPECT_EQ(c.events(),
+            (std::vector<std::string>{"Normal CreatingWorkers", "Normal WorkersRunning"}));
 }
 
 }  // namespace

@@ -2,23 +2,19 @@
 
 #include <gtest/gtest.h>
 
-#include "neuropart/lifecycle/reasons.h"
 #include "controller/fixtures.h"
 #include "controller/naming.h"
+#include "controller/reconcile_test_base.h"
+#include "neuropart/lifecycle/reasons.h"
 
 namespace neuropart::op {
 namespace {
 
+using testing::Cond;
+using testing::Count;
 using testing::FakeCluster;
+using testing::kT0;
 using testing::MakeNeuralPartition;
-
-const TimePoint kT0 = std::chrono::system_clock::from_time_t(1795000000);  // 2026-11-18T11:06:40Z
-
-int Count(const ReconcileResult& r, Action::Type type, const std::string& kind) {
-  int n = 0;
-  for (const Action& a : r.actions) n += a.type == type && a.kind == kind;
-  return n;
-}
 
 const Action* StatusUpdate(const ReconcileResult& r) {
   for (const Action& a : r.actions) {
@@ -27,27 +23,7 @@ const Action* StatusUpdate(const ReconcileResult& r) {
   return nullptr;
 }
 
-const Condition& Cond(const FakeCluster& c, const char* type) {
-  const Condition* found =
-      FindCondition(const_cast<FakeCluster&>(c).resource().status.conditions, type);
-  static const Condition kMissing{"missing", "", "", "", 0, ""};
-  return found != nullptr ? *found : kMissing;
-}
-
-class ReconcileTest : public ::testing::Test {
- protected:
-  ReconcileResult Step(FakeCluster& c) { return c.Reconcile(options_, clock_); }
-  // Creates the job's objects and brings every pod to Running/ready.
-  void RunToReady(FakeCluster& c) {
-    Step(c);
-    c.SetAllPods("Running", true);
-    Step(c);
-    ASSERT_EQ(c.resource().status.phase, kPhaseRunning);
-  }
-
-  ReconcileOptions options_;
-  FakeClock clock_{kT0};
-};
+class ReconcileTest : public testing::ReconcileTestBase {};
 
 TEST_F(ReconcileTest, NewResourcePublishesPlanAndCreatesOnePodPerPartition) {
   FakeCluster c(MakeNeuralPartition("np").Partitions(4).Strategy("count").Obj());

@@ -106,3 +106,20 @@ install_crd() {
   echo "discovery did not serve neuralpartitions.neuropart.io/v1alpha1 within 60 s" >&2
   return 1
 }
+
+# For the operator tests: processes to stop at exit (CHILD_PIDS), and on failure the operator's
+# and the kubelet stand-in's logs from WORK (operator.log, kubelet.log, kubelet/pods/*/worker.log).
+CHILD_PIDS=()
+e2e_stop_operator_children() {
+  local pid
+  for pid in "${CHILD_PIDS[@]}"; do cp_kill "${pid}"; done
+  if ((E2E_FAILED > 0)) && [[ -d "${WORK:-}" ]]; then
+    echo "----- operator log (last 40 lines)" >&2
+    tail -n 40 "${WORK}/operator.log" >&2
+    echo "----- kubelet stand-in log (pods started, stopped, exited)" >&2
+    grep -E 'started|stopped|exited|could not|cannot|bind' "${WORK}/kubelet.log" | cut -c1-160 >&2
+    echo "----- worker errors" >&2
+    grep -h 'neuropart-worker:' "${WORK}"/kubelet/pods/*/worker.log >&2
+  fi
+  cp_stop
+}

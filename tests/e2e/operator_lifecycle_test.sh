@@ -23,21 +23,7 @@ e2e_start_control_plane
 WORK="${CP_DIR}/lifecycle-e2e"
 NS=life
 mkdir -p "${WORK}"
-CHILD_PIDS=()
-stop_children() {
-  local pid
-  for pid in "${CHILD_PIDS[@]}"; do cp_kill "${pid}"; done
-  if ((E2E_FAILED > 0)) && [[ -d "${WORK}" ]]; then
-    echo "----- operator log (last 40 lines)" >&2
-    tail -n 40 "${WORK}/operator.log" >&2
-    echo "----- kubelet stand-in log" >&2
-    grep -E 'started|stopped|exited|could not|cannot|bind' "${WORK}/kubelet.log" | cut -c1-160 >&2
-    echo "----- worker errors" >&2
-    grep -h 'neuropart-worker:' "${WORK}"/kubelet/pods/*/worker.log >&2
-  fi
-  cp_stop
-}
-trap stop_children EXIT
+trap e2e_stop_operator_children EXIT
 
 field() { kubectl get np -n "${NS}" "$1" -o jsonpath="{$2}" 2>/dev/null; }
 field_is() { [[ "$(field "$1" "$2")" == "$3" ]]; }

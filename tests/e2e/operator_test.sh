@@ -18,21 +18,7 @@ e2e_tools
 e2e_start_control_plane
 WORK="${CP_DIR}/operator-e2e"
 mkdir -p "${WORK}"
-CHILD_PIDS=()
-stop_children() {
-  local pid
-  for pid in "${CHILD_PIDS[@]}"; do cp_kill "${pid}"; done
-  if ((E2E_FAILED > 0)) && [[ -d "${WORK}" ]]; then
-    echo "----- operator log (last 40 lines)" >&2
-    tail -n 40 "${WORK}/operator.log" >&2
-    echo "----- kubelet stand-in log (pods started, stopped, exited)" >&2
-    grep -E 'started|stopped|exited|could not' "${WORK}/kubelet.log" | cut -c1-160 >&2
-    echo "----- worker errors" >&2
-    grep -h 'neuropart-worker:' "${WORK}"/kubelet/pods/*/worker.log >&2
-  fi
-  cp_stop
-}
-trap stop_children EXIT
+trap e2e_stop_operator_children EXIT
 
 np_field() { kubectl get np -n e2e train -o jsonpath="{$1}" 2>/dev/null; }
 np_field_is() { [[ "$(np_field "$1")" == "$2" ]]; }
@@ -197,8 +183,9 @@ fi
 check "the operator leads again after the outage" wait_for 60 lease_holder_is_first
 
 metrics="$(curl -fsS -m 5 "http://127.0.0.1:${METRICS_PORT}/metrics" 2>&1)"
-contains "${metrics}" 'neuropart_operator_reconcile_total{result="ok"}' 'neuropart_operator_leader 1' \
-  'neuropart_operator_actions_total{' &&
+reconciled='^controller_runtime_reconcile_total\{controller="neuralpartition",result="(success|requeue_after)"\} [1-9]'
+contains "${metrics}" 'neuropart_operator_leader 1' 'neuropart_operator_actions_total{' &&
+  grep -qE "${reconciled}" <<<"${metrics}" &&
   pass "/metrics reports reconciles, actions and leadership" || fail "/metrics: missing series"
 
 # A second replica waits on the Lease and does not reconcile while the first leads.

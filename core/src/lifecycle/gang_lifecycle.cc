@@ -69,9 +69,13 @@ GangDecision DecideGang(const GangObservation& gang) {
     d.message = "spec.suspend is true; every partition is stopped until it turns false";
     return d;
   }
-  const auto refused = [](const PartitionObservation& p) { return FailedWith(p, Kind::kRefusedInput); };
+  const auto refused = [](const PartitionObservation& p) {
+    return FailedWith(p, Kind::kRefusedInput);
+  };
   const auto crashed = [](const PartitionObservation& p) { return FailedWith(p, Kind::kCrashed); };
-  const auto disrupted = [](const PartitionObservation& p) { return FailedWith(p, Kind::kDisrupted); };
+  const auto disrupted = [](const PartitionObservation& p) {
+    return FailedWith(p, Kind::kDisrupted);
+  };
   if (std::string why = Describe(parts, refused); !why.empty()) {
     return Fail(kReasonWorkerConfigError, why);
   }
