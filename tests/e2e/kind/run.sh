@@ -83,6 +83,8 @@ resume_job() {  # resume_job SUBPATH PARTITIONS
 # Starts the resume job on SUBPATH (3 partitions) and waits until its first checkpoint is
 # committed (LATEST, read on the host: the operator's status poll would see it seconds late).
 start_until_checkpoint() {  # start_until_checkpoint SUBPATH [BACKOFF_LIMIT]
+  # The subPath owned by the workers' uid, as the README asks of a store's operator.
+  install -d -o 65532 -g 65532 -m 0755 "${KIND_STORE}/neuropart-store/$1"
   resume_job "$1" 3 | sed "s/^  backoffLimit: 3$/  backoffLimit: ${2:-3}/" |
     kubectl -n "${ns}" apply -f - >/dev/null
   wait_for 300 test -s "${KIND_STORE}/neuropart-store/$1/jobs/resume/LATEST" && return 0
@@ -191,8 +193,10 @@ fi
 delete_job resume
 
 e2e_log "An image that cannot be pulled"
-sed -e 's/^  name: percentage/  name: unpullable/' -e 's/^spec:/spec:\n  pendingDeadlineSeconds: 45\n  worker: {image: registry.invalid\/neuropart-worker:none}/' \
-  "${REPO_ROOT}/manifests/samples/percentage.yaml" | kubectl -n "${ns}" apply -f - >/dev/null
+sed -e 's/^  name: percentage/  name: unpullable/' -e 's/^  worker:$/  pendingDeadlineSeconds: 45\n  worker:\n    image: registry.invalid\/neuropart-worker:none/' \
+  "${REPO_ROOT}/manifests/samples/percentage.yaml" >"${KIND_WORK}/unpullable.yaml"
+check "a job whose worker image cannot be pulled is accepted" \
+  kubectl -n "${ns}" apply -f "${KIND_WORK}/unpullable.yaml"
 pull_failed() {
   [[ "$(kubectl -n "${ns}" get np unpullable -o jsonpath='{.status.conditions[?(@.type=="Failed")].reason}')" =~ ^(ImagePullBackOff|ErrImagePull)$ ]]
 }
