@@ -136,7 +136,7 @@ TEST_F(WorkQueueMetricsTest, AddsAndDepthCountKeysEnteringTheQueueNotDuplicates)
   EXPECT_EQ(seen_.retries, 0);
 }
 
-TEST_F(WorkQueueMetricsTest, QueueDurationRunsFromAddToGetAndWorkDurationFromGetToDone) {
+TEST_F(WorkQueueMetricsTest, QueueDurationRunsFromAddUntilGetAndWorkDurationFromGetUntilDone) {
   q_.Add("a");
   clock_.Advance(milliseconds(2000));
   q_.Add("b");
