@@ -2,7 +2,8 @@
 """Distributed training step of the MLP 784-1024-1024-10 at batch 256, against baselines measured
 in the same run.
 
-Runs, one after the other on this machine:
+Runs, one after the other on the machine it is started on (every run gets 2 math threads in all,
+whatever the core count; the header line prints the cores found):
   reference   `neuropart run --reference --threads 2` (the single-process trainer, 2 threads)
   neuron P=2  percentage per layer 50/50, one math thread per worker process
   neuron P=4  percentage per layer 25x4
@@ -11,8 +12,11 @@ Runs, one after the other on this machine:
   torch pipe  bench/torch_pipeline_step.py: the layers P=2 job as a 2-process PyTorch pipeline
   per-neuron  bench/per_neuron_exchange_bench: one request per remote neuron vs one block
 and prints ms/step and each one's ratio to the reference, plus the measured traffic per step per
-partition beside the plan's prediction. Each neuropart figure is the mean step time of the
-coordinator over --steps steps after the first (connection set-up) ones.
+partition beside the plan's prediction. Each neuropart figure is 256 * 1000 divided by the
+samples/s that `neuropart run` reports for a one-epoch job of --steps steps: for a distributed run
+the coordinator's samples over the summed wall time of its steps, for the reference its samples
+over the training loop's wall time. The first steps (connection set-up) are included, so use
+enough --steps for them not to matter. See docs/benchmarks.md.
 
 Usage: bench/distributed_step.py [--bin build/release/bin] [--steps 40]
 """

@@ -56,7 +56,8 @@ def set_threads(torch, openblas, torch_threads, blas_threads):
 
 
 # (torch intra-op threads, OpenBLAS threads). torch's OpenMP pool and OpenBLAS's pthread pool both
-# spin while idle, so on 2 cores "2 and 2" oversubscribes; the mixed settings show torch's best.
+# spin while idle, so on a 2-core machine "2 and 2" oversubscribes; the mixed settings show
+# torch's best.
 CONFIGS = ((1, 1), (2, 2), (1, 2), (2, 1))
 
 

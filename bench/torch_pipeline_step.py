@@ -5,7 +5,7 @@ Rank 0 holds Linear(784, 1024)+ReLU, rank 1 holds Linear(1024, 1024)+ReLU+Linear
 cross-entropy loss. Each step: rank 0 sends its activations [256, 1024] to rank 1
 (torch.distributed gloo send/recv over 127.0.0.1), rank 1 runs forward and backward and sends
 the activations' gradient back, and both ranks take an SGD step (momentum 0.9). One torch thread
-and one OpenBLAS thread per process, like one neuropart worker per partition on 2 cores.
+and one OpenBLAS thread per process, as `neuropart run --threads 2` gives each of its two workers.
 Prints the mean ms/step over the timed steps.
 
 Usage: bench/torch_pipeline_step.py [--steps N] [--warmup N]

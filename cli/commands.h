@@ -7,13 +7,10 @@
 #include <vector>
 
 #include "neuropart/job/job_spec.h"
+#include "neuropart/lifecycle/exit_codes.h"
 #include "neuropart/status.h"
 
 namespace neuropart::cli {
-
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;
-inline constexpr int kExitBadInput = 2;
 
 int PlanCommand(const std::vector<std::string>& args);
 int RunCommand(const std::vector<std::string>& args);

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "commands.h"
-#include "flags.h"
+#include "neuropart/app/flags.h"
 #include "neuropart/engine/reference_trainer.h"
 #include "neuropart/exec/training_session.h"
 #include "neuropart/job/job_data.h"
@@ -16,17 +16,12 @@
 namespace neuropart::cli {
 namespace {
 
-const char* kHelp = R"(Usage: neuropart infer JOB.yaml (--connect ENDPOINT | --reference) [flags]
-
-Runs the job's model forward on input rows and prints, on stdout, a header and then one CSV line
+const char* kAbout = R"(Runs the job's model forward on input rows and prints, on stdout, a header and then one CSV line
 per row: the predicted class (the largest output) and every output (probabilities for a softmax
 layer). With --connect the rows go to a job that `neuropart run` serves (spec.mode: serve); with
 --reference they are computed in this process from the job's last checkpoint in the store (else
 spec.model.weights, else the seed) — the same weights a serving job loads. When the rows come from
-the job's test set, the accuracy goes to stderr.
-
-Flags:
-)";
+the job's test set, the accuracy goes to stderr. Give exactly one of --connect and --reference.)";
 
 // Rows of `path`: one sample per line, `columns` comma-separated numbers.
 StatusOr<MatrixF> ReadRows(const std::string& path, int64_t columns) {
@@ -86,35 +81,30 @@ void PrintOutputs(const MatrixF& y) {
 }  // namespace
 
 int InferCommand(const std::vector<std::string>& args) {
-  Flags flags;
-  flags.Value("connect", "", "endpoint of a serving job's coordinator, tcp://host:port");
-  flags.Bool("reference", "compute in this process instead of asking a serving job");
-  flags.Value("input", "", "CSV file of input rows (default: the job's test set)");
-  flags.Value("rows", "10", "use the first N rows; 0 = all");
-  flags.Value("store", "", "store directory (default: spec.storage.directory, else ./neuropart-store)");
-  flags.Value("timeout-seconds", "30", "give up on a serving job after this long");
-  flags.Bool("help", "show this help");
-  if (Status s = flags.Parse(args); !s.ok()) return ReportError(s);
-  if (flags.IsSet("help")) {
-    std::printf("%s%s", kHelp, flags.Help().c_str());
-    return kExitOk;
+  std::string job_path, connect, input, store;
+  bool reference = false;
+  int64_t rows = 10, timeout_seconds = 30;
+  Flags flags("neuropart infer", kAbout);
+  flags.Positional("JOB.yaml", &job_path, "the job file");
+  flags.String("--connect", &connect, "endpoint of a serving job's coordinator, tcp://host:port");
+  flags.Bool("--reference", &reference, "compute in this process instead of asking a serving job");
+  flags.String("--input", &input, "CSV file of input rows (default: the job's test set)");
+  flags.Int("--rows", &rows, "use the first N rows; 0 = all");
+  flags.String("--store", &store,
+               "store directory (default: spec.storage.directory, else ./neuropart-store)");
+  flags.Int("--timeout-seconds", &timeout_seconds, "give up on a serving job after this long");
+  if (std::optional<int> exit = flags.ParseOrExit(args)) return *exit;
+  if (connect.empty() == !reference) {
+    return ReportError(InvalidArgumentError("give exactly one of --connect and --reference"));
   }
-  if (flags.positionals().size() != 1 || flags.IsSet("connect") == flags.IsSet("reference")) {
-    std::fprintf(stderr, "%s%s", kHelp, flags.Help().c_str());
-    return kExitBadInput;
-  }
-  StatusOr<ParsedJob> job = LoadJobFile(flags.positionals()[0]);
+  StatusOr<ParsedJob> job = LoadJobFile(job_path);
   if (!job.ok()) return ReportError(job.status());
   const JobSpec& spec = job->spec;
-  StatusOr<int64_t> rows = flags.GetInt("rows");
-  StatusOr<int64_t> timeout = flags.GetInt("timeout-seconds");
-  if (!rows.ok()) return ReportError(rows.status());
-  if (!timeout.ok()) return ReportError(timeout.status());
 
   MatrixF x;
   std::vector<int32_t> labels;
-  if (flags.IsSet("input")) {
-    StatusOr<MatrixF> read = ReadRows(flags.Get("input"), spec.model.input_size);
+  if (!input.empty()) {
+    StatusOr<MatrixF> read = ReadRows(input, spec.model.input_size);
     if (!read.ok()) return ReportError(read.status());
     x = std::move(*read);
   } else {
@@ -125,21 +115,21 @@ int InferCommand(const std::vector<std::string>& args) {
     for (int64_t i = 0; i < set.size(); ++i) all[i] = i;
     GatherBatch(set, all, &x, &labels);
   }
-  if (*rows > 0 && *rows < x.rows()) {
-    x.conservativeResize(*rows, Eigen::NoChange);
-    labels.resize(std::min<size_t>(labels.size(), *rows));
+  if (rows > 0 && rows < x.rows()) {
+    x.conservativeResize(rows, Eigen::NoChange);
+    labels.resize(std::min<size_t>(labels.size(), rows));
   }
 
   StatusOr<MatrixF> y = InvalidArgumentError("no rows");
-  if (flags.IsSet("reference")) {
-    y = ReferenceOutputs(spec, StoreDir(flags.Get("store"), spec), x);
+  if (reference) {
+    y = ReferenceOutputs(spec, StoreDir(store, spec), x);
   } else {
     StatusOr<Plan> plan = PlanJob(*job);
     if (!plan.ok()) return ReportError(plan.status());
     StatusOr<std::unique_ptr<worker::ServeClient>> client =
-        worker::ServeClient::Connect(flags.Get("connect"), plan->hash());
+        worker::ServeClient::Connect(connect, plan->hash());
     if (!client.ok()) return ReportError(client.status());
-    y = (*client)->Infer(x, std::chrono::seconds(*timeout));
+    y = (*client)->Infer(x, std::chrono::seconds(timeout_seconds));
   }
   if (!y.ok()) return ReportError(y.status());
   PrintOutputs(*y);

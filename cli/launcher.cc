@@ -12,7 +12,8 @@
 #include <thread>
 
 #include "child_process.h"
-#include "neuropart/exec/report_line.h"
+#include "neuropart/lifecycle/exit_codes.h"
+#include "neuropart/lifecycle/report_line.h"
 #include "neuropart/lifecycle/gang_lifecycle.h"
 #include "neuropart/lifecycle/reasons.h"
 #include "neuropart/plan/plan_io.h"
@@ -66,9 +67,9 @@ PartitionObservation Ended(int q, int status, const std::string& last_error) {
   p.state = PartitionState::kFailed;
   p.message = ChildProcess::DescribeStatus(status) + (last_error.empty() ? "" : ": " + last_error);
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == kWorkerExitBadInput) {
+  if (code == kExitBadInput) {
     p.failure = FailureKind::kRefusedInput;
-  } else if (code == kWorkerExitStopped || code == kWorkerExitInterrupted ||
+  } else if (code == kExitStopped || code == kExitInterrupted ||
              (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)) {
     p.failure = FailureKind::kDisrupted;
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "neuropart/app/flags.h"
 
 namespace {
 
@@ -20,7 +21,7 @@ Commands:
   run JOB.yaml    train (or serve) the job; --reference runs the single-process trainer
   infer JOB.yaml  ask a serving job (or the reference model) for outputs on input rows
 
-Run `neuropart <command> --help` for the command's flags.
+Run `neuropart <command> --help` for the command's flags, `neuropart --version` for the version.
 Exit codes: 0 ok, 2 bad input (job file, flags), 1 runtime failure.
 )";
 
@@ -42,7 +43,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? neuropart::cli::kExitBadInput : neuropart::cli::kExitOk;
+    return args.empty() ? neuropart::kExitBadInput : neuropart::kExitOk;
+  }
+  if (args[0] == "--version") {
+    std::printf("%s\n", neuropart::VersionLine().c_str());
+    return neuropart::kExitOk;
   }
   const std::string command = args[0];
   args.erase(args.begin());
@@ -50,5 +55,5 @@ int main(int argc, char** argv) {
   if (command == "run") return neuropart::cli::RunCommand(args);
   if (command == "infer") return neuropart::cli::InferCommand(args);
   std::fprintf(stderr, "neuropart: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
-  return neuropart::cli::kExitBadInput;
+  return neuropart::kExitBadInput;
 }

@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "commands.h"
-#include "flags.h"
+#include "neuropart/app/flags.h"
 #include "neuropart/job/job_file.h"
 #include "neuropart/plan/plan_io.h"
 #include "neuropart/plan/plan_stats.h"
@@ -12,14 +12,9 @@
 namespace neuropart::cli {
 namespace {
 
-const char* kHelp = R"(Usage: neuropart plan JOB.yaml [flags]
-
-Runs the Neuron Distributor on the job's model and distribution and shows, per partition, the
+const char* kAbout = R"(Runs the Neuron Distributor on the job's model and distribution and shows, per partition, the
 neurons it owns per layer, its parameters, the inputs it reads locally and remotely, and the
-bytes and messages it exchanges per training step.
-
-Flags:
-)";
+bytes and messages it exchanges per training step.)";
 
 std::string Bytes(int64_t b) {
   char buf[32];
@@ -93,45 +88,25 @@ std::string Json(const Plan& plan, const std::vector<PartitionStats>& s,
 
 }  // namespace
 
-int PlanCommand(const std::vector<std::string>& raw_args) {
-  Flags flags;
-  flags.Value("partitions", "", "override spec.distribution.partitions");
-  flags.Value("format", "text", "text (a table), json (plan + statistics) or yaml (the plan)");
-  flags.Value("batch-size", "", "batch size for the traffic estimate (default: the job's)");
-  flags.Value("output", "", "write to this file instead of stdout (also -o)");
-  flags.Bool("help", "show this help");
-  std::vector<std::string> args = raw_args;
-  for (std::string& a : args) {
-    if (a == "-o") a = "--output";
-    if (a == "-h") a = "--help";
-  }
-  if (Status s = flags.Parse(args); !s.ok()) return ReportError(s);
-  if (flags.IsSet("help")) {
-    std::printf("%s%s", kHelp, flags.Help().c_str());
-    return kExitOk;
-  }
-  if (flags.positionals().size() != 1) {
-    std::fprintf(stderr, "%s%s", kHelp, flags.Help().c_str());
-    return kExitBadInput;
-  }
-  StatusOr<ParsedJob> job = LoadJobFile(flags.positionals()[0]);
+int PlanCommand(const std::vector<std::string>& args) {
+  std::string job_path, format = "text", output;
+  int64_t partitions = 0, batch_size = 0;
+  Flags flags("neuropart plan", kAbout);
+  flags.Positional("JOB.yaml", &job_path, "the job file");
+  flags.Int("--partitions", &partitions, "override spec.distribution.partitions");
+  flags.String("--format", &format, "text (a table), json (plan + statistics) or yaml (the plan)");
+  flags.Int("--batch-size", &batch_size, "batch size for the traffic estimate (default: the job's)");
+  flags.String("-o,--output", &output, "write to this file instead of stdout");
+  if (std::optional<int> exit = flags.ParseOrExit(args)) return *exit;
+  StatusOr<ParsedJob> job = LoadJobFile(job_path);
   if (!job.ok()) return ReportError(job.status());
-  if (flags.IsSet("partitions")) {
-    StatusOr<int64_t> p = flags.GetInt("partitions");
-    if (!p.ok()) return ReportError(p.status());
-    job->spec.distribution.partitions = static_cast<int>(*p);
-  }
+  if (flags.IsSet("--partitions")) job->spec.distribution.partitions = static_cast<int>(partitions);
   StatusOr<Plan> plan = PlanJob(*job);
   if (!plan.ok()) return ReportError(plan.status());
   TrafficOptions traffic{job->spec.training.batch_size, job->spec.training.micro_batches, 4};
-  if (flags.IsSet("batch-size")) {
-    StatusOr<int64_t> b = flags.GetInt("batch-size");
-    if (!b.ok()) return ReportError(b.status());
-    traffic.batch_size = *b;
-  }
+  if (flags.IsSet("--batch-size")) traffic.batch_size = batch_size;
   const std::vector<PartitionStats> stats = ComputePlanStats(*plan, traffic);
   std::string out;
-  const std::string& format = flags.Get("format");
   if (format == "text") {
     out = Table(job->spec.name, *plan, stats, traffic);
   } else if (format == "json") {
@@ -142,14 +117,14 @@ int PlanCommand(const std::vector<std::string>& raw_args) {
     return ReportError(InvalidArgumentError("flag --format: want text, json or yaml, got \"" +
                                             format + "\""));
   }
-  if (flags.Get("output").empty()) {
+  if (output.empty()) {
     std::fputs(out.c_str(), stdout);
     return kExitOk;
   }
-  std::ofstream file(flags.Get("output"), std::ios::binary);
+  std::ofstream file(output, std::ios::binary);
   file << out;
   if (!file.flush()) {
-    return ReportError(InternalError("cannot write " + flags.Get("output")));
+    return ReportError(InternalError("cannot write " + output));
   }
   return kExitOk;
 }

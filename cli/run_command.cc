@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "commands.h"
-#include "flags.h"
+#include "neuropart/app/flags.h"
 #include "neuropart/engine/reference_trainer.h"
 #include "neuropart/job/batch_schedule.h"
 #include "neuropart/job/job_data.h"
@@ -19,19 +19,14 @@
 namespace neuropart::cli {
 namespace {
 
-const char* kHelp = R"(Usage: neuropart run JOB.yaml [flags]
-
-Trains the job's model on its dataset, one worker process per partition on 127.0.0.1 (or, with
+const char* kAbout = R"(Trains the job's model on its dataset, one worker process per partition on 127.0.0.1 (or, with
 --reference, in this process with the single-process trainer), and writes the final weights, in
 safetensors (PyTorch's nn.Linear layout), to <store>/jobs/<name>/export/model.safetensors.
 Progress goes to stderr; the final metrics go to stdout as `key: value` lines. A job that stops
 (a worker dies) restarts from its last checkpoint, up to spec.backoffLimit times.
 
 With spec.mode: serve the partitions load the job's last checkpoint (else spec.model.weights,
-else the seed) and answer `neuropart infer` requests until Ctrl-C.
-
-Flags:
-)";
+else the seed) and answer `neuropart infer` requests until Ctrl-C.)";
 
 struct RunOptions {
   std::string store;
@@ -108,42 +103,27 @@ std::string StoreDir(const std::string& store_flag, const JobSpec& spec) {
   return "neuropart-store";
 }
 
-int RunCommand(const std::vector<std::string>& raw_args) {
-  Flags flags;
-  flags.Bool("reference", "train in this process with the single-process reference trainer");
-  flags.Value("store", "", "store directory (default: spec.storage.directory, else ./neuropart-store)");
-  flags.Value("threads", "", "math threads in all (default: all cores; split among partitions)");
-  flags.Value("max-steps", "", "stop after this many steps (overrides spec.training.maxSteps)");
-  flags.Bool("help", "show this help");
-  std::vector<std::string> args = raw_args;
-  for (std::string& a : args) {
-    if (a == "-h") a = "--help";
-  }
-  if (Status s = flags.Parse(args); !s.ok()) return ReportError(s);
-  if (flags.IsSet("help")) {
-    std::printf("%s%s", kHelp, flags.Help().c_str());
-    return kExitOk;
-  }
-  if (flags.positionals().size() != 1) {
-    std::fprintf(stderr, "%s%s", kHelp, flags.Help().c_str());
-    return kExitBadInput;
-  }
-  StatusOr<ParsedJob> job = LoadJobFile(flags.positionals()[0]);
-  if (!job.ok()) return ReportError(job.status());
+int RunCommand(const std::vector<std::string>& args) {
+  std::string job_path, store;
   RunOptions options;
-  options.store = StoreDir(flags.Get("store"), job->spec);
   options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (flags.IsSet("threads")) {
-    StatusOr<int64_t> n = flags.GetInt("threads");
-    if (!n.ok()) return ReportError(n.status());
-    options.threads = static_cast<int>(*n);
-  }
-  if (flags.IsSet("max-steps")) {
-    StatusOr<int64_t> n = flags.GetInt("max-steps");
-    if (!n.ok()) return ReportError(n.status());
-    options.max_steps = *n;
-  }
-  if (flags.IsSet("reference")) {
+  bool reference = false;
+  Flags flags("neuropart run", kAbout);
+  flags.Positional("JOB.yaml", &job_path, "the job file");
+  flags.Bool("--reference", &reference,
+             "train in this process with the single-process reference trainer");
+  flags.String("--store", &store,
+               "store directory (default: spec.storage.directory, else ./neuropart-store)");
+  flags.Int("--threads", &options.threads,
+            "math threads in all (default: all cores; split among partitions)");
+  flags.Int("--max-steps", &options.max_steps,
+            "stop after this many steps (overrides spec.training.maxSteps; -1: the job's)");
+  if (std::optional<int> exit = flags.ParseOrExit(args)) return *exit;
+  if (options.threads < 1) return ReportError(InvalidArgumentError("--threads: must be >= 1"));
+  StatusOr<ParsedJob> job = LoadJobFile(job_path);
+  if (!job.ok()) return ReportError(job.status());
+  options.store = StoreDir(store, job->spec);
+  if (reference) {
     if (job->spec.mode != JobMode::kTrain) {
       return ReportError(InvalidArgumentError(
           "--reference trains; this job has spec.mode: serve (run it without --reference)"));
@@ -153,7 +133,7 @@ int RunCommand(const std::vector<std::string>& raw_args) {
   StatusOr<Plan> plan = PlanJob(*job);
   if (!plan.ok()) return ReportError(plan.status());
   LaunchOptions launch;
-  launch.job_path = Absolute(flags.positionals()[0]);
+  launch.job_path = Absolute(job_path);
   launch.store = Absolute(options.store);
   launch.worker_binary = FindWorkerBinary();
   launch.max_steps = options.max_steps;

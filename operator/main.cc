@@ -120,17 +120,16 @@ int Run(const OperatorFlags& flags, std::atomic<bool>& stop) {
 
 int main(int argc, char** argv) {
   using namespace neuropart::op;
-  neuropart::StatusOr<OperatorFlags> flags =
-      ParseOperatorFlags(std::vector<std::string>(argv + 1, argv + argc),
-                         [](const char* n) { return std::getenv(n); });
-  if (!flags.ok()) {
-    std::fprintf(stderr, "neuropart-operator: %s\n\n%s", flags.status().message().c_str(),
-                 kOperatorUsage);
-    return 2;
-  }
-  if (flags->help) {
-    std::fputs(kOperatorUsage, stdout);
-    return 0;
+  OperatorFlags options;
+  neuropart::Flags flags("neuropart-operator", kOperatorAbout);
+  AddOperatorFlags(&flags, &options);
+  if (std::optional<int> exit = flags.ParseOrExit(std::vector<std::string>(argv + 1, argv + argc)))
+    return *exit;
+  if (neuropart::Status s =
+          CheckOperatorFlags(&options, [](const char* n) { return std::getenv(n); });
+      !s.ok()) {
+    std::fprintf(stderr, "neuropart-operator: %s\n", s.message().c_str());
+    return neuropart::kExitBadInput;
   }
   // SIGTERM and SIGINT stop the operator; a dedicated thread waits for them.
   sigset_t signals;
@@ -145,5 +144,5 @@ int main(int argc, char** argv) {
     stop = true;
   });
   waiter.detach();
-  return Run(*flags, stop);
+  return Run(options, stop);
 }

@@ -7,8 +7,8 @@
 
 #include <functional>
 #include <string>
-#include <vector>
 
+#include "neuropart/app/flags.h"
 #include "neuropart/status.h"
 
 namespace neuropart::op {
@@ -29,15 +29,15 @@ struct OperatorFlags {
   int worker_port = 7000;
   int status_port = 8080;
   int metrics_port = 9090;
-  bool help = false;
 };
 
-// `args` excludes argv[0]; accepts --flag=value and --flag value (booleans alone mean true).
-// InvalidArgument names the flag.
-StatusOr<OperatorFlags> ParseOperatorFlags(const std::vector<std::string>& args,
-                                           const std::function<const char*(const char*)>& getenv);
+// Declares every operator flag on `flags`, bound to `f`.
+void AddOperatorFlags(Flags* flags, OperatorFlags* f);
+// What flags cannot check (positive intervals, an image), and the default leader election id
+// ($POD_NAME, else host name and pid). InvalidArgument names the flag.
+Status CheckOperatorFlags(OperatorFlags* f, const std::function<const char*(const char*)>& getenv);
 
-extern const char* kOperatorUsage;
+extern const char* kOperatorAbout;
 
 }  // namespace neuropart::op
 

@@ -7,9 +7,19 @@ namespace {
 
 const char* NoEnv(const char*) { return nullptr; }
 
+StatusOr<OperatorFlags> Parse(const std::vector<std::string>& args,
+                              const std::function<const char*(const char*)>& getenv = NoEnv) {
+  OperatorFlags f;
+  Flags flags("neuropart-operator", kOperatorAbout);
+  AddOperatorFlags(&flags, &f);
+  RETURN_IF_ERROR(flags.Parse(args));
+  RETURN_IF_ERROR(CheckOperatorFlags(&f, getenv));
+  return f;
+}
+
 TEST(OperatorFlagsTest, ChartArguments) {
   // What charts/neuropart/templates/deployment.yaml passes.
-  StatusOr<OperatorFlags> f = ParseOperatorFlags(
+  StatusOr<OperatorFlags> f = Parse(
       {"--worker-image=neuropart-worker:0.1.0", "--watch-namespace=", "--leader-elect=true",
        "--leader-election-namespace=neuropart-system", "--leader-election-lease=neuropart",
        "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081", "--v=0"},
@@ -29,8 +39,7 @@ TEST(OperatorFlagsTest, ChartArguments) {
 }
 
 TEST(OperatorFlagsTest, SeparateValuesBareBooleansAndDefaults) {
-  StatusOr<OperatorFlags> f =
-      ParseOperatorFlags({"--kubeconfig", "/k", "--leader-elect", "--v", "3"}, NoEnv);
+  StatusOr<OperatorFlags> f = Parse({"--kubeconfig", "/k", "--leader-elect", "--v", "3"});
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_EQ(f->kubeconfig, "/k");
   EXPECT_TRUE(f->leader_elect);
@@ -44,26 +53,35 @@ TEST(OperatorFlagsTest, SeparateValuesBareBooleansAndDefaults) {
 TEST(OperatorFlagsTest, ErrorsNameTheFlag) {
   struct Case {
     std::vector<std::string> args;
-    const char* needle;
+    const char* message;
   };
-  for (const Case& c : std::vector<Case>{{{"--bogus=1"}, "--bogus"},
-                                         {{"--v=x"}, "--v: want an integer"},
-                                         {{"--leader-elect=maybe"}, "--leader-elect"},
-                                         {{"--kubeconfig"}, "--kubeconfig: needs a value"},
-                                         {{"--poll-interval=0"}, "--poll-interval"},
-                                         {{"--watch-timeout=0"}, "--watch-timeout: must be >= 1"},
-                                         {{"stray"}, "stray"}}) {
-    StatusOr<OperatorFlags> f = ParseOperatorFlags(c.args, NoEnv);
-    ASSERT_FALSE(f.ok()) << c.needle;
+  for (const Case& c : std::vector<Case>{
+           {{"--bogus=1"}, "The following argument was not expected: --bogus=1"},
+           {{"--v=x"}, "Could not convert: --v = x"},
+           {{"--leader-elect=maybe"}, "Could not convert: --leader-elect = maybe"},
+           {{"--kubeconfig"}, "--kubeconfig: 1 required TEXT missing"},
+           {{"--poll-interval=0"}, "--poll-interval: must be >= 1"},
+           {{"--watch-timeout=0"}, "--watch-timeout: must be >= 1"},
+           {{"--worker-image="}, "--worker-image: must not be empty"},
+           {{"stray"}, "The following argument was not expected: stray"}}) {
+    StatusOr<OperatorFlags> f = Parse(c.args);
+    ASSERT_FALSE(f.ok()) << c.message;
     EXPECT_EQ(f.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(f.status().message().find(c.needle), std::string::npos) << f.status().message();
+    EXPECT_EQ(f.status().message(), c.message);
   }
 }
 
-TEST(OperatorFlagsTest, Help) {
-  EXPECT_TRUE(ParseOperatorFlags({"--help"}, NoEnv)->help);
-  EXPECT_TRUE(ParseOperatorFlags({"-h"}, NoEnv)->help);
-  EXPECT_NE(std::string(kOperatorUsage).find("--leader-election-lease"), std::string::npos);
+TEST(OperatorFlagsTest, HelpListsEveryChartFlag) {
+  OperatorFlags f;
+  Flags flags("neuropart-operator", kOperatorAbout);
+  AddOperatorFlags(&flags, &f);
+  ASSERT_TRUE(flags.Parse({"--help"}).ok());
+  EXPECT_TRUE(flags.help_requested());
+  for (const char* flag : {"--worker-image", "--watch-namespace", "--leader-elect",
+                           "--leader-election-namespace", "--leader-election-lease",
+                           "--metrics-bind-address", "--health-probe-bind-address", "--v"}) {
+    EXPECT_NE(flags.Help().find(flag), std::string::npos) << flag;
+  }
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 // Trains (spec.mode: train) or serves (spec.mode: serve) its share of the model with its peers
 // over ZeroMQ. Every worker exposes Prometheus metrics when given a metrics port; the coordinator
 // (partition 0) also serves GET /status when given a status port. Report lines on stdout tell the
-// launcher what happened (report.h); errors go to stderr. Exit codes (report_line.h): 0 ok,
+// launcher what happened (report.h); errors go to stderr. Exit codes (neuropart/lifecycle/exit_codes.h): 0 ok,
 // 1 runtime failure, 2 bad input, 130 stopped by SIGINT, 143 stopped by SIGTERM or by a peer that
 // was stopped.
 #include <Eigen/Core>
@@ -12,7 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "neuropart/exec/report_line.h"
+#include "neuropart/lifecycle/exit_codes.h"
+#include "neuropart/lifecycle/report_line.h"
 #include "neuropart/exec/serve_session.h"
 #include "neuropart/exec/training_session.h"
 #include "neuropart/job/job_file.h"
@@ -263,32 +264,38 @@ Status Run(const WorkerConfig& config) {
 }  // namespace
 }  // namespace neuropart::worker
 
+namespace {
+
+const char* kAbout = R"(One partition of a neuropart job: loads its rows of the model, trains them with its peers over
+ZeroMQ, checkpoints its shard to the store. Usually started by `neuropart run` or the operator.
+Every flag may instead come from the environment variable shown beside it.)";
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace neuropart::worker;
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::fputs(kWorkerUsage, stdout);
-    return 0;
+  WorkerConfig config;
+  neuropart::Flags flags("neuropart-worker", kAbout);
+  AddWorkerFlags(&flags, &config);
+  if (std::optional<int> exit = flags.ParseOrExit(std::vector<std::string>(argv + 1, argv + argc)))
+    return *exit;
+  if (neuropart::Status s = CheckWorkerConfig(&config); !s.ok()) {
+    std::fprintf(stderr, "neuropart-worker: %s\n\nRun neuropart-worker --help for its flags.\n",
+                 s.message().c_str());
+    return neuropart::kExitBadInput;
   }
-  neuropart::StatusOr<WorkerConfig> config =
-      ParseWorkerConfig(args, [](const char* n) { return std::getenv(n); });
-  if (!config.ok()) {
-    std::fprintf(stderr, "neuropart-worker: %s\n\n%s", config.status().message().c_str(),
-                 kWorkerUsage);
-    return neuropart::kWorkerExitBadInput;
-  }
-  neuropart::Status s = Run(*config);
+  neuropart::Status s = Run(config);
   if (!s.ok()) {
-    std::fprintf(stderr, "neuropart-worker: partition %d: %s\n", config->partition,
+    std::fprintf(stderr, "neuropart-worker: partition %d: %s\n", config.partition,
                  s.ToString().c_str());
     switch (s.code()) {
       case neuropart::StatusCode::kInvalidArgument:
-        return neuropart::kWorkerExitBadInput;
+        return neuropart::kExitBadInput;
       case neuropart::StatusCode::kCancelled:
-        return g_stop == SIGINT ? neuropart::kWorkerExitInterrupted : neuropart::kWorkerExitStopped;
+        return g_stop == SIGINT ? neuropart::kExitInterrupted : neuropart::kExitStopped;
       default:
-        return neuropart::kWorkerExitFailed;
+        return neuropart::kExitFailure;
     }
   }
-  return neuropart::kWorkerExitOk;
+  return neuropart::kExitOk;
 }

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "neuropart/exec/report_line.h"
+#include "neuropart/lifecycle/report_line.h"
 
 namespace neuropart::worker {
 namespace {

@@ -1,4 +1,4 @@
-// Report lines a worker prints on stdout for its launcher (see neuropart/exec/report_line.h):
+// Report lines a worker prints on stdout for its launcher (see neuropart/lifecycle/report_line.h):
 // progress after each step, each partition's traffic and the coordinator's result at the end, and
 // "serving" once a serve-mode coordinator takes requests. Each line is flushed at once. Call from the worker's main thread.
 #ifndef NEUROPART_WORKER_REPORT_H_

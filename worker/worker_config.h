@@ -1,19 +1,16 @@
 // WorkerConfig: everything neuropart-worker is told at start, read once in main.
 //
 // Each setting comes from a flag or, for pods, from an environment variable of the same meaning
-// (flag wins): --job / NEUROPART_JOB, --plan / NEUROPART_PLAN, --partition / NEUROPART_PARTITION,
-// --store / NEUROPART_STORE, --listen / NEUROPART_LISTEN, --peers / NEUROPART_PEERS (endpoints of
-// every partition in order, comma-separated), --threads / NEUROPART_THREADS,
-// --status-port / NEUROPART_STATUS_PORT (coordinator only, 0 = off),
-// --metrics-port / NEUROPART_METRICS_PORT (0 = off), --max-steps, --timeout-seconds.
+// (the flag wins); `neuropart-worker --help` lists both. Peers are the endpoints of every
+// partition in order, comma-separated.
 #ifndef NEUROPART_WORKER_WORKER_CONFIG_H_
 #define NEUROPART_WORKER_WORKER_CONFIG_H_
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
+#include "neuropart/app/flags.h"
 #include "neuropart/status.h"
 
 namespace neuropart::worker {
@@ -24,7 +21,8 @@ struct WorkerConfig {
   int partition = -1;
   std::string store;
   std::string listen;
-  std::vector<std::string> peers;
+  std::string peer_list;            // as given: comma-separated
+  std::vector<std::string> peers;   // filled by CheckWorkerConfig
   int threads = 1;
   int status_port = 0;
   int metrics_port = 0;
@@ -32,11 +30,11 @@ struct WorkerConfig {
   int timeout_seconds = 0;  // 0: the job's spec.transport.timeoutSeconds
 };
 
-// `args` excludes argv[0]. InvalidArgument names the flag or variable that was wrong.
-StatusOr<WorkerConfig> ParseWorkerConfig(const std::vector<std::string>& args,
-                                         const std::function<const char*(const char*)>& getenv);
-
-extern const char* kWorkerUsage;
+// Declares every worker flag on `flags`, bound to `config`.
+void AddWorkerFlags(Flags* flags, WorkerConfig* config);
+// What flags cannot check: required settings, the partition within the peers, threads >= 1.
+// Splits peer_list into peers. InvalidArgument names the flag.
+Status CheckWorkerConfig(WorkerConfig* config);
 
 }  // namespace neuropart::worker
 

@@ -1,6 +1,7 @@
 #include "worker_config.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <map>
 
@@ -9,11 +10,17 @@ namespace {
 
 using Env = std::map<std::string, std::string>;
 
+// Parses `args` with `env` set in the process environment (CLI11 reads it), then unsets it.
 StatusOr<WorkerConfig> Parse(const std::vector<std::string>& args, const Env& env = {}) {
-  return ParseWorkerConfig(args, [&env](const char* name) -> const char* {
-    auto it = env.find(name);
-    return it == env.end() ? nullptr : it->second.c_str();
-  });
+  for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
+  WorkerConfig config;
+  Flags flags("neuropart-worker", "test");
+  AddWorkerFlags(&flags, &config);
+  Status s = flags.Parse(args);
+  for (const auto& [name, value] : env) unsetenv(name.c_str());
+  RETURN_IF_ERROR(s);
+  RETURN_IF_ERROR(CheckWorkerConfig(&config));
+  return config;
 }
 
 const std::vector<std::string> kRequired = {
@@ -43,6 +50,7 @@ TEST(WorkerConfig, EnvironmentFillsWhatFlagsLeaveOutAndFlagsWin) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->job_path, "/etc/job.yaml");
   EXPECT_EQ(c->partition, 1);
+  EXPECT_EQ(c->peers, (std::vector<std::string>{"tcp://x:1", "tcp://y:1"}));
   EXPECT_EQ(c->status_port, 8080);
 }
 
@@ -54,13 +62,18 @@ TEST(WorkerConfig, BadInputNamesTheSetting) {
             "--partition: must be in [0, 2) (one endpoint per partition in --peers), got 2");
   args = kRequired;
   args.insert(args.end(), {"--threads", "two"});
-  EXPECT_EQ(Parse(args).status().message(), "--threads: want an integer, got \"two\"");
+  EXPECT_EQ(Parse(args).status().message(), "Could not convert: --threads = two");
+  args = kRequired;
+  args.insert(args.end(), {"--threads", "0"});
+  EXPECT_EQ(Parse(args).status().message(), "--threads: must be >= 1");
   args = kRequired;
   args.push_back("--colour");
-  EXPECT_EQ(Parse(args).status().message(), "unknown flag --colour");
+  EXPECT_EQ(Parse(args).status().message(), "The following argument was not expected: --colour");
   args = kRequired;
   args.push_back("--threads");
-  EXPECT_EQ(Parse(args).status().message(), "flag --threads needs a value");
+  EXPECT_EQ(Parse(args).status().message(), "--threads: 1 required INT missing");
+  EXPECT_EQ(Parse({"--partition", "x"}, {{"NEUROPART_JOB", "j"}}).status().message(),
+            "Could not convert: --partition = x");
 }
 
 }  // namespace

@@ -7,7 +7,8 @@
 #include "neuropart/lifecycle/reasons.h"
 #include "controller/drift.h"
 #include "controller/naming.h"
-#include "neuropart/exec/report_line.h"
+#include "neuropart/lifecycle/exit_codes.h"
+#include "neuropart/lifecycle/report_line.h"
 #include "neuropart/lifecycle/gang_lifecycle.h"
 
 namespace neuropart::op {
@@ -380,11 +381,11 @@ Pass::PodView Pass::Classify(int q) {
       p.state = PartitionState::kFailed;
       p.message = "pod " + pod.name + " failed" + (pod.message.empty() ? "" : ": " + pod.message);
       p.reason = pod.terminated_reason == "OOMKilled" ? "OOMKilled" : "";
-      if (!pod.disruption_reason.empty() || pod.exit_code == kWorkerExitStopped ||
-          pod.exit_code == kWorkerExitInterrupted) {
+      if (!pod.disruption_reason.empty() || pod.exit_code == kExitStopped ||
+          pod.exit_code == kExitInterrupted) {
         p.failure = FailureKind::kDisrupted;
         if (!pod.disruption_reason.empty()) p.message += " (" + pod.disruption_reason + ")";
-      } else if (pod.exit_code == kWorkerExitBadInput) {
+      } else if (pod.exit_code == kExitBadInput) {
         p.failure = FailureKind::kRefusedInput;
         p.message += ": " + LastLine(pod.termination_message);
       }

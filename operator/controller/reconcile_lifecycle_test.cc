@@ -8,7 +8,7 @@
 #include "controller/naming.h"
 #include "controller/reconcile.h"
 #include "controller/reconcile_test_base.h"
-#include "neuropart/exec/report_line.h"
+#include "neuropart/lifecycle/exit_codes.h"
 #include "neuropart/lifecycle/reasons.h"
 
 namespace neuropart::op {
@@ -60,7 +60,7 @@ TEST_F(ReconcileLifecycleTest, EvictedPodRestartsTheGangWithoutSpendingBackoff) 
   c.set_graceful_deletion(true);
   ObservedPod* p = c.PodOf(1);
   p->phase = "Failed";
-  p->exit_code = kWorkerExitStopped;
+  p->exit_code = kExitStopped;
   p->disruption_reason = "EvictionByEvictionAPI";
   ExpectFreeRestart(c, "pod np-1 failed (EvictionByEvictionAPI)");
 }
@@ -70,7 +70,7 @@ TEST_F(ReconcileLifecycleTest, WorkerStoppedBySigtermIsADisruptionNotAFailure) {
   RunToReady(c);
   c.set_graceful_deletion(true);
   c.PodOf(1)->phase = "Failed";
-  c.PodOf(1)->exit_code = kWorkerExitStopped;
+  c.PodOf(1)->exit_code = kExitStopped;
   ExpectFreeRestart(c, "pod np-1 failed");
 }
 
@@ -88,7 +88,7 @@ TEST_F(ReconcileLifecycleTest, CountedRestartDelayDoublesLikeJob) {
   RunToReady(c);
   for (int n = 1; n <= 3; ++n) {
     c.PodOf(0)->phase = "Failed";
-    c.PodOf(0)->exit_code = kWorkerExitFailed;
+    c.PodOf(0)->exit_code = kExitFailure;
     Step(c);
     const seconds delay = seconds(10 << (n - 1));
     EXPECT_EQ(c.resource().status.restarts, n);
@@ -214,7 +214,7 @@ TEST_F(ReconcileLifecycleTest, FailedJobHasTheFailedCondition) {
   FakeCluster c(MakeNeuralPartition("np").Partitions(2).BackoffLimit(0).Obj());
   RunToReady(c);
   c.PodOf(0)->phase = "Failed";
-  c.PodOf(0)->exit_code = kWorkerExitFailed;
+  c.PodOf(0)->exit_code = kExitFailure;
   Step(c);
   EXPECT_EQ(Cond(c, kConditionFailed).status, "True");
   EXPECT_EQ(Cond(c, kConditionFailed).reason, kReasonBackoffLimitExceeded);

@@ -1,4 +1,4 @@
-#include "neuropart/exec/report_line.h"
+#include "neuropart/lifecycle/report_line.h"
 
 #include <cstdlib>
 #include <sstream>

@@ -5,8 +5,8 @@
 //
 // One record per line, a kind then key=value fields (values never contain spaces). Other lines
 // are ordinary log output. Pure functions; thread-safe.
-#ifndef NEUROPART_EXEC_REPORT_LINE_H_
-#define NEUROPART_EXEC_REPORT_LINE_H_
+#ifndef NEUROPART_LIFECYCLE_REPORT_LINE_H_
+#define NEUROPART_LIFECYCLE_REPORT_LINE_H_
 
 #include <map>
 #include <optional>
@@ -15,16 +15,6 @@
 #include <vector>
 
 namespace neuropart {
-
-// A worker's exit codes, which its launcher (the local one or the operator) acts on.
-inline constexpr int kWorkerExitOk = 0;
-inline constexpr int kWorkerExitFailed = 1;    // a runtime failure: restart the gang
-inline constexpr int kWorkerExitBadInput = 2;  // refused its job, plan or store: do not retry
-// Stopped on request after a completed step (the store keeps the last checkpoint): by SIGINT, or
-// by SIGTERM (eviction, preemption, drain, `kubectl delete pod`) or a peer that was. Neither is
-// a failure: the gang restarts without spending backoffLimit. The shell's 128 + signal.
-inline constexpr int kWorkerExitInterrupted = 130;
-inline constexpr int kWorkerExitStopped = 143;
 
 struct ReportLine {
   std::string kind;
@@ -42,4 +32,4 @@ std::optional<ReportLine> ParseReportLine(const std::string& line);
 
 }  // namespace neuropart
 
-#endif  // NEUROPART_EXEC_REPORT_LINE_H_
+#endif  // NEUROPART_LIFECYCLE_REPORT_LINE_H_
