@@ -18,7 +18,7 @@ the coordinator's samples over the summed wall time of its steps, for the refere
 over the training loop's wall time. The first steps (connection set-up) are included, so use
 enough --steps for them not to matter. See docs/benchmarks.md.
 
-Usage: bench/distributed_step.py [--bin build/release/bin] [--steps 40]
+Usage: bench/distributed_step.py [--bin build/bench/bin] [--steps 40]
 """
 
 import argparse
@@ -84,7 +84,7 @@ def ms_per_step(result):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "bin"))
+    parser.add_argument("--bin", default=os.path.join(ROOT, "build", "bench", "bin"))
     parser.add_argument("--steps", type=int, default=40)
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="np-bench-")

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "neuropart/engine/math_threads.h"
 #include "neuropart/engine/reference_trainer.h"
 #include "neuropart/model/init.h"
 #include "neuropart/model/parameters.h"
@@ -26,7 +27,7 @@ Architecture Mlp() {
 }
 
 void BM_ReferenceTrainStep(benchmark::State& state) {
-  Eigen::setNbThreads(static_cast<int>(state.range(0)));
+  neuropart::SetMathThreads(static_cast<int>(state.range(0)));
   const Architecture arch = Mlp();
   ReferenceTrainer trainer(arch, InitModel(arch, 1), {.learning_rate = 0.01f, .momentum = 0.9f});
   MatrixF x(kBatch, arch.input_size);

@@ -16,7 +16,8 @@ extern char** environ;
 
 namespace neuropart::cli {
 
-StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const std::vector<std::string>& argv) {
+StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const std::vector<std::string>& argv,
+                                                            const std::vector<int>& inherit) {
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
     return InternalError(std::string("pipe: ") + std::strerror(errno));
@@ -25,6 +26,8 @@ StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const std::vector<st
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  // dup2 onto itself clears FD_CLOEXEC (glibc 2.29+): the child keeps these under the same number.
+  for (int fd : inherit) posix_spawn_file_actions_adddup2(&actions, fd, fd);
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

@@ -19,7 +19,10 @@ namespace neuropart::cli {
 
 class ChildProcess {
  public:
-  static StatusOr<std::unique_ptr<ChildProcess>> Spawn(const std::vector<std::string>& argv);
+  // Starts argv[0] with `argv`. The child inherits the descriptors in `inherit` under the same
+  // numbers; every other descriptor of this process is close-on-exec.
+  static StatusOr<std::unique_ptr<ChildProcess>> Spawn(const std::vector<std::string>& argv,
+                                                       const std::vector<int>& inherit = {});
   ~ChildProcess();
 
   pid_t pid() const { return pid_; }

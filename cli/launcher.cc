@@ -20,6 +20,8 @@
 #include "neuropart/plan/plan_stats.h"
 #include "neuropart/store/checkpoint.h"
 #include "neuropart/store/file_util.h"
+#include "neuropart/wire/protocol.h"
+#include "neuropart/http/tcp_listener.h"
 #include "progress.h"
 
 namespace neuropart::cli {
@@ -37,26 +39,6 @@ void InstallInterruptHandler() {
 }
 
 // Ports the kernel hands out for port 0, held open together so they are distinct.
-StatusOr<std::vector<int>> FreePorts(int n) {
-  std::vector<int> fds, ports;
-  for (int i = 0; i < n; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      for (int f : fds) close(f);
-      return InternalError("cannot find a free port on 127.0.0.1");
-    }
-    fds.push_back(fd);
-    ports.push_back(ntohs(addr.sin_port));
-  }
-  for (int f : fds) close(f);
-  return ports;
-}
-
 // Local restarts wait 1 s, doubling up to 30 s: a local crash rarely heals by waiting long.
 constexpr BackoffPolicy kLocalBackoff{std::chrono::seconds(1), std::chrono::seconds(30)};
 
@@ -90,21 +72,33 @@ class Gang {
 
   Attempt Run(int attempt) {
     const int P = plan_.num_partitions();
-    // Per partition a ZeroMQ port and a metrics port, plus the coordinator's status port.
-    StatusOr<std::vector<int>> ports = FreePorts(2 * P + 1);
-    if (!ports.ok()) return SetupFailed(ports.status());
+    // Per partition a ZeroMQ socket and a metrics socket, plus the coordinator's status socket,
+    // all bound here on 127.0.0.1 and inherited by the workers: a port is never free between
+    // being chosen and being served. They stay open for this attempt.
+    sockets_.clear();
+    for (int i = 0; i < 2 * P + 1; ++i) {
+      StatusOr<TcpListener> s = TcpListener::Listen("127.0.0.1:0");
+      if (!s.ok()) return SetupFailed(s.status());
+      sockets_.push_back(std::move(s).value());
+    }
     std::string peers;
-    for (int q = 0; q < P; ++q) peers += (peers.empty() ? "" : ",") + Endpoint((*ports)[q]);
-    const int status_port = (*ports)[2 * P];
+    for (int q = 0; q < P; ++q) peers += (peers.empty() ? "" : ",") + Endpoint(sockets_[q].port());
+    const TcpListener& status = sockets_[2 * P];
     for (int q = 0; q < P; ++q) {
-      const int metrics_port = (*ports)[P + q];
+      const TcpListener& zmq = sockets_[q];
+      const TcpListener& metrics = sockets_[P + q];
+      std::vector<int> inherit = {zmq.fd(), metrics.fd()};
+      if (q == wire::kCoordinator) inherit.push_back(status.fd());
       StatusOr<std::unique_ptr<ChildProcess>> child =
-          ChildProcess::Spawn(Argv(q, (*ports)[q], peers, metrics_port, status_port));
+          ChildProcess::Spawn(Argv(q, zmq, peers, metrics, status), inherit);
       if (!child.ok()) return SetupFailed(child.status());
+      const std::string status_url =
+          q == wire::kCoordinator
+              ? ", status http://127.0.0.1:" + std::to_string(status.port()) + "/status"
+              : "";
       std::fprintf(stderr, "Partition %d: pid %d, %s, metrics http://127.0.0.1:%d/metrics%s\n", q,
-                   static_cast<int>((*child)->pid()), Endpoint((*ports)[q]).c_str(), metrics_port,
-                   q == 0 ? (", status http://127.0.0.1:" + std::to_string(status_port) + "/status").c_str()
-                          : "");
+                   static_cast<int>((*child)->pid()), Endpoint(zmq.port()).c_str(),
+                   metrics.port(), status_url.c_str());
       children_.push_back(std::move(child).value());
       last_error_.push_back("");
     }
@@ -121,15 +115,17 @@ class Gang {
 
   static std::string Endpoint(int port) { return "tcp://127.0.0.1:" + std::to_string(port); }
 
-  std::vector<std::string> Argv(int q, int port, const std::string& peers, int metrics_port,
-                                int status_port) const {
+  std::vector<std::string> Argv(int q, const TcpListener& zmq, const std::string& peers,
+                                const TcpListener& metrics, const TcpListener& status) const {
     std::vector<std::string> argv = {options_.worker_binary, "--job", options_.job_path,
                                      "--plan", plan_path_, "--partition", std::to_string(q),
-                                     "--store", options_.store, "--listen", Endpoint(port),
+                                     "--store", options_.store,
+                                     "--listen", Endpoint(zmq.port()),
+                                     "--listen-fd", std::to_string(zmq.fd()),
                                      "--peers", peers, "--threads",
                                      std::to_string(options_.threads_per_worker),
-                                     "--metrics-port", std::to_string(metrics_port)};
-    if (q == 0) argv.insert(argv.end(), {"--status-port", std::to_string(status_port)});
+                                     "--metrics-fd", std::to_string(metrics.fd())};
+    if (q == wire::kCoordinator) argv.insert(argv.end(), {"--status-fd", std::to_string(status.fd())});
     if (options_.max_steps >= 0) {
       argv.insert(argv.end(), {"--max-steps", std::to_string(options_.max_steps)});
     }
@@ -229,6 +225,7 @@ class Gang {
   const LaunchOptions& options_;
   std::string plan_path_;
   std::vector<std::unique_ptr<ChildProcess>> children_;
+  std::vector<TcpListener> sockets_;  // this attempt's, inherited by its workers
   std::vector<std::string> last_error_;
   std::map<int, double> wait_share_;
   std::unique_ptr<Progress> progress_;

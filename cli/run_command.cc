@@ -1,11 +1,11 @@
 // neuropart run: trains (or serves) a job. --reference uses the single-process trainer.
-#include <Eigen/Core>
 #include <cstdio>
 #include <unistd.h>
 
 #include <thread>
 
 #include "commands.h"
+#include "neuropart/engine/math_threads.h"
 #include "neuropart/app/flags.h"
 #include "neuropart/engine/reference_trainer.h"
 #include "neuropart/job/batch_schedule.h"
@@ -49,7 +49,7 @@ std::string Absolute(const std::string& path) {
 }
 
 int RunReference(const JobSpec& spec, const RunOptions& options) {
-  Eigen::setNbThreads(options.threads);
+  SetMathThreads(options.threads);
   StatusOr<JobData> data = LoadJobData(spec);
   if (!data.ok()) return ReportError(data.status());
   StatusOr<ModelParams> params = InitialWeights(spec, options.store);

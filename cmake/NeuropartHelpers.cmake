@@ -29,10 +29,31 @@ function(neuropart_cc_test)
 endfunction()
 
 # neuropart_install_binary(TARGET target COMPONENT worker|operator)
-#   Puts the binary in ${PROJECT_BINARY_DIR}/bin (where tests find it) and installs it into
-#   <prefix>/bin as part of COMPONENT (the images run `cmake --install --component`).
+#   Installs the binary into <prefix>/bin as part of COMPONENT (the images run
+#   `cmake --install --component`).
 function(neuropart_install_binary)
   cmake_parse_arguments(A "" "TARGET;COMPONENT" "" ${ARGN})
-  set_target_properties(${A_TARGET} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
   install(TARGETS ${A_TARGET} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT ${A_COMPONENT})
+endfunction()
+
+# neuropart_find_python(VAR MODULE module [REQUIRED])
+#   Sets VAR to the first python3 on PATH (then the system's) that can `import module`: a pyenv
+#   shim or a venv earlier on PATH often lacks Debian's python3-numpy or python3-torch.
+function(neuropart_python_imports result candidate)
+  execute_process(COMMAND ${candidate} -c "import ${NEUROPART_PYTHON_MODULE}"
+                  RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+  if(NOT rc EQUAL 0)
+    set(${result} FALSE PARENT_SCOPE)
+  endif()
+endfunction()
+
+function(neuropart_find_python var)
+  cmake_parse_arguments(A "REQUIRED" "MODULE" "" ${ARGN})
+  set(NEUROPART_PYTHON_MODULE ${A_MODULE})
+  find_program(${var} NAMES python3 NAMES_PER_DIR PATHS /usr/bin
+               VALIDATOR neuropart_python_imports)
+  if(A_REQUIRED AND NOT ${var})
+    message(FATAL_ERROR "no python3 on PATH can `import ${A_MODULE}`; install Debian's "
+                        "python3-${A_MODULE} (scripts/install-deps.sh) or pass -D${var}=...")
+  endif()
 endfunction()

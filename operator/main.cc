@@ -9,7 +9,7 @@
 
 #include "controller/clock.h"
 #include "kube/controller.h"
-#include "kube/health_server.h"
+#include "kube/endpoints.h"
 #include "kube/kube_config.h"
 #include "kube/leader_election.h"
 #include "kube/metrics.h"
@@ -44,11 +44,15 @@ int Run(const OperatorFlags& flags, std::atomic<bool>& stop) {
   KubeClient client(transport.get());
   RealClock clock;
   OperatorMetrics metrics;
+  std::unique_ptr<HttpServer> metrics_server;
   if (flags.metrics_bind_address != "0") {
-    if (Status s = metrics.Serve(flags.metrics_bind_address); !s.ok()) {
-      log.Error("Failed to serve metrics", {{"error", s.message()}});
+    StatusOr<std::unique_ptr<HttpServer>> m =
+        HttpServer::Start({.address = flags.metrics_bind_address}, MetricsHandler(&metrics));
+    if (!m.ok()) {
+      log.Error("Failed to serve metrics", {{"error", m.status().message()}});
       return 1;
     }
+    metrics_server = std::move(m).value();
   }
 
   ControllerOptions options;
@@ -69,11 +73,12 @@ int Run(const OperatorFlags& flags, std::atomic<bool>& stop) {
   LeaderElector elector(&client, le, &clock, &log);
   std::atomic<bool> leading{false};
 
-  std::unique_ptr<HealthServer> health;
+  std::unique_ptr<HttpServer> health;
   if (flags.health_probe_bind_address != "0") {
     // A standby replica is ready (it can take over); a leader once its caches are filled.
-    StatusOr<std::unique_ptr<HealthServer>> h = HealthServer::Start(
-        flags.health_probe_bind_address, [&] { return !leading || controller.Synced(); });
+    StatusOr<std::unique_ptr<HttpServer>> h =
+        HttpServer::Start({.address = flags.health_probe_bind_address},
+                          HealthHandler([&] { return !leading || controller.Synced(); }));
     if (!h.ok()) {
       log.Error("Failed to serve health probes", {{"error", h.status().message()}});
       return 1;

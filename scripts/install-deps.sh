@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libcpprest-dev libssl-dev libzmq3-dev cppzmq-dev libeigen3-dev libyaml-cpp-dev
-  prometheus-cpp-dev zlib1g-dev
+  prometheus-cpp-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
 )
 if [[ "${1:-}" != "--build-only" ]]; then
   packages+=(git libgtest-dev libgmock-dev libbenchmark-dev

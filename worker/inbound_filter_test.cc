@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "hostile_peer.h"
+#include "testing/hostile_peer.h"
 #include "neuropart/wire/payloads.h"
 #include "neuropart/wire/values.h"
 

@@ -6,12 +6,12 @@
 // launcher what happened (report.h); errors go to stderr. Exit codes (neuropart/lifecycle/exit_codes.h): 0 ok,
 // 1 runtime failure, 2 bad input, 130 stopped by SIGINT, 143 stopped by SIGTERM or by a peer that
 // was stopped.
-#include <Eigen/Core>
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
+#include "neuropart/engine/math_threads.h"
 #include "neuropart/lifecycle/exit_codes.h"
 #include "neuropart/lifecycle/report_line.h"
 #include "neuropart/exec/serve_session.h"
@@ -30,10 +30,12 @@
 namespace neuropart::worker {
 namespace {
 
-constexpr int kCoordinator = 0;
 
 volatile std::sig_atomic_t g_stop = 0;  // the signal that asked to stop, or 0
 void OnStop(int signal) { g_stop = signal; }
+
+// A pod's HTTP endpoints listen on every interface (the kubelet and Prometheus reach them there).
+std::string AnyInterface(int port) { return ":" + std::to_string(port); }
 
 // Tells every peer that this partition gives up, so they fail fast instead of timing out.
 void BroadcastAbort(Transport* transport, const Plan& plan, int self, const Status& why) {
@@ -76,7 +78,7 @@ struct Runtime {
   WorkerMetrics* metrics;
   StatusBoard* board;
 
-  bool coordinator() const { return config.partition == kCoordinator; }
+  bool coordinator() const { return config.partition == wire::kCoordinator; }
   int64_t SentBytes() const {
     int64_t n = 0;
     for (int p = 0; p < plan.num_partitions(); ++p) n += metrics->bytes_sent(p);
@@ -213,7 +215,7 @@ Status Run(const WorkerConfig& config) {
                                 " partitions, got " + std::to_string(config.peers.size()) +
                                 " endpoints");
   }
-  Eigen::setNbThreads(config.threads);
+  SetMathThreads(config.threads);
   // A store this uid cannot write fails every attempt the same way: say so once, as bad input
   // (exit 2), which the launcher and the operator do not retry.
   if (Status s = CheckWritableDirectory(JobDir(config.store, job.spec.name)); !s.ok()) {
@@ -226,16 +228,19 @@ Status Run(const WorkerConfig& config) {
   ASSIGN_OR_RETURN(std::unique_ptr<WorkerMetrics> metrics,
                    WorkerMetrics::Create({.partition = config.partition}));
   std::unique_ptr<StatusServer> metrics_server;
-  if (config.metrics_port != 0) {
+  if (config.metrics_port != 0 || config.metrics_fd >= 0) {
     WorkerMetrics* m = metrics.get();
-    ASSIGN_OR_RETURN(metrics_server, StatusServer::Start({.port = config.metrics_port,
-                                                          .metrics = [m] { return m->Render(); }}));
+    ASSIGN_OR_RETURN(metrics_server,
+                     StatusServer::Start({.address = AnyInterface(config.metrics_port),
+                                          .listen_fd = config.metrics_fd,
+                                          .metrics = [m] { return m->Render(); }}));
   }
   ZmqTransportOptions t;
   t.self = config.partition;
   t.num_partitions = plan.num_partitions();
   t.plan_hash = plan.hash();
   t.listen_endpoint = config.listen;
+  t.listen_fd = config.listen_fd;
   t.peer_endpoints = config.peers;
   t.metrics = metrics.get();
   ASSIGN_OR_RETURN(std::unique_ptr<ZmqTransport> transport, ZmqTransport::Create(t));
@@ -247,9 +252,11 @@ Status Run(const WorkerConfig& config) {
   for (int p = 0; p < plan.num_partitions(); ++p) initial.partitions.push_back({p, "Starting"});
   board.Set(initial);
   std::unique_ptr<StatusServer> status_server;
-  if (config.partition == kCoordinator && config.status_port != 0) {
+  if (config.partition == wire::kCoordinator && (config.status_port != 0 || config.status_fd >= 0)) {
     ASSIGN_OR_RETURN(status_server,
-                     StatusServer::Start({.port = config.status_port, .board = &board}));
+                     StatusServer::Start({.address = AnyInterface(config.status_port),
+                                          .listen_fd = config.status_fd,
+                                          .board = &board}));
   }
 
   Runtime rt{config, job.spec, plan, transport.get(), metrics.get(), &board};

@@ -2,17 +2,17 @@
 
 #include <random>
 #include <vector>
-#include <zmq.hpp>
 
 #include "neuropart/wire/codec.h"
 #include "neuropart/wire/payloads.h"
 #include "neuropart/wire/values.h"
+#include "zmq_socket.h"
 
 namespace neuropart::worker {
 
 struct ServeClient::Impl {
-  zmq::context_t context;  // declared first: destroyed after the socket
-  zmq::socket_t socket{context, zmq::socket_type::dealer};
+  ZmqContext context;  // declared first: destroyed after the socket
+  std::unique_ptr<ZmqSocket> socket;
   uint64_t plan_hash = 0;
   uint64_t next_id = 0;
 };
@@ -27,14 +27,15 @@ StatusOr<std::unique_ptr<ServeClient>> ServeClient::Connect(const std::string& e
   // Ids only need to differ among this client's requests in flight; a random start keeps two
   // clients' logs apart.
   impl->next_id = std::random_device{}() & 0xffffff;
-  try {
-    impl->socket.set(zmq::sockopt::linger, 0);
-    impl->socket.set(zmq::sockopt::maxmsgsize,
-                     static_cast<int64_t>(wire::kHeaderBytes + wire::kMaxPayloadBytes));
-    impl->socket.connect(endpoint);
-  } catch (const zmq::error_t& e) {
-    return InvalidArgumentError("cannot connect to \"" + endpoint + "\": " + e.what());
-  }
+  ZmqSocketOptions options;
+  options.max_frame_bytes = wire::kHeaderBytes + wire::kMaxPayloadBytes;
+  options.linger = std::chrono::milliseconds(0);
+  // The coordinator may still be starting: a request waits this long for the connection.
+  options.send_timeout = std::chrono::seconds(30);
+  ASSIGN_OR_RETURN(impl->socket,
+                   ZmqSocket::Create(&impl->context, ZmqSocket::Role::kDealer, options));
+  const std::string id = "np-client-" + std::to_string(std::random_device{}());
+  RETURN_IF_ERROR(impl->socket->Connect(endpoint, id));
   return std::unique_ptr<ServeClient>(new ServeClient(std::move(impl)));
 }
 
@@ -50,38 +51,34 @@ StatusOr<MatrixF> ServeClient::Infer(const MatrixF& x, std::chrono::milliseconds
   const std::string payload = wire::EncodeValues(x.data(), x.size(), wire::DType::kF32);
   const wire::Expectation expect{impl_->plan_hash, wire::kClientSource, 1, 0};
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  try {
-    impl_->socket.send(zmq::buffer(wire::EncodeHeader(h)), zmq::send_flags::sndmore);
-    impl_->socket.send(zmq::buffer(payload), zmq::send_flags::none);
-    while (true) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      zmq::pollitem_t item{impl_->socket.handle(), 0, ZMQ_POLLIN, 0};
-      if (left.count() <= 0 || zmq::poll(&item, 1, left) == 0) {
-        return UnavailableError("no answer within " + std::to_string(timeout.count()) + " ms");
-      }
-      std::vector<zmq::message_t> frames;
-      do {
-        frames.emplace_back();
-        (void)impl_->socket.recv(frames.back());
-      } while (frames.back().more());
-      std::vector<std::string_view> views;
-      for (const zmq::message_t& f : frames) views.emplace_back(f.data<char>(), f.size());
-      StatusOr<wire::MessageHeader> reply = wire::CheckMessage(views, {}, expect);
-      if (!reply.ok() || reply->step != h.step) continue;
-      const std::string_view body = views.size() > 1 ? views[1] : std::string_view();
-      if (reply->type == wire::MsgType::kAbort) {
-        StatusOr<wire::AbortPayload> why = wire::DecodeAbort(body);
-        return InvalidArgumentError("the job refused the request: " +
-                                    (why.ok() ? why->message : std::string("(no reason)")));
-      }
-      if (reply->type != wire::MsgType::kInferResponse || reply->rows != x.rows()) continue;
-      MatrixF y(reply->rows, reply->cols);
-      RETURN_IF_ERROR(wire::DecodeValues(body, reply->dtype, y.data(), y.size()));
-      return y;
+  if (Status sent = impl_->socket->Send({wire::EncodeHeader(h), payload}); !sent.ok()) {
+    return UnavailableError("inference request to the coordinator: " + sent.message());
+  }
+  std::vector<std::string> frames;
+  size_t total = 0;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return UnavailableError("no answer within " + std::to_string(timeout.count()) + " ms");
     }
-  } catch (const zmq::error_t& e) {
-    return UnavailableError(std::string("inference request failed: ") + e.what());
+    ASSIGN_OR_RETURN(bool readable, impl_->socket->WaitReadable(left));
+    if (!readable) continue;
+    ASSIGN_OR_RETURN(bool got, impl_->socket->TryReceive(3, &frames, &total));
+    if (!got || total != frames.size()) continue;
+    std::vector<std::string_view> views(frames.begin(), frames.end());
+    StatusOr<wire::MessageHeader> reply = wire::CheckMessage(views, {}, expect);
+    if (!reply.ok() || reply->step != h.step) continue;
+    const std::string_view body = views.size() > 1 ? views[1] : std::string_view();
+    if (reply->type == wire::MsgType::kAbort) {
+      StatusOr<wire::AbortPayload> why = wire::DecodeAbort(body);
+      return InvalidArgumentError("the job refused the request: " +
+                                  (why.ok() ? why->message : std::string("(no reason)")));
+    }
+    if (reply->type != wire::MsgType::kInferResponse || reply->rows != x.rows()) continue;
+    MatrixF y(reply->rows, reply->cols);
+    RETURN_IF_ERROR(wire::DecodeValues(body, reply->dtype, y.data(), y.size()));
+    return y;
   }
 }
 

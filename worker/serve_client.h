@@ -4,8 +4,8 @@
 // fp32, source wire::kClientSource, the job's plan hash, a fresh request id) and waits for the
 // INFER_RESPONSE with the same id. A refusal (ABORT reply) becomes InvalidArgument with the
 // coordinator's reason; no answer within the timeout is Unavailable. Replies that fail the wire
-// checks are skipped. Like zmq_transport.cc, serve_client.cc is transport code and includes
-// zmq.hpp; no exception leaves it. One thread per client.
+// checks are skipped. The socket is set up by zmq_socket.h like every other link. One thread per
+// client.
 #ifndef NEUROPART_WORKER_SERVE_CLIENT_H_
 #define NEUROPART_WORKER_SERVE_CLIENT_H_
 

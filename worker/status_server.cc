@@ -1,71 +1,32 @@
 #include "status_server.h"
 
-#include <arpa/inet.h>
-#include <cpprest/http_listener.h>
 #include <cpprest/json.h>
-#include <netdb.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cmath>
-#include <exception>
 #include <utility>
 
 namespace neuropart::worker {
 namespace {
 
-namespace http = web::http;
 namespace json = web::json;
-using http::experimental::listener::http_listener;
 
 json::value Number(double v) { return std::isfinite(v) ? json::value::number(v) : json::value(); }
 
-// A port the system considers free right now. cpprestsdk cannot report the port it bound for
-// port 0, so the server asks the kernel first and retries if another process takes it meanwhile.
-StatusOr<int> FreePort(const std::string& host) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* found = nullptr;
-  if (int rc = getaddrinfo(host.c_str(), "0", &hints, &found); rc != 0) {
-    return InvalidArgumentError("status server host '" + host + "': " + gai_strerror(rc));
-  }
-  int port = -1;
-  int fd = socket(found->ai_family, SOCK_STREAM, 0);
-  if (fd >= 0 && bind(fd, found->ai_addr, found->ai_addrlen) == 0) {
-    sockaddr_storage bound{};
-    socklen_t len = sizeof(bound);
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len) == 0) {
-      port = ntohs(bound.ss_family == AF_INET6
-                       ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                       : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-    }
-  }
-  if (fd >= 0) close(fd);
-  freeaddrinfo(found);
-  if (port <= 0) return UnavailableError("status server: no free port on " + host);
-  return port;
-}
-
-void Handle(const StatusServerOptions& o, http::http_request request) {
-  const std::string path = request.relative_uri().path();
+HttpResponse Handle(const StatusServerOptions& o, const HttpRequest& request) {
+  const std::string& path = request.path;
   if (path == "/status" && o.board != nullptr) {
-    request.reply(http::status_codes::OK, StatusJson(o.board->Get()), "application/json");
-  } else if (path == "/metrics" && o.metrics) {
-    request.reply(http::status_codes::OK, o.metrics(), "text/plain; version=0.0.4");
-  } else if (path == "/healthz") {
-    request.reply(http::status_codes::OK, "ok", "text/plain");
-  } else if (path == "/readyz" && o.board != nullptr) {
+    return {200, "application/json", StatusJson(o.board->Get())};
+  }
+  if (path == "/metrics" && o.metrics) return {200, "text/plain; version=0.0.4", o.metrics()};
+  if (path == "/healthz") return {200, "text/plain", "ok"};
+  if (path == "/readyz" && o.board != nullptr) {
     // Ready once the weights are loaded and the session runs (a Service sends requests only
     // then); not while starting, and not after a failure.
     const std::string phase = o.board->Get().phase;
     const bool ready = phase != "Starting" && phase != "Failed";
-    request.reply(ready ? http::status_codes::OK : http::status_codes::ServiceUnavailable,
-                  ready ? "ready" : "not ready: " + phase, "text/plain");
-  } else {
-    request.reply(http::status_codes::NotFound, "not found", "text/plain");
+    return {ready ? 200 : 503, "text/plain", ready ? "ready" : "not ready: " + phase};
   }
+  return {404, "text/plain", "not found"};
 }
 
 }  // namespace
@@ -93,48 +54,28 @@ std::string StatusJson(const JobStatus& s) {
 }
 
 struct StatusServer::Impl {
-  StatusServerOptions options;  // the handlers read it
-  std::unique_ptr<http_listener> listener;
-  int port = 0;
+  StatusServerOptions options;  // the handler reads it
+  std::unique_ptr<HttpServer> server;
 };
 
 StatusOr<std::unique_ptr<StatusServer>> StatusServer::Start(const StatusServerOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   const StatusServerOptions* served = &impl->options;
-  const int attempts = options.port == 0 ? 5 : 1;
-  std::string last_error;
-  for (int i = 0; i < attempts; ++i) {
-    int port = options.port;
-    if (port == 0) {
-      ASSIGN_OR_RETURN(port, FreePort(options.host));
-    }
-    const std::string uri = "http://" + options.host + ":" + std::to_string(port);
-    try {
-      auto listener = std::make_unique<http_listener>(uri);
-      listener->support(http::methods::GET,
-                        [served](http::http_request r) { Handle(*served, std::move(r)); });
-      listener->open().wait();
-      impl->listener = std::move(listener);
-      impl->port = port;
-      return std::unique_ptr<StatusServer>(new StatusServer(std::move(impl)));
-    } catch (const std::exception& e) {
-      last_error = uri + ": " + e.what();
-    }
-  }
-  return UnavailableError("status server cannot listen on " + last_error);
+  HttpServerOptions http;
+  http.address = options.address;
+  http.listen_fd = options.listen_fd;
+  ASSIGN_OR_RETURN(impl->server,
+                   HttpServer::Start(http, [served](const HttpRequest& r) {
+                     return Handle(*served, r);
+                   }));
+  return std::unique_ptr<StatusServer>(new StatusServer(std::move(impl)));
 }
 
 StatusServer::StatusServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-StatusServer::~StatusServer() {
-  try {
-    impl_->listener->close().wait();
-  } catch (const std::exception&) {
-    // Closing a listener whose socket already failed: nothing left to release.
-  }
-}
+StatusServer::~StatusServer() = default;
 
-int StatusServer::port() const { return impl_->port; }
+int StatusServer::port() const { return impl_->server->port(); }
 
 }  // namespace neuropart::worker

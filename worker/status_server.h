@@ -1,4 +1,4 @@
-// StatusServer: a worker's small HTTP endpoint (cpprestsdk, kept out of this header).
+// StatusServer: a worker's small HTTP endpoint, served by neuropart/http/http_server.h.
 //
 //   GET /status   (with a board: the coordinator) 200, application/json:
 //                 {"job","phase","step","totalSteps","epoch","loss","accuracy",
@@ -18,14 +18,15 @@
 #include <memory>
 #include <string>
 
+#include "neuropart/http/http_server.h"
 #include "neuropart/status.h"
 #include "status_board.h"
 
 namespace neuropart::worker {
 
 struct StatusServerOptions {
-  std::string host = "0.0.0.0";
-  int port = 0;                        // 0: a free port, reported by port()
+  std::string address = "127.0.0.1:0";  // port 0: a free port, reported by port()
+  int listen_fd = -1;                    // or a listening socket passed down by the launcher
   const StatusBoard* board = nullptr;  // serves /status when set
   std::function<std::string()> metrics;  // serves /metrics when set
 };

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <limits>
 
-#include "test_http.h"
+#include "testing/http_client.h"
 
 namespace neuropart::worker {
 namespace {
@@ -28,13 +28,13 @@ JobStatus Sample() {
 }
 
 std::unique_ptr<StatusServer> Start(const StatusBoard* board) {
-  StatusOr<std::unique_ptr<StatusServer>> s = StatusServer::Start({"127.0.0.1", 0, board, {}});
+  StatusOr<std::unique_ptr<StatusServer>> s = StatusServer::Start({"127.0.0.1:0", -1, board, {}});
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   return s.ok() ? std::move(s).value() : nullptr;
 }
 
 web::json::value GetStatus(int port) {
-  StatusOr<HttpResponse> r = HttpGet(port, "/status");
+  StatusOr<httptest::HttpReply> r = httptest::HttpGet(port, "/status");
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   if (!r.ok()) return {};
   EXPECT_EQ(r->status, 200);
@@ -93,7 +93,7 @@ TEST(StatusServer, NonFiniteNumbersAreNull) {
 TEST(StatusServer, HealthzIsOk) {
   StatusBoard board;
   auto server = Start(&board);
-  StatusOr<HttpResponse> r = HttpGet(server->port(), "/healthz");
+  StatusOr<httptest::HttpReply> r = httptest::HttpGet(server->port(), "/healthz");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "ok");
@@ -105,16 +105,16 @@ TEST(StatusServer, ReadyzTurnsReadyOnlyOnceTheSessionRuns) {
   starting.phase = "Starting";
   board.Set(starting);
   auto server = Start(&board);
-  StatusOr<HttpResponse> r = HttpGet(server->port(), "/readyz");
+  StatusOr<httptest::HttpReply> r = httptest::HttpGet(server->port(), "/readyz");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(r->body, "not ready: Starting");
   board.Update([](JobStatus& j) { j.phase = "Serving"; });
-  r = HttpGet(server->port(), "/readyz");
+  r = httptest::HttpGet(server->port(), "/readyz");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 200);
   board.Update([](JobStatus& j) { j.phase = "Failed"; });
-  r = HttpGet(server->port(), "/readyz");
+  r = httptest::HttpGet(server->port(), "/readyz");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 503);
 }
@@ -122,7 +122,7 @@ TEST(StatusServer, ReadyzTurnsReadyOnlyOnceTheSessionRuns) {
 TEST(StatusServer, UnknownPathIsNotFound) {
   StatusBoard board;
   auto server = Start(&board);
-  StatusOr<HttpResponse> r = HttpGet(server->port(), "/nope");
+  StatusOr<httptest::HttpReply> r = httptest::HttpGet(server->port(), "/nope");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 404);
 }
@@ -131,7 +131,7 @@ TEST(StatusServer, PortInUseIsUnavailable) {
   StatusBoard board;
   auto first = Start(&board);
   StatusOr<std::unique_ptr<StatusServer>> second =
-      StatusServer::Start({"127.0.0.1", first->port(), &board, {}});
+      StatusServer::Start({"127.0.0.1:" + std::to_string(first->port()), -1, &board, {}});
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
 }
 
@@ -141,16 +141,16 @@ TEST(StatusServer, MetricsAreServedWhenGivenASource) {
   (*metrics)->OnSent(0, 64);
   WorkerMetrics* m = metrics->get();
   StatusOr<std::unique_ptr<StatusServer>> server =
-      StatusServer::Start({"127.0.0.1", 0, nullptr, [m] { return m->Render(); }});
+      StatusServer::Start({"127.0.0.1:0", -1, nullptr, [m] { return m->Render(); }});
   ASSERT_TRUE(server.ok()) << server.status().ToString();
-  StatusOr<HttpResponse> r = HttpGet((*server)->port(), "/metrics");
+  StatusOr<httptest::HttpReply> r = httptest::HttpGet((*server)->port(), "/metrics");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 200);
   EXPECT_NE(r->body.find("neuropart_bytes_sent_total{partition=\"3\",peer=\"0\"} 64\n"),
             std::string::npos)
       << r->body;
   // Without a board there is no /status.
-  StatusOr<HttpResponse> status = HttpGet((*server)->port(), "/status");
+  StatusOr<httptest::HttpReply> status = httptest::HttpGet((*server)->port(), "/status");
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->status, 404);
 }

@@ -33,6 +33,10 @@ void AddWorkerFlags(Flags* flags, WorkerConfig* c) {
              "NEUROPART_STATUS_PORT");
   flags->Int("--metrics-port", &c->metrics_port, "Prometheus metrics port, 0 = off",
              "NEUROPART_METRICS_PORT");
+  flags->Int("--listen-fd", &c->listen_fd, "an inherited listening socket for --listen (-1: bind)");
+  flags->Int("--status-fd", &c->status_fd, "an inherited listening socket for the status server");
+  flags->Int("--metrics-fd", &c->metrics_fd,
+             "an inherited listening socket for the metrics server");
   flags->Int("--max-steps", &c->max_steps,
              "stop after N steps (overrides spec.training.maxSteps; -1: the job's)");
   flags->Int("--timeout-seconds", &c->timeout_seconds,

@@ -26,6 +26,12 @@ struct WorkerConfig {
   int threads = 1;
   int status_port = 0;
   int metrics_port = 0;
+  // Listening sockets inherited from a launcher that bound them (-1: none). They take the place
+  // of --listen's port, --status-port and --metrics-port, so no other process can take a port
+  // between the launcher choosing it and the worker binding it.
+  int listen_fd = -1;
+  int status_fd = -1;
+  int metrics_fd = -1;
   int64_t max_steps = -1;
   int timeout_seconds = 0;  // 0: the job's spec.transport.timeoutSeconds
 };

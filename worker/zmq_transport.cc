@@ -9,9 +9,9 @@
 #include <span>
 #include <string_view>
 #include <utility>
-#include <zmq.hpp>
 
 #include "neuropart/wire/payloads.h"
+#include "zmq_socket.h"
 
 namespace neuropart::worker {
 namespace {
@@ -22,25 +22,19 @@ using std::chrono::milliseconds;
 // Routing id, header and one payload frame; one more is kept so that "too many" is visible.
 constexpr size_t kMaxKeptFrames = 4;
 
-std::string ZmqWhat(const zmq::error_t& e) {
-  return std::string(e.what()) + " (errno " + std::to_string(e.num()) + ")";
-}
-
-int Millis(milliseconds d) { return static_cast<int>(d.count()); }
-
-// Options every socket shares: bounded frame size, bounded close, heartbeats, queues, timeouts.
-void SetCommonOptions(zmq::socket_t& s, const ZmqTransportOptions& o) {
-  s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(wire::kHeaderBytes + o.max_payload_bytes));
-  s.set(zmq::sockopt::linger, Millis(o.linger));
-  s.set(zmq::sockopt::heartbeat_ivl, Millis(o.heartbeat_interval));
-  s.set(zmq::sockopt::heartbeat_timeout, Millis(o.heartbeat_timeout));
-  s.set(zmq::sockopt::heartbeat_ttl, Millis(o.heartbeat_timeout));
-  s.set(zmq::sockopt::connect_timeout, Millis(o.connect_timeout));
-  s.set(zmq::sockopt::reconnect_ivl, Millis(o.reconnect_interval));
-  s.set(zmq::sockopt::reconnect_ivl_max, Millis(o.reconnect_interval_max));
-  s.set(zmq::sockopt::sndhwm, o.high_water_mark);
-  s.set(zmq::sockopt::rcvhwm, o.high_water_mark);
-  s.set(zmq::sockopt::sndtimeo, Millis(o.send_timeout));
+// The socket settings of every link, from the transport's options.
+ZmqSocketOptions SocketOptions(const ZmqTransportOptions& o) {
+  ZmqSocketOptions s;
+  s.max_frame_bytes = wire::kHeaderBytes + o.max_payload_bytes;
+  s.linger = o.linger;
+  s.heartbeat_interval = o.heartbeat_interval;
+  s.heartbeat_timeout = o.heartbeat_timeout;
+  s.connect_timeout = o.connect_timeout;
+  s.reconnect_interval = o.reconnect_interval;
+  s.reconnect_interval_max = o.reconnect_interval_max;
+  s.send_timeout = o.send_timeout;
+  s.high_water_mark = o.high_water_mark;
+  return s;
 }
 
 Status CheckOptions(const ZmqTransportOptions& o) {
@@ -84,19 +78,9 @@ std::string RandomNonce() {
   return buf;
 }
 
-zmq::message_t HeaderFrame(const wire::MessageHeader& h) {
-  zmq::message_t frame(wire::kHeaderBytes);
-  wire::EncodeHeaderTo(h, *static_cast<char(*)[wire::kHeaderBytes]>(frame.data()));
-  return frame;
-}
-
-// Hands the string's buffer to ZeroMQ, which frees it once the frame is on the wire.
-zmq::message_t PayloadFrame(std::string payload) {
-  auto holder = std::make_unique<std::string>(std::move(payload));
-  zmq::message_t frame(
-      holder->data(), holder->size(),
-      [](void*, void* hint) { delete static_cast<std::string*>(hint); }, holder.get());
-  holder.release();  // owned by the frame now
+std::string HeaderFrame(const wire::MessageHeader& h) {
+  std::string frame(wire::kHeaderBytes, '\0');
+  wire::EncodeHeaderTo(h, *reinterpret_cast<char(*)[wire::kHeaderBytes]>(frame.data()));
   return frame;
 }
 
@@ -105,13 +89,12 @@ zmq::message_t PayloadFrame(std::string payload) {
 struct ZmqTransport::Impl {
   struct Peer {
     std::string endpoint;
-    std::unique_ptr<zmq::socket_t> dealer;
+    std::unique_ptr<ZmqSocket> dealer;
     bool hello_sent = false;
   };
 
   explicit Impl(const ZmqTransportOptions& o)
       : options(o),
-        router(context, zmq::socket_type::router),
         filter(InboundFilterOptions{o.plan_hash, o.self, o.num_partitions, o.start_step,
                                     o.max_payload_bytes, o.max_pending_requests}),
         peers(o.num_partitions),
@@ -122,16 +105,14 @@ struct ZmqTransport::Impl {
   Status SendOnLink(uint32_t to, Message message);
   Status SendHello(uint32_t to);
   // Sends header (+ payload) on `socket`, after a routing-id frame when `link` is given.
-  Status SendFrames(zmq::socket_t& socket, const std::string* link, Message message,
+  Status SendFrames(ZmqSocket& socket, const std::string* link, Message message,
                     const std::string& where);
-  // Reads one whole multipart message; false if none is waiting.
-  bool ReadMessage(std::vector<zmq::message_t>* frames, size_t* total_frames);
-  std::optional<Message> Admit(std::vector<zmq::message_t>& frames, size_t total_frames);
+  std::optional<Message> Admit(std::vector<std::string>& frames, size_t total_frames);
   void CountDrop(wire::DropReason reason, Status why);
 
   ZmqTransportOptions options;
-  zmq::context_t context;  // declared first: destroyed after the sockets
-  zmq::socket_t router;
+  ZmqContext context;  // declared first: destroyed after the sockets
+  std::unique_ptr<ZmqSocket> router;
   InboundFilter filter;
   std::vector<Peer> peers;
   std::string nonce;
@@ -142,32 +123,25 @@ struct ZmqTransport::Impl {
 };
 
 Status ZmqTransport::Impl::Bind() {
-  SetCommonOptions(router, options);
-  router.set(zmq::sockopt::router_mandatory, true);
-  router.set(zmq::sockopt::router_handover, true);
-  try {
-    router.bind(options.listen_endpoint);
-  } catch (const zmq::error_t& e) {
-    return UnavailableError("transport: cannot bind " + options.listen_endpoint + ": " +
-                            ZmqWhat(e));
+  ASSIGN_OR_RETURN(router,
+                   ZmqSocket::Create(&context, ZmqSocket::Role::kRouter, SocketOptions(options)));
+  if (Status s = router->Bind(options.listen_endpoint, options.listen_fd); !s.ok()) {
+    return UnavailableError("transport: " + s.message());
   }
-  endpoint = router.get(zmq::sockopt::last_endpoint);
+  endpoint = router->bound_endpoint();
   return Status::Ok();
 }
 
 Status ZmqTransport::Impl::Connect(uint32_t partition, const std::string& where) {
   Peer& peer = peers[partition];
-  auto dealer = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
-  SetCommonOptions(*dealer, options);
-  dealer->set(zmq::sockopt::immediate, true);
+  ASSIGN_OR_RETURN(std::unique_ptr<ZmqSocket> dealer,
+                   ZmqSocket::Create(&context, ZmqSocket::Role::kDealer, SocketOptions(options)));
   // Stable across reconnects, so the peer's ROUTER keeps this link's HELLO (with handover).
-  dealer->set(zmq::sockopt::routing_id,
-              "np-" + std::to_string(options.self) + "-" + nonce + "-" + std::to_string(partition));
-  try {
-    dealer->connect(where);
-  } catch (const zmq::error_t& e) {
-    return InvalidArgumentError("transport: cannot connect to partition " +
-                                std::to_string(partition) + " at " + where + ": " + ZmqWhat(e));
+  const std::string id =
+      "np-" + std::to_string(options.self) + "-" + nonce + "-" + std::to_string(partition);
+  if (Status s = dealer->Connect(where, id); !s.ok()) {
+    return InvalidArgumentError("transport: partition " + std::to_string(partition) + ": " +
+                                s.message());
   }
   peer.endpoint = where;
   peer.dealer = std::move(dealer);
@@ -175,30 +149,18 @@ Status ZmqTransport::Impl::Connect(uint32_t partition, const std::string& where)
   return Status::Ok();
 }
 
-Status ZmqTransport::Impl::SendFrames(zmq::socket_t& socket, const std::string* link,
+Status ZmqTransport::Impl::SendFrames(ZmqSocket& socket, const std::string* link,
                                       Message message, const std::string& where) {
   const wire::MessageHeader& h = message.header;
-  const bool has_payload = wire::PayloadKindOf(h.type) != wire::PayloadKind::kNone;
-  const std::string what = std::string(wire::MsgTypeName(h.type)) + " to " + where;
-  if (link != nullptr) {
-    zmq::message_t id(link->data(), link->size());
-    if (!socket.send(id, zmq::send_flags::sndmore)) {
-      return UnavailableError(what + ": not taken within " +
-                              std::to_string(options.send_timeout.count()) + " ms");
-    }
+  std::vector<std::string> frames;
+  if (link != nullptr) frames.push_back(*link);
+  frames.push_back(HeaderFrame(h));
+  if (wire::PayloadKindOf(h.type) != wire::PayloadKind::kNone) {
+    frames.push_back(std::move(message.payload));
   }
-  zmq::message_t head = HeaderFrame(h);
-  if (!socket.send(head, has_payload ? zmq::send_flags::sndmore : zmq::send_flags::none)) {
-    return UnavailableError(what + ": not taken within " +
-                            std::to_string(options.send_timeout.count()) +
-                            " ms (peer not connected, or its queue is full)");
-  }
-  if (has_payload) {
-    // Later parts of a message never block: ZeroMQ admits a multipart message as a whole.
-    zmq::message_t body = PayloadFrame(std::move(message.payload));
-    if (!socket.send(body, zmq::send_flags::none)) {
-      return InternalError(what + ": payload frame refused after its header");
-    }
+  if (Status s = socket.Send(std::move(frames)); !s.ok()) {
+    return UnavailableError(std::string(wire::MsgTypeName(h.type)) + " to " + where + ": " +
+                            s.message());
   }
   return Status::Ok();
 }
@@ -235,28 +197,13 @@ Status ZmqTransport::Impl::SendOnLink(uint32_t to, Message message) {
   return Status::Ok();
 }
 
-bool ZmqTransport::Impl::ReadMessage(std::vector<zmq::message_t>* frames, size_t* total_frames) {
-  frames->clear();
-  *total_frames = 0;
-  bool more = true;
-  while (more) {
-    zmq::message_t part;
-    if (!router.recv(part, zmq::recv_flags::dontwait)) return *total_frames > 0;
-    more = part.more();
-    ++*total_frames;
-    // Extra frames are read (to drain the message) but not kept: memory stays bounded.
-    if (frames->size() < kMaxKeptFrames) frames->push_back(std::move(part));
-  }
-  return true;
-}
-
 void ZmqTransport::Impl::CountDrop(wire::DropReason reason, Status why) {
   drops[static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
   last_drop = std::move(why);
   if (options.metrics != nullptr) options.metrics->OnDropped(reason);
 }
 
-std::optional<Message> ZmqTransport::Impl::Admit(std::vector<zmq::message_t>& frames,
+std::optional<Message> ZmqTransport::Impl::Admit(std::vector<std::string>& frames,
                                                  size_t total_frames) {
   if (total_frames > 3) {
     CountDrop(wire::DropReason::kMalformed,
@@ -265,8 +212,8 @@ std::optional<Message> ZmqTransport::Impl::Admit(std::vector<zmq::message_t>& fr
     return std::nullopt;
   }
   std::vector<std::string_view> views;
-  for (size_t i = 1; i < frames.size(); ++i) views.push_back(frames[i].to_string_view());
-  const InboundVerdict verdict = filter.Admit(frames[0].to_string_view(), views);
+  for (size_t i = 1; i < frames.size(); ++i) views.push_back(frames[i]);
+  const InboundVerdict verdict = filter.Admit(frames[0], views);
   if (verdict.action == InboundVerdict::Action::kDrop) {
     CountDrop(verdict.reason, verdict.status);
     return std::nullopt;
@@ -279,23 +226,19 @@ std::optional<Message> ZmqTransport::Impl::Admit(std::vector<zmq::message_t>& fr
   if (verdict.action == InboundVerdict::Action::kConsumedHello) return std::nullopt;
   Message m;
   m.header = verdict.header;
-  if (views.size() > 1) m.payload.assign(views[1]);
+  if (frames.size() > 2) m.payload = std::move(frames[2]);  // the one copy was on receipt
   return m;
 }
 
 StatusOr<std::unique_ptr<ZmqTransport>> ZmqTransport::Create(const ZmqTransportOptions& options) {
   RETURN_IF_ERROR(CheckOptions(options));
-  try {
-    auto impl = std::make_unique<Impl>(options);
-    RETURN_IF_ERROR(impl->Bind());
-    for (uint32_t p = 0; p < options.peer_endpoints.size(); ++p) {
-      if (p == options.self || options.peer_endpoints[p].empty()) continue;
-      RETURN_IF_ERROR(impl->Connect(p, options.peer_endpoints[p]));
-    }
-    return std::unique_ptr<ZmqTransport>(new ZmqTransport(std::move(impl)));
-  } catch (const zmq::error_t& e) {
-    return InternalError("transport: setting up sockets: " + ZmqWhat(e));
+  auto impl = std::make_unique<Impl>(options);
+  RETURN_IF_ERROR(impl->Bind());
+  for (uint32_t p = 0; p < options.peer_endpoints.size(); ++p) {
+    if (p == options.self || options.peer_endpoints[p].empty()) continue;
+    RETURN_IF_ERROR(impl->Connect(p, options.peer_endpoints[p]));
   }
+  return std::unique_ptr<ZmqTransport>(new ZmqTransport(std::move(impl)));
 }
 
 ZmqTransport::ZmqTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -317,12 +260,7 @@ Status ZmqTransport::Send(Message message) {
     impl_->loopback.push_back(std::move(message));
     return Status::Ok();
   }
-  try {
-    return impl_->SendOnLink(h.destination, std::move(message));
-  } catch (const zmq::error_t& e) {
-    return UnavailableError("transport: sending to partition " + std::to_string(h.destination) +
-                            ": " + ZmqWhat(e));
-  }
+  return impl_->SendOnLink(h.destination, std::move(message));
 }
 
 StatusOr<std::optional<Message>> ZmqTransport::Receive(milliseconds timeout) {
@@ -332,27 +270,20 @@ StatusOr<std::optional<Message>> ZmqTransport::Receive(milliseconds timeout) {
     return std::optional<Message>(std::move(m));
   }
   const Clock::time_point deadline = Clock::now() + timeout;
-  std::vector<zmq::message_t> frames;
+  std::vector<std::string> frames;
   size_t total_frames = 0;
-  try {
-    while (true) {
-      const auto left = std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(
-                                                      deadline - Clock::now()));
-      zmq::pollitem_t item{impl_->router.handle(), 0, ZMQ_POLLIN, 0};
-      try {
-        zmq::poll(&item, 1, left);
-      } catch (const zmq::error_t& e) {
-        if (e.num() != EINTR) throw;
-      }
-      if ((item.revents & ZMQ_POLLIN) && impl_->ReadMessage(&frames, &total_frames)) {
+  while (true) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    ASSIGN_OR_RETURN(bool readable, impl_->router->WaitReadable(left));
+    if (readable) {
+      ASSIGN_OR_RETURN(bool got, impl_->router->TryReceive(kMaxKeptFrames, &frames, &total_frames));
+      if (got) {
         std::optional<Message> m = impl_->Admit(frames, total_frames);
         if (m) return m;
       }
-      // Checked after every message too, so a flood of dropped messages cannot extend the wait.
-      if (Clock::now() >= deadline) return std::optional<Message>();
     }
-  } catch (const zmq::error_t& e) {
-    return UnavailableError("transport: receiving on " + impl_->endpoint + ": " + ZmqWhat(e));
+    // Checked after every message too, so a flood of dropped messages cannot extend the wait.
+    if (Clock::now() >= deadline) return std::optional<Message>();
   }
 }
 
@@ -371,12 +302,8 @@ Status ZmqTransport::SendReply(const wire::MessageHeader& request, Message reply
   RETURN_IF_ERROR(CheckOutgoing(h, reply.payload));
   const uint64_t bytes = wire::kHeaderBytes + reply.payload.size();
   const std::string where = "client of request " + std::to_string(request.step);
-  try {
-    RETURN_IF_ERROR(impl_->SendFrames(impl_->router, &link, std::move(reply), where));
-  } catch (const zmq::error_t& e) {
-    // EHOSTUNREACH (ROUTER_MANDATORY): the client disconnected before its answer.
-    return UnavailableError("transport: replying to " + where + ": " + ZmqWhat(e));
-  }
+  // Unavailable (ROUTER_MANDATORY) when the client disconnected before its answer.
+  RETURN_IF_ERROR(impl_->SendFrames(*impl_->router, &link, std::move(reply), where));
   if (impl_->options.metrics != nullptr) impl_->options.metrics->OnSent(kClientPeer, bytes);
   return Status::Ok();
 }
@@ -387,12 +314,7 @@ Status ZmqTransport::SetPeerEndpoint(uint32_t partition, const std::string& endp
                                 " is not a peer of partition " +
                                 std::to_string(impl_->options.self));
   }
-  try {
-    return impl_->Connect(partition, endpoint);
-  } catch (const zmq::error_t& e) {
-    return InternalError("transport: setting up the socket to partition " +
-                         std::to_string(partition) + ": " + ZmqWhat(e));
-  }
+  return impl_->Connect(partition, endpoint);
 }
 
 void ZmqTransport::SetMinStep(uint64_t step) { impl_->filter.SetMinStep(step); }

@@ -1,5 +1,5 @@
-// ZmqTransport: a partition's Transport over ZeroMQ (with serve_client.cc, the only code that
-// includes zmq.hpp).
+// ZmqTransport: a partition's Transport over ZeroMQ sockets (zmq_socket.h, which sets every
+// socket option named below).
 //
 // Sockets: one ROUTER bound on listen_endpoint receives from every peer partition and from
 // clients; one DEALER per peer partition sends to that peer's ROUTER (connected when the transport
@@ -51,6 +51,7 @@ struct ZmqTransportOptions {
   uint64_t plan_hash = 0;
   // "tcp://*:5555", "tcp://127.0.0.1:5555"; port "*" binds any free port (see endpoint()).
   std::string listen_endpoint = "tcp://127.0.0.1:*";
+  int listen_fd = -1;  // a listening socket for listen_endpoint, bound by the launcher (or -1)
   // One per partition (own entry ignored); may be empty or hold "" for peers named later with
   // SetPeerEndpoint. "tcp://host:port".
   std::vector<std::string> peer_endpoints;

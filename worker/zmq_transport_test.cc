@@ -8,7 +8,7 @@
 #include <thread>
 #include <tuple>
 
-#include "hostile_peer.h"
+#include "testing/hostile_peer.h"
 #include "neuropart/wire/values.h"
 
 namespace neuropart::worker {

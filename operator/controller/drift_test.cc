@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "controller/fixtures.h"
+#include "testing/fixtures.h"
 #include "controller/naming.h"
 
 namespace neuropart::op {

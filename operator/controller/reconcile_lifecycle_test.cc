@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "controller/fixtures.h"
+#include "testing/fixtures.h"
 #include "controller/naming.h"
 #include "controller/reconcile.h"
 #include "controller/reconcile_test_base.h"

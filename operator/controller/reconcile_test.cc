@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "controller/fixtures.h"
+#include "testing/fixtures.h"
 #include "controller/naming.h"
 #include "controller/reconcile_test_base.h"
 #include "neuropart/lifecycle/reasons.h"

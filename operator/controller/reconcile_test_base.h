@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "controller/fixtures.h"
+#include "testing/fixtures.h"
 #include "controller/reconcile.h"
 #include "neuropart/lifecycle/reasons.h"
 

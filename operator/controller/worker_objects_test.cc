@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "controller/fixtures.h"
+#include "testing/fixtures.h"
 #include "controller/naming.h"
 #include "controller/quantity.h"
 #include "neuropart/plan/plan_io.h"

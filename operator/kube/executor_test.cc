@@ -4,8 +4,8 @@
 
 #include <cstdio>
 
-#include "controller/fixtures.h"
-#include "kube/fake_transport.h"
+#include "testing/fixtures.h"
+#include "testing/fake_transport.h"
 
 namespace neuropart::op {
 namespace {

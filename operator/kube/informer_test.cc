@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "kube/fake_transport.h"
+#include "testing/fake_transport.h"
 
 namespace neuropart::op {
 namespace {

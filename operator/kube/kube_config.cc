@@ -1,11 +1,12 @@
-// The yaml-cpp adapter for kubeconfig files: every YAML::Exception becomes a Status here.
+// Kubeconfig files, read through YamlReader.
 #include "kube/kube_config.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
+
+#include "neuropart/yaml/yaml_reader.h"
 
 namespace neuropart::op {
 namespace {
@@ -24,77 +25,87 @@ std::string Resolve(const std::string& path, const std::string& kubeconfig) {
   return (std::filesystem::path(kubeconfig).parent_path() / path).string();
 }
 
-// The entry called `name` of the list `key` (clusters, users, contexts), or an undefined node.
-YAML::Node Named(const YAML::Node& root, const char* list_key, const char* item_key,
-                 const std::string& name) {
-  const YAML::Node list = root[list_key];
-  if (list && list.IsSequence()) {
-    for (const YAML::Node& e : list) {
-      if (e["name"] && e["name"].as<std::string>() == name) return e[item_key];
-    }
+// The entry called `name` of the list `list_key` (clusters, users, contexts): its `item_key`.
+StatusOr<std::optional<YamlReader>> Named(const YamlReader& root, const char* list_key,
+                                          const char* item_key, const std::string& name) {
+  if (!root.Has(list_key)) return std::optional<YamlReader>();
+  ASSIGN_OR_RETURN(std::vector<YamlReader> entries, root.Child(list_key).Items());
+  for (const YamlReader& e : entries) {
+    std::string entry_name;
+    RETURN_IF_ERROR(e.Optional("name", &entry_name));
+    if (e.Has("name") && entry_name == name) return std::optional<YamlReader>(e.Child(item_key));
   }
-  return YAML::Node(YAML::NodeType::Undefined);
+  return std::optional<YamlReader>();
 }
 
-std::string Str(const YAML::Node& n, const char* key) {
-  return n && n[key] ? n[key].as<std::string>() : "";
+StatusOr<std::string> Str(const YamlReader& n, const std::string& key) {
+  std::string out;
+  RETURN_IF_ERROR(n.Optional(key.c_str(), &out));
+  return out;
 }
 
 // PEM from `<key>-data` (base64) or from the file `<key>`.
-StatusOr<std::string> Pem(const YAML::Node& n, const std::string& key, const std::string& where,
+StatusOr<std::string> Pem(const YamlReader& n, const std::string& key, const std::string& where,
                           const std::string& kubeconfig) {
-  const std::string data = Str(n, (key + "-data").c_str());
+  ASSIGN_OR_RETURN(const std::string data, Str(n, key + "-data"));
   if (!data.empty()) {
     bool ok = false;
     std::string pem = Base64Decode(data, &ok);
     if (!ok) return InvalidArgumentError(where + "." + key + "-data: not base64");
     return pem;
   }
-  const std::string file = Str(n, key.c_str());
+  ASSIGN_OR_RETURN(const std::string file, Str(n, key));
   if (file.empty()) return std::string();
   return ReadText(Resolve(file, kubeconfig), where + "." + key);
 }
 
-StatusOr<ClusterConfig> ParseKubeconfig(const YAML::Node& root, const std::string& path,
+Status ParseUser(const YamlReader& user, const std::string& uwhere, const std::string& path,
+                 ClusterConfig* c) {
+  ASSIGN_OR_RETURN(c->client_cert_pem, Pem(user, "client-certificate", uwhere, path));
+  ASSIGN_OR_RETURN(c->client_key_pem, Pem(user, "client-key", uwhere, path));
+  RETURN_IF_ERROR(user.Optional("token", &c->token));
+  ASSIGN_OR_RETURN(const std::string token_file, Str(user, "tokenFile"));
+  if (!token_file.empty()) c->token_file = Resolve(token_file, path);
+  if (c->client_cert_pem.empty() != c->client_key_pem.empty()) {
+    return InvalidArgumentError(uwhere + ": client-certificate and client-key go together");
+  }
+  if (user.Has("exec") || user.Has("auth-provider")) {
+    return InvalidArgumentError(uwhere + ": exec and auth-provider credentials are not supported");
+  }
+  return Status::Ok();
+}
+
+StatusOr<ClusterConfig> ParseKubeconfig(const YamlReader& root, const std::string& path,
                                         const std::string& context_flag) {
   ClusterConfig c;
-  const std::string context_name =
-      context_flag.empty() ? Str(root, "current-context") : context_flag;
+  std::string context_name = context_flag;
+  if (context_name.empty()) RETURN_IF_ERROR(root.Optional("current-context", &context_name));
   if (context_name.empty()) return InvalidArgumentError(path + ": current-context: is not set");
-  const YAML::Node context = Named(root, "contexts", "context", context_name);
+  ASSIGN_OR_RETURN(std::optional<YamlReader> context,
+                   Named(root, "contexts", "context", context_name));
   if (!context)
     return InvalidArgumentError(path + ": contexts: no context \"" + context_name + "\"");
-  const std::string cluster_name = Str(context, "cluster");
-  const std::string user_name = Str(context, "user");
-  if (!Str(context, "namespace").empty()) c.namespace_name = Str(context, "namespace");
-  const YAML::Node cluster = Named(root, "clusters", "cluster", cluster_name);
+  ASSIGN_OR_RETURN(const std::string cluster_name, Str(*context, "cluster"));
+  ASSIGN_OR_RETURN(const std::string user_name, Str(*context, "user"));
+  RETURN_IF_ERROR(context->Optional("namespace", &c.namespace_name));
+  ASSIGN_OR_RETURN(std::optional<YamlReader> cluster,
+                   Named(root, "clusters", "cluster", cluster_name));
   if (!cluster)
     return InvalidArgumentError(path + ": clusters: no cluster \"" + cluster_name + "\"");
   const std::string where = path + ": clusters[" + cluster_name + "].cluster";
-  c.server = Str(cluster, "server");
+  RETURN_IF_ERROR(cluster->Optional("server", &c.server));
   if (c.server.rfind("https://", 0) != 0) {
     return InvalidArgumentError(where + ".server: want an https:// URL, got \"" + c.server + "\"");
   }
-  if (cluster["insecure-skip-tls-verify"] && cluster["insecure-skip-tls-verify"].as<bool>()) {
+  bool insecure = false;
+  RETURN_IF_ERROR(cluster->Optional("insecure-skip-tls-verify", &insecure));
+  if (insecure) {
     return InvalidArgumentError(where +
                                 ".insecure-skip-tls-verify: is refused; TLS is always verified");
   }
-  ASSIGN_OR_RETURN(c.ca_pem, Pem(cluster, "certificate-authority", where, path));
-  const YAML::Node user = Named(root, "users", "user", user_name);
-  if (user) {
-    const std::string uwhere = path + ": users[" + user_name + "].user";
-    ASSIGN_OR_RETURN(c.client_cert_pem, Pem(user, "client-certificate", uwhere, path));
-    ASSIGN_OR_RETURN(c.client_key_pem, Pem(user, "client-key", uwhere, path));
-    c.token = Str(user, "token");
-    if (!Str(user, "tokenFile").empty()) c.token_file = Resolve(Str(user, "tokenFile"), path);
-    if (c.client_cert_pem.empty() != c.client_key_pem.empty()) {
-      return InvalidArgumentError(uwhere + ": client-certificate and client-key go together");
-    }
-    if (user["exec"] || user["auth-provider"]) {
-      return InvalidArgumentError(uwhere +
-                                  ": exec and auth-provider credentials are not supported");
-    }
-  }
+  ASSIGN_OR_RETURN(c.ca_pem, Pem(*cluster, "certificate-authority", where, path));
+  ASSIGN_OR_RETURN(std::optional<YamlReader> user, Named(root, "users", "user", user_name));
+  if (user) RETURN_IF_ERROR(ParseUser(*user, path + ": users[" + user_name + "].user", path, &c));
   return c;
 }
 
@@ -131,11 +142,9 @@ std::string Base64Decode(const std::string& in, bool* ok) {
 
 StatusOr<ClusterConfig> LoadKubeconfig(const std::string& path, const std::string& context) {
   ASSIGN_OR_RETURN(std::string text, ReadText(path, "kubeconfig"));
-  try {
-    return ParseKubeconfig(YAML::Load(text), path, context);
-  } catch (const YAML::Exception& e) {
-    return InvalidArgumentError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+  SourceMap source{path, {}};
+  ASSIGN_OR_RETURN(YamlReader root, YamlReader::Parse(text, &source));
+  return ParseKubeconfig(root, path, context);
 }
 
 StatusOr<ClusterConfig> LoadInCluster(const std::function<const char*(const char*)>& getenv,

@@ -1,8 +1,7 @@
-// The prometheus-cpp adapter: its exceptions (an Exposer that cannot bind) end here.
+// The prometheus-cpp adapter of the operator: the only operator file that includes it.
 #include "kube/metrics.h"
 
 #include <prometheus/counter.h>
-#include <prometheus/exposer.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
@@ -117,8 +116,6 @@ struct OperatorMetrics::Impl {
                               "1 while this replica holds the leader Lease.")
                       .Add({});
 
-  std::unique_ptr<prometheus::Exposer> exposer;
-
   Impl() {
     // As controller-runtime does: every result exists from the start, so rates and alerts on
     // errors see a zero rather than no series.
@@ -170,17 +167,6 @@ void OperatorMetrics::QueueRetried() { impl_->retries.Increment(); }
 void OperatorMetrics::QueueUnfinishedWork(Seconds total, Seconds longest) {
   impl_->unfinished_work.Set(total.count());
   impl_->longest_running.Set(longest.count());
-}
-
-Status OperatorMetrics::Serve(const std::string& address) {
-  const std::string bind = !address.empty() && address[0] == ':' ? "0.0.0.0" + address : address;
-  try {
-    impl_->exposer = std::make_unique<prometheus::Exposer>(bind);
-    impl_->exposer->RegisterCollectable(impl_->registry);
-  } catch (const std::exception& e) {
-    return UnavailableError("metrics: cannot listen on " + bind + ": " + e.what());
-  }
-  return Status::Ok();
 }
 
 std::string OperatorMetrics::Text() const {

@@ -50,9 +50,7 @@ class OperatorMetrics final : public WorkQueueObserver {
   void QueueRetried() override;
   void QueueUnfinishedWork(Seconds total, Seconds longest) override;
 
-  // Serves /metrics on `address` ("host:port" or ":port"). Unavailable if it cannot listen.
-  Status Serve(const std::string& address);
-  // The exposition text (what /metrics answers), for tests.
+  // The exposition text (what /metrics answers; see endpoints.h).
   std::string Text() const;
 
  private:

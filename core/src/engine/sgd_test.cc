@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "neuropart/engine/math_threads.h"
 #include "neuropart/model/init.h"
 
 namespace neuropart {
@@ -93,15 +94,15 @@ TEST(SgdTest, ThreadCountDoesNotChangeTheUpdate) {
   const LayerParams start = InitLayerRows(arch, 1, 0, 0, 200);
   const LayerParams grad = InitLayerRows(arch, 2, 0, 0, 200);
   const SgdOptions o{.learning_rate = 0.1f, .momentum = 0.9f, .weight_decay = 0.01f};
-  const int saved = Eigen::nbThreads();
+  const int saved = MathThreads();
   LayerParams results[2];
   for (int threads : {1, 2}) {
-    Eigen::setNbThreads(threads);
+    SetMathThreads(threads);
     SgdState sgd(o);
     results[threads - 1] = start;
     for (int step = 0; step < 3; ++step) sgd.Apply(&results[threads - 1], grad);
   }
-  Eigen::setNbThreads(saved);
+  SetMathThreads(saved);
   EXPECT_EQ(results[0].weight, results[1].weight);
   EXPECT_EQ(results[0].bias, results[1].bias);
   EXPECT_NE(results[0].weight, start.weight);

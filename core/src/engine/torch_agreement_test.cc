@@ -86,15 +86,10 @@ void WriteInputs(const fs::path& dir, const Architecture& arch, const ModelParam
   }
 }
 
-// A Python that can import torch: $NEUROPART_PYTHON, then Debian's, then whatever is on PATH
-// (a pyenv shim, say, may lack the system's python3-torch).
+// A Python that can import torch: $NEUROPART_PYTHON, else the one CMake found (empty if none).
 std::string FindTorchPython() {
-  std::vector<std::string> candidates = {"/usr/bin/python3", "python3"};
-  if (const char* env = std::getenv("NEUROPART_PYTHON")) candidates.insert(candidates.begin(), env);
-  for (const std::string& py : candidates) {
-    if (std::system((py + " -c 'import torch' >/dev/null 2>&1").c_str()) == 0) return py;
-  }
-  return "";
+  if (const char* env = std::getenv("NEUROPART_PYTHON")) return env;
+  return NEUROPART_TORCH_PYTHON;
 }
 
 // |a - b| <= 1e-5 max(1, |b|) for every element.
@@ -110,8 +105,8 @@ class TorchAgreementTest : public ::testing::Test {
   void SetUp() override {
     python_ = FindTorchPython();
     if (python_.empty()) {
-      GTEST_SKIP() << "no python3 can `import torch` (tried $NEUROPART_PYTHON, /usr/bin/python3, "
-                      "python3); install Debian's python3-torch to run this test";
+      GTEST_SKIP() << "no python3 could `import torch` when CMake configured the build, and "
+                      "$NEUROPART_PYTHON is unset; install Debian's python3-torch to run this test";
     }
     std::string tmpl = (fs::temp_directory_path() / "neuropart-torch-XXXXXX").string();
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);

@@ -12,7 +12,6 @@ namespace {
 
 using wire::MsgType;
 using wire::Phase;
-constexpr int kCoordinator = 0;
 
 void ResizeKeep(MatrixF* m, int64_t rows, int64_t cols) {
   if (m->rows() != rows || m->cols() != cols) m->setZero(rows, cols);
@@ -273,19 +272,19 @@ StatusOr<StepResult> PartitionExecutor::TrainStep(uint64_t step, const MatrixF& 
 
   // The coordinator learns the step's loss: each output owner sends its partial sum.
   const int last = arch_.num_layers() - 1;
-  if (Owns(last) && self_ != kCoordinator) {
+  if (Owns(last) && self_ != wire::kCoordinator) {
     Message msg;
     msg.header.type = MsgType::kMetrics;
     msg.header.plan_hash = plan_.hash();
     msg.header.source = self_;
-    msg.header.destination = kCoordinator;
+    msg.header.destination = wire::kCoordinator;
     msg.header.step = step;
     msg.payload = wire::EncodeMetrics({loss_sum, 0, static_cast<double>(B)});
     msg.header.payload_length = msg.payload.size();
     RETURN_IF_ERROR(transport_->Send(std::move(msg)));
   }
   StepResult result;
-  if (self_ != kCoordinator) return result;
+  if (self_ != wire::kCoordinator) return result;
   double total = 0;
   for (int p : output_owners_) {
     if (p == self_) {
@@ -303,9 +302,9 @@ StatusOr<StepResult> PartitionExecutor::TrainStep(uint64_t step, const MatrixF& 
 Status PartitionExecutor::GatherLogits(uint64_t id, uint32_t micro, Phase phase, MatrixF* logits) {
   const int last = arch_.num_layers() - 1;
   const int L = arch_.num_layers();
-  if (self_ != kCoordinator) {
+  if (self_ != wire::kCoordinator) {
     if (!Owns(last)) return Status::Ok();
-    return SendBlock(MsgType::kActivations, kCoordinator, id, micro, L, phase, micro_[0].acts[last],
+    return SendBlock(MsgType::kActivations, wire::kCoordinator, id, micro, L, phase, micro_[0].acts[last],
                      plan_.Owned(self_, last));
   }
   *logits = micro_[0].acts[last];  // the coordinator's own columns (if any) are in place
@@ -324,7 +323,7 @@ StatusOr<EvalTotals> PartitionExecutor::EvalBatch(uint64_t id, const MatrixF& x,
   MatrixF logits;
   RETURN_IF_ERROR(GatherLogits(id, 0, Phase::kEval, &logits));
   EvalTotals totals;
-  if (self_ != kCoordinator) return totals;
+  if (self_ != wire::kCoordinator) return totals;
   for (int64_t i = 0; i < logits.rows(); ++i) {
     Eigen::Index best;
     const float max = logits.row(i).maxCoeff(&best);
@@ -340,7 +339,7 @@ StatusOr<MatrixF> PartitionExecutor::Infer(uint64_t id, Phase phase, const Matri
   RETURN_IF_ERROR(Forward(id, phase, x, {{0, x.rows()}}));
   MatrixF out;
   RETURN_IF_ERROR(GatherLogits(id, 0, phase, &out));
-  if (self_ != kCoordinator) return MatrixF();
+  if (self_ != wire::kCoordinator) return MatrixF();
   if (arch_.layers.back().activation == Activation::kSoftmax) {
     for (int64_t i = 0; i < out.rows(); ++i) {
       const float max = out.row(i).maxCoeff();

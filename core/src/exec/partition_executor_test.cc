@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "distributed_test_util.h"
+#include "testing/distributed_test_util.h"
 #include "neuropart/plan/distributor.h"
 
 namespace neuropart {

@@ -10,9 +10,7 @@ namespace neuropart {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr int kCoordinator = 0;
 // Serving ids sit above training steps and evaluation ids (1 << 48) alike.
-constexpr uint64_t kServeIdBase = uint64_t{1} << 56;
 constexpr std::chrono::milliseconds kPoll{100};
 
 class Server {
@@ -21,12 +19,12 @@ class Server {
       : c_(c), self_(c.exec.partition), transport_(transport), exec_(exec) {}
 
   StatusOr<ServeOutcome> Run() {
-    const uint32_t source = self_ == kCoordinator ? wire::kClientSource : kCoordinator;
+    const uint32_t source = self_ == wire::kCoordinator ? wire::kClientSource : wire::kCoordinator;
     while (!c_.stop || !c_.stop()) {
       ASSIGN_OR_RETURN(std::optional<Message> request,
                        exec_->mailbox().Next(wire::MsgType::kInferRequest, source, kPoll));
       if (!request) continue;
-      if (self_ == kCoordinator) {
+      if (self_ == wire::kCoordinator) {
         RETURN_IF_ERROR(Answer(*request));
       } else {
         ASSIGN_OR_RETURN(MatrixF x, Rows(*request));
@@ -66,12 +64,12 @@ class Server {
       (void)c_.reply(request.header, std::move(refusal));
       return Status::Ok();
     }
-    const uint64_t id = kServeIdBase + static_cast<uint64_t>(out_.requests);
+    const uint64_t id = wire::kServeStepBase + static_cast<uint64_t>(out_.requests);
     for (int p = 0; p < c_.plan->num_partitions(); ++p) {
-      if (p == kCoordinator) continue;
+      if (p == wire::kCoordinator) continue;
       Message forward;
       forward.header = request.header;
-      forward.header.source = kCoordinator;
+      forward.header.source = wire::kCoordinator;
       forward.header.destination = p;
       forward.header.step = id;
       forward.payload = request.payload;

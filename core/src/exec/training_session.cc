@@ -11,9 +11,6 @@ namespace neuropart {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr int kCoordinator = 0;
-// Evaluation batches use ids far above any training step, so stale-step filters never drop them.
-constexpr uint64_t kEvalIdBase = uint64_t{1} << 48;
 constexpr int64_t kEvalBatch = 1024;
 
 double Seconds(Clock::time_point since) {
@@ -62,7 +59,7 @@ class Session {
     out.steps = total;
     Phase("Evaluating");
     ASSIGN_OR_RETURN(out.test, Evaluate(exec));
-    if (self_ == kCoordinator) {
+    if (self_ == wire::kCoordinator) {
       Phase("Exporting");
       ASSIGN_OR_RETURN(out.export_path, Export());
     }
@@ -86,12 +83,12 @@ class Session {
     }
     ASSIGN_OR_RETURN(ShardInfo mine,
                      WriteShard(c_.store, spec_.name, step, self_, plan_.hash(), slices));
-    if (self_ != kCoordinator) {
+    if (self_ != wire::kCoordinator) {
       Message msg;
       msg.header.type = wire::MsgType::kCheckpointDurable;
       msg.header.plan_hash = plan_.hash();
       msg.header.source = self_;
-      msg.header.destination = kCoordinator;
+      msg.header.destination = wire::kCoordinator;
       msg.header.step = static_cast<uint64_t>(step);
       msg.payload = wire::EncodeCheckpointDurable({mine.bytes, mine.checksum});
       msg.header.payload_length = msg.payload.size();
@@ -99,7 +96,7 @@ class Session {
     }
     // The coordinator commits only after every partition reported its shard durable.
     std::vector<ShardInfo> shards(plan_.num_partitions());
-    shards[kCoordinator] = mine;
+    shards[wire::kCoordinator] = mine;
     for (int p = 1; p < plan_.num_partitions(); ++p) {
       MessageKey key{wire::MsgType::kCheckpointDurable, static_cast<uint32_t>(p),
                      static_cast<uint64_t>(step), 0, 0, wire::Phase::kForward};
@@ -126,7 +123,7 @@ class Session {
       std::vector<int64_t> rows;
       for (int64_t i = begin; i < std::min(begin + kEvalBatch, test.size()); ++i) rows.push_back(i);
       GatherBatch(test, rows, &x, &labels);
-      ASSIGN_OR_RETURN(EvalTotals part, exec.EvalBatch(kEvalIdBase + batch, x, labels.data()));
+      ASSIGN_OR_RETURN(EvalTotals part, exec.EvalBatch(wire::kEvalStepBase + batch, x, labels.data()));
       totals.loss_sum += part.loss_sum;
       totals.correct += part.correct;
       totals.samples += part.samples;

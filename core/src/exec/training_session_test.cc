@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "distributed_test_util.h"
+#include "testing/distributed_test_util.h"
 #include "neuropart/engine/reference_trainer.h"
 #include "neuropart/job/batch_schedule.h"
 #include "neuropart/plan/distributor.h"

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "neuropart/engine/math_threads.h"
 #include "neuropart/engine/reference_trainer.h"
 #include "neuropart/job/batch_schedule.h"
 #include "neuropart/job/job_data.h"
@@ -41,7 +42,7 @@ TEST(FashionMnistTrainingTest, ReferenceTrainerReaches85PercentTestAccuracy) {
     GTEST_SKIP() << "Fashion-MNIST not found (install the Debian package dataset-fashion-mnist)";
   }
   // One math thread: small GEMMs gain nothing from a second one, and waking it costs (cli/main.cc).
-  Eigen::setNbThreads(1);
+  SetMathThreads(1);
   StatusOr<ParsedJob> job = ParseJob(kJob, "fashion.yaml");
   ASSERT_TRUE(job.ok()) << job.status().ToString();
   StatusOr<JobData> data = LoadJobData(job->spec);

@@ -1,4 +1,4 @@
-// The job-file schema: NeuralPartition YAML -> JobSpec. The yaml-cpp adapter for job files.
+// The job-file schema: NeuralPartition YAML -> JobSpec, read through YamlReader.
 #include "neuropart/job/job_file.h"
 
 #include <fstream>
@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "neuropart/plan/distributor.h"
-#include "yaml_reader.h"
+#include "neuropart/yaml/yaml_reader.h"
 
 namespace neuropart {
 namespace {
@@ -246,18 +246,6 @@ std::string ErrorPath(const std::string& message) {
 
 }  // namespace
 
-std::string SourceMap::Locate(const std::string& path) const {
-  std::string p = path;
-  while (!p.empty()) {
-    auto it = lines.find(p);
-    if (it != lines.end()) return " (" + file + ":" + std::to_string(it->second) + ")";
-    const size_t cut = p.find_last_of(".[");
-    if (cut == std::string::npos) break;
-    p.resize(cut);
-  }
-  return "";
-}
-
 Status Locate(const Status& status, const SourceMap& source) {
   if (status.ok() || status.message().find(" (" + source.file + ":") != std::string::npos) {
     return status;
@@ -330,14 +318,8 @@ Status ValidateJob(const JobSpec& spec) {
 StatusOr<ParsedJob> ParseJob(const std::string& text, const std::string& file) {
   ParsedJob job;
   job.source.file = file;
-  try {
-    YAML::Node root = YAML::Load(text);
-    if (!root.IsDefined() || root.IsNull()) return InvalidArgumentError(file + ": is empty");
-    RETURN_IF_ERROR(ParseDocument(YamlReader(root, "", &job.source), &job.spec));
-  } catch (const YAML::Exception& e) {
-    return InvalidArgumentError(file + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                std::to_string(e.mark.column + 1) + ": " + e.msg);
-  }
+  ASSIGN_OR_RETURN(YamlReader root, YamlReader::Parse(text, &job.source));
+  RETURN_IF_ERROR(ParseDocument(root, &job.spec));
   RETURN_IF_ERROR(Locate(ValidateJob(job.spec), job.source));
   return job;
 }

@@ -11,6 +11,7 @@
 #include "neuropart/job/job_spec.h"
 #include "neuropart/plan/plan.h"
 #include "neuropart/status.h"
+#include "neuropart/yaml/source_map.h"
 
 namespace neuropart {
 

@@ -80,15 +80,6 @@ struct JobSpec {
   std::string worker_image;  // spec.worker.image; the rest of spec.worker is for the operator
 };
 
-// Where each field path of a parsed file came from: "spec.training.batchSize" -> line 12.
-struct SourceMap {
-  std::string file;
-  std::map<std::string, int> lines;
-
-  // " (job.yaml:12)" for the longest known prefix of `path`, or "" if none.
-  std::string Locate(const std::string& path) const;
-};
-
 }  // namespace neuropart
 
 #endif  // NEUROPART_JOB_JOB_SPEC_H_

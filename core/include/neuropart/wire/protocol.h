@@ -31,6 +31,14 @@ inline constexpr uint64_t kMaxPayloadBytes = uint64_t{1} << 30;  // 1 GiB
 // The source a client (a process that is not a partition, e.g. `neuropart infer`) writes into
 // its INFER_REQUEST headers; replies to it carry it as their destination.
 inline constexpr uint32_t kClientSource = 0xFFFFFFFFu;
+// Partition 0 coordinates: it collects losses and evaluation totals, gathers checkpoints' shard
+// list, serves /status and answers serving clients.
+inline constexpr int kCoordinator = 0;
+// The `step` field of messages that are not a training step, so that no two exchanges share an
+// id: training steps count from 0, evaluation batches from kEvalStepBase, requests a serving
+// coordinator forwards to its peers from kServeStepBase.
+inline constexpr uint64_t kEvalStepBase = uint64_t{1} << 48;
+inline constexpr uint64_t kServeStepBase = uint64_t{1} << 56;
 
 enum class MsgType : uint8_t {
   // 0 is never valid, so an all-zero frame cannot decode.

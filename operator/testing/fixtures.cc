@@ -1,4 +1,4 @@
-#include "controller/fixtures.h"
+#include "testing/fixtures.h"
 
 #include <algorithm>
 #include <cassert>

@@ -1,7 +1,7 @@
 // FakeTransport: a KubeTransport whose answers a test scripts with lambdas, recording every call.
 // Test-only; thread-safe for the recording, handlers run on the caller's thread.
-#ifndef NEUROPART_OPERATOR_KUBE_FAKE_TRANSPORT_H_
-#define NEUROPART_OPERATOR_KUBE_FAKE_TRANSPORT_H_
+#ifndef NEUROPART_OPERATOR_TESTING_FAKE_TRANSPORT_H_
+#define NEUROPART_OPERATOR_TESTING_FAKE_TRANSPORT_H_
 
 #include <mutex>
 #include <string>
@@ -44,4 +44,4 @@ class FakeTransport final : public KubeTransport {
 
 }  // namespace neuropart::op::testing
 
-#endif  // NEUROPART_OPERATOR_KUBE_FAKE_TRANSPORT_H_
+#endif  // NEUROPART_OPERATOR_TESTING_FAKE_TRANSPORT_H_

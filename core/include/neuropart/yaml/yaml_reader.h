@@ -1,30 +1,41 @@
-// YamlReader: typed, path-aware access to a yaml-cpp document for the job-file parser.
+// YamlReader: typed, path-aware reading of a YAML document (job files, plans, kubeconfigs).
 //
-// Each accessor records the field's line in a SourceMap and returns InvalidArgument naming the
-// field path and the file position on a wrong type or an unknown key. Internal to core/src/job;
-// yaml-cpp exceptions never leave this file's implementation.
-#ifndef NEUROPART_CORE_SRC_JOB_YAML_READER_H_
-#define NEUROPART_CORE_SRC_JOB_YAML_READER_H_
-
-#include <yaml-cpp/yaml.h>
+// yaml_reader.cc is the one file that uses yaml-cpp: its exceptions become a Status there and
+// its types never appear in a header. Parse returns the document's root; each accessor records
+// the field's line in a SourceMap and returns InvalidArgument naming the field path and the file
+// position on a wrong type or an unknown key. A reader is a cheap handle to a node of a parsed
+// document (the document lives as long as any reader of it) plus its path; it is not
+// thread-safe, and the SourceMap must outlive it.
+#ifndef NEUROPART_YAML_YAML_READER_H_
+#define NEUROPART_YAML_YAML_READER_H_
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "neuropart/job/job_spec.h"
 #include "neuropart/status.h"
+#include "neuropart/yaml/source_map.h"
+
+namespace YAML {
+class Node;
+}
 
 namespace neuropart {
 
 class YamlReader {
  public:
-  // `node` must outlive the reader; `source` receives the line of every field visited.
-  YamlReader(YAML::Node node, std::string path, SourceMap* source);
+  // Parses one YAML document. Malformed text is InvalidArgument "file:line:column: what"; an
+  // empty document is InvalidArgument "file: is empty". `source->file` names the text.
+  static StatusOr<YamlReader> Parse(const std::string& text, SourceMap* source);
+
+  YamlReader(const YamlReader&);
+  YamlReader& operator=(const YamlReader&);
+  ~YamlReader();
 
   const std::string& path() const { return path_; }
-  bool Has(const char* key) const { return node_.IsMap() && node_[key].IsDefined(); }
+  bool Has(const char* key) const;
 
   // REQUIRES the node to be a map whose keys are all in `allowed`.
   Status ExpectMap(std::initializer_list<const char*> allowed) const;
@@ -50,14 +61,15 @@ class YamlReader {
   Status Error(const std::string& message) const;
 
  private:
+  YamlReader(const YAML::Node& node, std::string path, SourceMap* source);
   YamlReader Field(const char* key) const;
   Status Missing(const char* key) const;
 
-  YAML::Node node_;
+  std::unique_ptr<YAML::Node> node_;
   std::string path_;
   SourceMap* source_;
 };
 
 }  // namespace neuropart
 
-#endif  // NEUROPART_CORE_SRC_JOB_YAML_READER_H_
+#endif  // NEUROPART_YAML_YAML_READER_H_

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "hostile_peer.h"
+#include "testing/hostile_peer.h"
 
 namespace {
 

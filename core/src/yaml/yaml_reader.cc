@@ -1,4 +1,7 @@
-#include "yaml_reader.h"
+// The yaml-cpp adapter: the only file that includes yaml-cpp; no YAML::Exception leaves it.
+#include "neuropart/yaml/yaml_reader.h"
+
+#include <yaml-cpp/yaml.h>
 
 #include <charconv>
 #include <cmath>
@@ -18,9 +21,53 @@ std::string Join(std::initializer_list<const char*> names) {
 
 }  // namespace
 
-YamlReader::YamlReader(YAML::Node node, std::string path, SourceMap* source)
-    : node_(std::move(node)), path_(std::move(path)), source_(source) {
-  if (node_.IsDefined() && !node_.IsNull()) source_->lines[path_] = node_.Mark().line + 1;
+std::string SourceMap::Locate(const std::string& path) const {
+  std::string p = path;
+  while (!p.empty()) {
+    auto it = lines.find(p);
+    if (it != lines.end()) return " (" + file + ":" + std::to_string(it->second) + ")";
+    const size_t cut = p.find_last_of(".[");
+    if (cut == std::string::npos) break;
+    p.resize(cut);
+  }
+  return "";
+}
+
+StatusOr<YamlReader> YamlReader::Parse(const std::string& text, SourceMap* source) {
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (!root.IsDefined() || root.IsNull()) return InvalidArgumentError(source->file + ": is empty");
+    return YamlReader(root, "", source);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgumentError(source->file + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+}
+
+YamlReader::YamlReader(const YAML::Node& node, std::string path, SourceMap* source)
+    : node_(std::make_unique<YAML::Node>(node)), path_(std::move(path)), source_(source) {
+  if (node_->IsDefined() && !node_->IsNull()) source_->lines[path_] = node_->Mark().line + 1;
+}
+
+YamlReader::YamlReader(const YamlReader& other)
+    : node_(std::make_unique<YAML::Node>(*other.node_)),
+      path_(other.path_),
+      source_(other.source_) {}
+
+YamlReader& YamlReader::operator=(const YamlReader& other) {
+  if (this != &other) {
+    node_ = std::make_unique<YAML::Node>(*other.node_);
+    path_ = other.path_;
+    source_ = other.source_;
+  }
+  return *this;
+}
+
+YamlReader::~YamlReader() = default;
+
+bool YamlReader::Has(const char* key) const {
+  const YAML::Node& node = *node_;  // const: a missing key is not inserted
+  return node.IsMap() && node[key].IsDefined();
 }
 
 Status YamlReader::Error(const std::string& message) const {
@@ -32,8 +79,8 @@ Status YamlReader::Missing(const char* key) const {
 }
 
 Status YamlReader::ExpectMap(std::initializer_list<const char*> allowed) const {
-  if (!node_.IsMap()) return Error("must be a mapping");
-  for (const auto& kv : node_) {
+  if (!node_->IsMap()) return Error("must be a mapping");
+  for (const auto& kv : *node_) {
     const std::string key = kv.first.Scalar();
     bool known = false;
     for (const char* a : allowed) known |= key == a;
@@ -47,23 +94,28 @@ Status YamlReader::ExpectMap(std::initializer_list<const char*> allowed) const {
 }
 
 YamlReader YamlReader::Field(const char* key) const {
-  return YamlReader(node_.IsMap() ? node_[key] : YAML::Node(), SubPath(path_, key), source_);
+  // const access: a missing key yields an invalid node instead of inserting one; it is replaced
+  // by a null node, which every accessor can inspect without throwing.
+  const YAML::Node& node = *node_;
+  YAML::Node child = node.IsMap() ? node[key] : YAML::Node();
+  return YamlReader(child.IsDefined() ? child : YAML::Node(), SubPath(path_, key), source_);
 }
 
 YamlReader YamlReader::Child(const char* key) const { return Field(key); }
 
 StatusOr<std::vector<YamlReader>> YamlReader::Items() const {
-  if (!node_.IsSequence()) return Error("must be a list");
+  if (!node_->IsSequence()) return Error("must be a list");
   std::vector<YamlReader> items;
-  for (size_t i = 0; i < node_.size(); ++i) {
-    items.emplace_back(node_[i], path_ + "[" + std::to_string(i) + "]", source_);
+  for (size_t i = 0; i < node_->size(); ++i) {
+    const YAML::Node& node = *node_;
+    items.push_back(YamlReader(node[i], path_ + "[" + std::to_string(i) + "]", source_));
   }
   return items;
 }
 
 StatusOr<std::string> YamlReader::AsString() const {
-  if (!node_.IsScalar()) return Error("must be a single value");
-  return node_.Scalar();
+  if (!node_->IsScalar()) return Error("must be a single value");
+  return node_->Scalar();
 }
 
 StatusOr<int64_t> YamlReader::AsInt() const {

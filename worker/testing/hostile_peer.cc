@@ -1,18 +1,15 @@
-#include "hostile_peer.h"
+#include "testing/hostile_peer.h"
 
-#include <zmq.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "neuropart/wire/values.h"
 
 namespace neuropart::worker {
 namespace {
-
-Status ZmqStatus(std::string_view what) {
-  return UnavailableError(std::string(what) + ": " + zmq_strerror(zmq_errno()));
-}
 
 Message ValidActivations(const AttackTarget& t) {
   Message m;
@@ -31,53 +28,32 @@ Message ValidActivations(const AttackTarget& t) {
 
 StatusOr<std::unique_ptr<RawPeer>> RawPeer::Connect(const std::string& endpoint,
                                                     std::chrono::milliseconds linger) {
-  void* context = zmq_ctx_new();
-  if (context == nullptr) return ZmqStatus("zmq_ctx_new");
-  void* socket = zmq_socket(context, ZMQ_DEALER);
-  const int linger_ms = static_cast<int>(linger.count());
-  if (socket == nullptr || zmq_setsockopt(socket, ZMQ_LINGER, &linger_ms, sizeof(int)) != 0 ||
-      zmq_connect(socket, endpoint.c_str()) != 0) {
-    Status error = ZmqStatus("raw peer connecting to " + endpoint);
-    if (socket != nullptr) zmq_close(socket);
-    zmq_ctx_term(context);
-    return error;
-  }
-  return std::unique_ptr<RawPeer>(new RawPeer(context, socket));
+  auto peer = std::unique_ptr<RawPeer>(new RawPeer());
+  ZmqSocketOptions options;
+  options.linger = linger;
+  options.max_frame_bytes = wire::kHeaderBytes + wire::kMaxPayloadBytes;
+  ASSIGN_OR_RETURN(peer->socket_,
+                   ZmqSocket::Create(&peer->context_, ZmqSocket::Role::kDealer, options));
+  static int next = 0;
+  RETURN_IF_ERROR(peer->socket_->Connect(endpoint, "raw-peer-" + std::to_string(getpid()) + "-" +
+                                                       std::to_string(next++)));
+  return peer;
 }
 
-RawPeer::~RawPeer() {
-  zmq_close(socket_);
-  zmq_ctx_term(context_);
-}
+RawPeer::~RawPeer() = default;
 
 Status RawPeer::SendFrames(const std::vector<std::string>& frames) {
-  for (size_t i = 0; i < frames.size(); ++i) {
-    const int flags = i + 1 < frames.size() ? ZMQ_SNDMORE : 0;
-    if (zmq_send(socket_, frames[i].data(), frames[i].size(), flags) < 0) {
-      return ZmqStatus("raw peer send");
-    }
-  }
-  return Status::Ok();
+  return socket_->Send(frames);
 }
 
 StatusOr<std::optional<std::vector<std::string>>> RawPeer::ReceiveFrames(
     std::chrono::milliseconds timeout) {
-  zmq_pollitem_t item{socket_, 0, ZMQ_POLLIN, 0};
-  if (zmq_poll(&item, 1, static_cast<long>(timeout.count())) < 0) return ZmqStatus("raw poll");
-  if ((item.revents & ZMQ_POLLIN) == 0) return std::optional<std::vector<std::string>>();
+  ASSIGN_OR_RETURN(bool readable, socket_->WaitReadable(timeout));
+  if (!readable) return std::optional<std::vector<std::string>>();
   std::vector<std::string> frames;
-  int more = 1;
-  while (more) {
-    zmq_msg_t msg;
-    zmq_msg_init(&msg);
-    if (zmq_msg_recv(&msg, socket_, 0) < 0) {
-      zmq_msg_close(&msg);
-      return ZmqStatus("raw peer receive");
-    }
-    frames.emplace_back(static_cast<const char*>(zmq_msg_data(&msg)), zmq_msg_size(&msg));
-    more = zmq_msg_more(&msg);
-    zmq_msg_close(&msg);
-  }
+  size_t total = 0;
+  ASSIGN_OR_RETURN(bool got, socket_->TryReceive(SIZE_MAX, &frames, &total));
+  if (!got) return std::optional<std::vector<std::string>>();
   return std::optional<std::vector<std::string>>(std::move(frames));
 }
 

@@ -2,11 +2,11 @@
 //
 // RawPeer is a bare DEALER that sends whatever frames it is given and reads what comes back; the
 // transport tests use it as a hostile peer and as a serving client, and the neuropart-hostile-peer
-// tool (hostile_peer_main.cc) uses it against a running worker. It speaks libzmq's C API so that
-// zmq_transport.cc stays the one file of the product that includes zmq.hpp. Test code only.
+// tool (hostile_peer_main.cc) uses it against a running worker. Its socket is zmq_socket.h's, set
+// up like every link of the product. Test code only.
 // A RawPeer is used from one thread.
-#ifndef NEUROPART_WORKER_HOSTILE_PEER_H_
-#define NEUROPART_WORKER_HOSTILE_PEER_H_
+#ifndef NEUROPART_WORKER_TESTING_HOSTILE_PEER_H_
+#define NEUROPART_WORKER_TESTING_HOSTILE_PEER_H_
 
 #include <chrono>
 #include <cstdint>
@@ -20,6 +20,7 @@
 #include "neuropart/exec/transport.h"
 #include "neuropart/status.h"
 #include "neuropart/wire/codec.h"
+#include "zmq_socket.h"
 
 namespace neuropart::worker {
 
@@ -38,9 +39,9 @@ class RawPeer {
       std::chrono::milliseconds timeout);
 
  private:
-  RawPeer(void* context, void* socket) : context_(context), socket_(socket) {}
-  void* context_;
-  void* socket_;
+  RawPeer() = default;
+  ZmqContext context_;  // declared first: destroyed after the socket
+  std::unique_ptr<ZmqSocket> socket_;
 };
 
 // The frames of a well-formed message: the encoded header, then the payload if the type has one.
@@ -79,4 +80,4 @@ std::vector<std::string> AttackFrames(Attack attack, const AttackTarget& target)
 
 }  // namespace neuropart::worker
 
-#endif  // NEUROPART_WORKER_HOSTILE_PEER_H_
+#endif  // NEUROPART_WORKER_TESTING_HOSTILE_PEER_H_

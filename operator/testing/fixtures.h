@@ -2,8 +2,8 @@
 // (MakeNeuralPartition("np").Partitions(4).Strategy("layers")) and a FakeCluster that applies
 // reconcile's actions to an ObservedState the way the API server and kubelet would, so a test
 // walks a job through its life one reconcile at a time. Test-only; not synchronised.
-#ifndef NEUROPART_OPERATOR_CONTROLLER_FIXTURES_H_
-#define NEUROPART_OPERATOR_CONTROLLER_FIXTURES_H_
+#ifndef NEUROPART_OPERATOR_TESTING_FIXTURES_H_
+#define NEUROPART_OPERATOR_TESTING_FIXTURES_H_
 
 #include <string>
 
@@ -87,4 +87,4 @@ class FakeCluster {
 
 }  // namespace neuropart::op::testing
 
-#endif  // NEUROPART_OPERATOR_CONTROLLER_FIXTURES_H_
+#endif  // NEUROPART_OPERATOR_TESTING_FIXTURES_H_

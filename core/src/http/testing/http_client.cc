@@ -1,4 +1,4 @@
-#include "test_http.h"
+#include "testing/http_client.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -6,11 +6,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
-namespace neuropart::worker {
+namespace neuropart::httptest {
 
-StatusOr<HttpResponse> HttpGet(int port, const std::string& path) {
+StatusOr<HttpReply> HttpExchange(int port, const std::string& request) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return InternalError("socket: " + std::string(std::strerror(errno)));
   timeval tv{5, 0};
@@ -24,9 +25,8 @@ StatusOr<HttpResponse> HttpGet(int port, const std::string& path) {
     return UnavailableError("connect to port " + std::to_string(port) + ": " +
                             std::strerror(errno));
   }
-  const std::string request =
-      "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  if (send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) {
+  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
     close(fd);
     return UnavailableError("send: " + std::string(std::strerror(errno)));
   }
@@ -41,10 +41,16 @@ StatusOr<HttpResponse> HttpGet(int port, const std::string& path) {
       body_start == std::string::npos) {
     return CorruptionError("not an HTTP response: '" + raw.substr(0, 80) + "'");
   }
-  HttpResponse response;
-  response.status = std::atoi(raw.c_str() + 9);
-  response.body = raw.substr(body_start + 4);
-  return response;
+  HttpReply reply;
+  reply.status = std::atoi(raw.c_str() + 9);
+  reply.head = raw.substr(0, body_start);
+  reply.body = raw.substr(body_start + 4);
+  return reply;
 }
 
-}  // namespace neuropart::worker
+StatusOr<HttpReply> HttpGet(int port, const std::string& path) {
+  return HttpExchange(port,
+                      "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+}
+
+}  // namespace neuropart::httptest

@@ -1,4 +1,4 @@
-#include "kube/fake_transport.h"
+#include "testing/fake_transport.h"
 
 namespace neuropart::op::testing {
 

@@ -1,4 +1,4 @@
-#include "distributed_test_util.h"
+#include "testing/distributed_test_util.h"
 
 #include <algorithm>
 #include <cmath>
