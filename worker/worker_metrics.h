@@ -8,8 +8,8 @@
 //   neuropart_step_seconds, neuropart_step_compute_seconds, neuropart_step_wait_seconds,
 //   neuropart_checkpoint_seconds (histograms)
 // with peer = the partition number or "client", and a constant label partition = this worker.
-// prometheus-cpp stays inside worker_metrics.cc; its own HTTP exposer is not used because its
-// civetweb server takes two seconds to shut down, which every job's end would wait for.
+// The series live in a core metrics::Registry (the prometheus-cpp adapter); StatusServer serves
+// their text.
 // All methods are thread-safe.
 #ifndef NEUROPART_WORKER_WORKER_METRICS_H_
 #define NEUROPART_WORKER_WORKER_METRICS_H_

@@ -1,5 +1,5 @@
-// OperatorMetrics: the operator's Prometheus metrics, served on /metrics by prometheus-cpp
-// (kept out of this header; metrics.cc is its adapter). The reconcile and work queue series carry
+// OperatorMetrics: the operator's Prometheus metrics (kept in a core metrics::Registry), served on
+// /metrics by endpoints.h's MetricsHandler. The reconcile and work queue series carry
 // the names, labels and buckets of controller-runtime and client-go, so that dashboards and alerts
 // written for controller-runtime operators work unchanged:
 //
