@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "gzip.h"
+#include "neuropart/store/zlib.h"
 #include "neuropart/data/dataset.h"
 #include "neuropart/store/file_util.h"
 

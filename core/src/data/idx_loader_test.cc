@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "data_test_util.h"
-#include "gzip.h"
+#include "neuropart/store/zlib.h"
 #include "neuropart/data/dataset.h"
 
 namespace neuropart {

@@ -1,4 +1,5 @@
-#include "gzip.h"
+// The zlib adapter: the only file that includes zlib.
+#include "neuropart/store/zlib.h"
 
 #include <zlib.h>
 
@@ -25,6 +26,15 @@ Status GzipError(const std::string& path, uint64_t at, std::string_view what) {
 }
 
 }  // namespace
+
+uint64_t Crc32(std::string_view bytes) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (size_t at = 0; at < bytes.size(); at += kSlice) {
+    const size_t n = std::min(kSlice, bytes.size() - at);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + at), static_cast<uInt>(n));
+  }
+  return crc;
+}
 
 bool IsGzip(std::string_view bytes) {
   return bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&

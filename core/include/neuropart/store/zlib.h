@@ -1,6 +1,8 @@
-// In-memory gzip decompression for the dataset loaders.
-#ifndef NEUROPART_DATA_GZIP_H_
-#define NEUROPART_DATA_GZIP_H_
+// zlib's checksum and gzip decompression, for checkpoints (shard CRCs) and the dataset loaders.
+//
+// zlib.cc is the one file that includes zlib. Pure functions; thread-safe.
+#ifndef NEUROPART_STORE_ZLIB_H_
+#define NEUROPART_STORE_ZLIB_H_
 
 #include <cstdint>
 #include <string>
@@ -11,6 +13,9 @@
 namespace neuropart {
 
 inline constexpr uint64_t kMaxDecompressedBytes = uint64_t{2} << 30;
+
+// The CRC-32 (zlib's, as gzip and zip use) of `bytes`, of any length.
+uint64_t Crc32(std::string_view bytes);
 
 // True if `bytes` starts with the gzip magic 1f 8b.
 bool IsGzip(std::string_view bytes);
@@ -23,4 +28,4 @@ StatusOr<std::string> Gunzip(std::string_view compressed, const std::string& pat
 
 }  // namespace neuropart
 
-#endif  // NEUROPART_DATA_GZIP_H_
+#endif  // NEUROPART_STORE_ZLIB_H_
