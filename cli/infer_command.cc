@@ -16,12 +16,13 @@
 namespace neuropart::cli {
 namespace {
 
-const char* kAbout = R"(Runs the job's model forward on input rows and prints, on stdout, a header and then one CSV line
-per row: the predicted class (the largest output) and every output (probabilities for a softmax
-layer). With --connect the rows go to a job that `neuropart run` serves (spec.mode: serve); with
---reference they are computed in this process from the job's last checkpoint in the store (else
-spec.model.weights, else the seed) — the same weights a serving job loads. When the rows come from
-the job's test set, the accuracy goes to stderr. Give exactly one of --connect and --reference.)";
+const char* kAbout = R"(Runs the job's model forward on input rows and prints, on stdout, a header
+and then one CSV line per row: the predicted class (the largest output) and every output
+(probabilities for a softmax layer). With --connect the rows go to a job that `neuropart run`
+serves (spec.mode: serve); with --reference they are computed in this process from the job's
+last checkpoint in the store (else spec.model.weights, else the seed) — the same weights a
+serving job loads. When the rows come from the job's test set, the accuracy goes to stderr. Give
+exactly one of --connect and --reference.)";
 
 // Rows of `path`: one sample per line, `columns` comma-separated numbers.
 StatusOr<MatrixF> ReadRows(const std::string& path, int64_t columns) {

@@ -125,7 +125,9 @@ class Gang {
                                      "--peers", peers, "--threads",
                                      std::to_string(options_.threads_per_worker),
                                      "--metrics-fd", std::to_string(metrics.fd())};
-    if (q == wire::kCoordinator) argv.insert(argv.end(), {"--status-fd", std::to_string(status.fd())});
+    if (q == wire::kCoordinator) {
+      argv.insert(argv.end(), {"--status-fd", std::to_string(status.fd())});
+    }
     if (options_.max_steps >= 0) {
       argv.insert(argv.end(), {"--max-steps", std::to_string(options_.max_steps)});
     }

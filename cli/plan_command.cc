@@ -12,9 +12,9 @@
 namespace neuropart::cli {
 namespace {
 
-const char* kAbout = R"(Runs the Neuron Distributor on the job's model and distribution and shows, per partition, the
-neurons it owns per layer, its parameters, the inputs it reads locally and remotely, and the
-bytes and messages it exchanges per training step.)";
+const char* kAbout = R"(Runs the Neuron Distributor on the job's model and distribution and shows,
+per partition, the neurons it owns per layer, its parameters, the inputs it reads locally and
+remotely, and the bytes and messages it exchanges per training step.)";
 
 std::string Bytes(int64_t b) {
   char buf[32];
@@ -95,7 +95,8 @@ int PlanCommand(const std::vector<std::string>& args) {
   flags.Positional("JOB.yaml", &job_path, "the job file");
   flags.Int("--partitions", &partitions, "override spec.distribution.partitions");
   flags.String("--format", &format, "text (a table), json (plan + statistics) or yaml (the plan)");
-  flags.Int("--batch-size", &batch_size, "batch size for the traffic estimate (default: the job's)");
+  flags.Int("--batch-size", &batch_size,
+            "batch size for the traffic estimate (default: the job's)");
   flags.String("-o,--output", &output, "write to this file instead of stdout");
   if (std::optional<int> exit = flags.ParseOrExit(args)) return *exit;
   StatusOr<ParsedJob> job = LoadJobFile(job_path);

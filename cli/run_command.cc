@@ -19,11 +19,12 @@
 namespace neuropart::cli {
 namespace {
 
-const char* kAbout = R"(Trains the job's model on its dataset, one worker process per partition on 127.0.0.1 (or, with
---reference, in this process with the single-process trainer), and writes the final weights, in
-safetensors (PyTorch's nn.Linear layout), to <store>/jobs/<name>/export/model.safetensors.
-Progress goes to stderr; the final metrics go to stdout as `key: value` lines. A job that stops
-(a worker dies) restarts from its last checkpoint, up to spec.backoffLimit times.
+const char* kAbout = R"(Trains the job's model on its dataset, one worker process per partition on
+127.0.0.1 (or, with --reference, in this process with the single-process trainer), and writes
+the final weights, in safetensors (PyTorch's nn.Linear layout), to
+<store>/jobs/<name>/export/model.safetensors. Progress goes to stderr; the final metrics go to
+stdout as `key: value` lines. A job that stops (a worker dies) restarts from its last
+checkpoint, up to spec.backoffLimit times.
 
 With spec.mode: serve the partitions load the job's last checkpoint (else spec.model.weights,
 else the seed) and answer `neuropart infer` requests until Ctrl-C.)";

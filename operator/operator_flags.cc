@@ -4,9 +4,9 @@
 
 namespace neuropart::op {
 
-const char* kOperatorAbout = R"(Runs the NeuralPartition controller: for each NeuralPartition it publishes the Neuron
-Distributor's plan in a ConfigMap, starts one worker pod per partition, restarts them together
-when one fails, and reports progress in the resource's status.)";
+const char* kOperatorAbout = R"(Runs the NeuralPartition controller: for each NeuralPartition it
+publishes the Neuron Distributor's plan in a ConfigMap, starts one worker pod per partition,
+restarts them together when one fails, and reports progress in the resource's status.)";
 
 void AddOperatorFlags(Flags* flags, OperatorFlags* f) {
   flags->String("--kubeconfig", &f->kubeconfig,

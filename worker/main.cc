@@ -1,11 +1,11 @@
 // neuropart-worker: one partition of a job (see worker_config.h for its settings).
 //
 // Trains (spec.mode: train) or serves (spec.mode: serve) its share of the model with its peers
-// over ZeroMQ. Every worker exposes Prometheus metrics when given a metrics port; the coordinator
-// (partition 0) also serves GET /status when given a status port. Report lines on stdout tell the
-// launcher what happened (report.h); errors go to stderr. Exit codes (neuropart/lifecycle/exit_codes.h): 0 ok,
-// 1 runtime failure, 2 bad input, 130 stopped by SIGINT, 143 stopped by SIGTERM or by a peer that
-// was stopped.
+// over ZeroMQ. Every worker exposes Prometheus metrics when given a metrics port (or socket);
+// the coordinator (partition 0) also serves GET /status when given a status port (or socket).
+// Report lines on stdout tell the launcher what happened (report.h); errors go to stderr. Exit
+// codes (lifecycle/exit_codes.h): 0 ok, 1 runtime failure, 2 bad input, 130 stopped by SIGINT,
+// 143 stopped by SIGTERM or by a peer that was stopped.
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -252,7 +252,8 @@ Status Run(const WorkerConfig& config) {
   for (int p = 0; p < plan.num_partitions(); ++p) initial.partitions.push_back({p, "Starting"});
   board.Set(initial);
   std::unique_ptr<StatusServer> status_server;
-  if (config.partition == wire::kCoordinator && (config.status_port != 0 || config.status_fd >= 0)) {
+  const bool serves_status = config.status_port != 0 || config.status_fd >= 0;
+  if (config.partition == wire::kCoordinator && serves_status) {
     ASSIGN_OR_RETURN(status_server,
                      StatusServer::Start({.address = AnyInterface(config.status_port),
                                           .listen_fd = config.status_fd,
@@ -273,9 +274,9 @@ Status Run(const WorkerConfig& config) {
 
 namespace {
 
-const char* kAbout = R"(One partition of a neuropart job: loads its rows of the model, trains them with its peers over
-ZeroMQ, checkpoints its shard to the store. Usually started by `neuropart run` or the operator.
-Every flag may instead come from the environment variable shown beside it.)";
+const char* kAbout = R"(One partition of a neuropart job: loads its rows of the model, trains them
+with its peers over ZeroMQ, checkpoints its shard to the store. Usually started by `neuropart
+run` or the operator. Every flag may instead come from the environment variable shown beside it.)";
 
 }  // namespace
 

@@ -65,7 +65,9 @@ std::string Format(const HttpResponse& r, bool with_body, const char* extra_head
   return out;
 }
 
-HttpResponse Plain(int status, std::string body) { return {status, "text/plain; charset=utf-8", std::move(body)}; }
+HttpResponse Plain(int status, std::string body) {
+  return {status, "text/plain; charset=utf-8", std::move(body)};
+}
 
 // The request head (up to the blank line), or the status to refuse it with.
 struct Head {

@@ -36,7 +36,9 @@ std::string SourceMap::Locate(const std::string& path) const {
 StatusOr<YamlReader> YamlReader::Parse(const std::string& text, SourceMap* source) {
   try {
     YAML::Node root = YAML::Load(text);
-    if (!root.IsDefined() || root.IsNull()) return InvalidArgumentError(source->file + ": is empty");
+    if (!root.IsDefined() || root.IsNull()) {
+      return InvalidArgumentError(source->file + ": is empty");
+    }
     return YamlReader(root, "", source);
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(source->file + ":" + std::to_string(e.mark.line + 1) + ":" +
@@ -85,9 +87,10 @@ Status YamlReader::ExpectMap(std::initializer_list<const char*> allowed) const {
     bool known = false;
     for (const char* a : allowed) known |= key == a;
     if (!known) {
-      const std::string where = " (" + source_->file + ":" + std::to_string(kv.first.Mark().line + 1) + ")";
-      return InvalidArgumentError(SubPath(path_, key.c_str()) + ": unknown field (known: " + Join(allowed) +
-                                  ")" + where);
+      const std::string where =
+          " (" + source_->file + ":" + std::to_string(kv.first.Mark().line + 1) + ")";
+      return InvalidArgumentError(SubPath(path_, key.c_str()) +
+                                  ": unknown field (known: " + Join(allowed) + ")" + where);
     }
   }
   return Status::Ok();
@@ -185,7 +188,9 @@ Status YamlReader::Optional(const char* key, double* out) const {
 Status YamlReader::Optional(const char* key, bool* out) const {
   if (!Has(key)) return Status::Ok();
   ASSIGN_OR_RETURN(std::string s, Field(key).AsString());
-  if (s != "true" && s != "false") return Field(key).Error("must be true or false, got \"" + s + "\"");
+  if (s != "true" && s != "false") {
+    return Field(key).Error("must be true or false, got \"" + s + "\"");
+  }
   *out = s == "true";
   return Status::Ok();
 }
