@@ -26,7 +26,7 @@ void AddOption(CLI::App& app, const std::string& names, T* out, const std::strin
 std::string VersionLine() { return std::string("neuropart ") + NEUROPART_VERSION; }
 
 Flags::Flags(std::string program, std::string about)
-    : app_(std::make_unique<CLI::App>(std::move(about), std::move(program))) {
+    : app_(std::make_unique<CLI::App>(std::move(about) + "\n", std::move(program))) {
   app_->set_version_flag("--version", VersionLine());
   app_->get_formatter()->column_width(34);
 }
