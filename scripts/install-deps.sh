@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libcpprest-dev libssl-dev libzmq3-dev cppzmq-dev libeigen3-dev libyaml-cpp-dev
+  libcpprest-dev libssl-dev libzmq3-dev cppzmq-dev libeigen3-dev libyaml-cpp-dev nlohmann-json3-dev
   prometheus-cpp-dev zlib1g-dev
 )
 if [[ "${1:-}" != "--build-only" ]]; then
