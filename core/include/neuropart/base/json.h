@@ -62,18 +62,26 @@ std::string DumpJson(const Json& value);
 // Objects compare as sets of members (member order is ignored), numbers by value (2 == 2.0).
 bool JsonEquals(const Json& a, const Json& b);
 
+// The lookups that return a pointer or reference into their argument refuse a temporary, which
+// would die before the result is used (`for (auto& m : Members(MakeDoc()))` dangles).
+
 // Member `key` of `object`, or nullptr (also when `object` is not an object).
 const Json* FindMember(const Json& object, std::string_view key);
+const Json* FindMember(const Json&& object, std::string_view key) = delete;
 // Follows a path of object keys: AtPath(pod, {"status", "phase"}); nullptr when a step is missing.
 const Json* AtPath(const Json& value, std::initializer_list<std::string_view> path);
+const Json* AtPath(const Json&& value, std::initializer_list<std::string_view> path) = delete;
 
 // The members of an object or the elements of an array; empty for any other value.
 const Json::object_t& Members(const Json& object);
+const Json::object_t& Members(const Json&& object) = delete;
 const Json::array_t& Elements(const Json& array);
+const Json::array_t& Elements(const Json&& array) = delete;
 
 // A value read as a given type; "", 0, 0.0 or false when it has another type. A number that is
 // not an integer is truncated; NaN and numbers outside int64 read as 0.
 const std::string& AsString(const Json& value);
+const std::string& AsString(const Json&& value) = delete;
 int64_t AsInt(const Json& value);
 double AsNumber(const Json& value);
 bool AsBool(const Json& value);
