@@ -1,58 +1,50 @@
-// The yaml-cpp adapter for plans: the only plan file that may see a yaml-cpp exception.
+// The yaml-cpp adapter for plans: the only plan file that may see a yaml-cpp exception. Plans are
+// written as neuropart::Json documents.
 #include "neuropart/plan/plan_io.h"
 
 #include <yaml-cpp/yaml.h>
 
-#include <sstream>
+#include "neuropart/base/json.h"
 
 namespace neuropart {
 namespace {
 
-std::string ConnectivityJson(const Connectivity& c) {
-  if (c.type == Connectivity::Type::kDense) return "{\"type\": \"dense\"}";
-  return "{\"type\": \"sparse\", \"fanIn\": " + std::to_string(c.fan_in) +
-         ", \"seed\": " + std::to_string(c.seed) + "}";
+Json ConnectivityJson(const Connectivity& c) {
+  if (c.type == Connectivity::Type::kDense) return Json::object({{"type", "dense"}});
+  return Json::object({{"type", "sparse"}, {"fanIn", c.fan_in}, {"seed", c.seed}});
 }
 
-std::string LayerJson(const LayerSpec& l) {
-  return "{\"name\": \"" + l.name + "\", \"neurons\": " + std::to_string(l.neurons) +
-         ", \"activation\": \"" + std::string(ActivationName(l.activation)) +
-         "\", \"connectivity\": " + ConnectivityJson(l.connectivity) + "}";
+Json LayerJson(const LayerSpec& l) {
+  return Json::object({{"name", l.name},
+                       {"neurons", l.neurons},
+                       {"activation", ActivationName(l.activation)},
+                       {"connectivity", ConnectivityJson(l.connectivity)}});
 }
 
-std::string RangesJson(const std::vector<OwnedRange>& ranges) {
-  std::string out = "[";
-  for (size_t i = 0; i < ranges.size(); ++i) {
-    if (i) out += ", ";
-    out += "[" + std::to_string(ranges[i].begin) + ", " + std::to_string(ranges[i].end) + ", " +
-           std::to_string(ranges[i].partition) + "]";
-  }
-  return out + "]";
+Json RangesJson(const std::vector<OwnedRange>& ranges) {
+  Json out = Json::array();
+  for (const OwnedRange& r : ranges) out.push_back(Json::array({r.begin, r.end, r.partition}));
+  return out;
 }
 
-// Both formats share this writer: YAML block style at the top, JSON flow style inside, so the
-// YAML stays readable and the JSON is the same text with braces around it.
-std::string Render(const Plan& plan, bool json) {
+// Both formats share this document: JSON prints it whole, YAML in block style at the top and
+// JSON flow style inside (one layer or one layer's ranges a line), so the YAML stays readable.
+Json PlanDocument(const Plan& plan) {
   const Architecture& a = plan.architecture();
-  std::ostringstream o;
-  const char* sep = json ? ",\n  " : "\n";
-  auto key = [&](const char* k) { return json ? "\"" + std::string(k) + "\": " : k + std::string(": "); };
-  o << (json ? "{\n  " : "");
-  o << key("apiVersion") << "\"neuropart.io/v1alpha1\"" << sep;
-  o << key("kind") << "\"Plan\"" << sep;
-  o << key("hash") << "\"" << plan.HashHex() << "\"" << sep;
-  o << key("partitions") << plan.num_partitions() << sep;
-  o << key("strategy") << "\"" << StrategyName(plan.strategy()) << "\"" << sep;
-  o << key("inputSize") << a.input_size << sep;
-  o << key("layers") << "[";
-  for (int l = 0; l < a.num_layers(); ++l) o << (l ? ",\n    " : "\n    ") << LayerJson(a.layers[l]);
-  o << "]" << sep;
-  o << key("ownership") << "[";
+  Json layers = Json::array();
+  Json ownership = Json::array();
   for (int l = 0; l < a.num_layers(); ++l) {
-    o << (l ? ",\n    " : "\n    ") << RangesJson(plan.Ranges(l));
+    layers.push_back(LayerJson(a.layers[l]));
+    ownership.push_back(RangesJson(plan.Ranges(l)));
   }
-  o << "]" << (json ? "\n}\n" : "\n");
-  return o.str();
+  return Json::object({{"apiVersion", "neuropart.io/v1alpha1"},
+                       {"kind", "Plan"},
+                       {"hash", plan.HashHex()},
+                       {"partitions", plan.num_partitions()},
+                       {"strategy", StrategyName(plan.strategy())},
+                       {"inputSize", a.input_size},
+                       {"layers", std::move(layers)},
+                       {"ownership", std::move(ownership)}});
 }
 
 StatusOr<Plan> Decode(const YAML::Node& doc) {
@@ -93,8 +85,49 @@ StatusOr<Plan> Decode(const YAML::Node& doc) {
 
 }  // namespace
 
-std::string PlanToYaml(const Plan& plan) { return Render(plan, false); }
-std::string PlanToJson(const Plan& plan) { return Render(plan, true); }
+std::string PlanToYaml(const Plan& plan) {
+  const Json doc = PlanDocument(plan);
+  std::string out;
+  for (const auto& [key, value] : Members(doc)) {
+    out += key + ":";
+    if (!value.is_array()) {
+      out += " " + DumpJson(value) + "\n";
+      continue;
+    }
+    const Json::array_t& lines = Elements(value);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      out += (i ? ",\n    " : " [\n    ") + DumpJson(lines[i]);
+    }
+    out += lines.empty() ? " []\n" : "]\n";
+  }
+  return out;
+}
+
+std::string PlanToJson(const Plan& plan) { return DumpJson(PlanDocument(plan)) + "\n"; }
+
+std::string PlanReportToJson(const Plan& plan, const std::vector<PartitionStats>& stats,
+                             const TrafficOptions& traffic) {
+  Json partitions = Json::array();
+  for (size_t p = 0; p < stats.size(); ++p) {
+    const PartitionStats& s = stats[p];
+    partitions.push_back(Json::object({{"partition", p},
+                                       {"neuronsPerLayer", s.neurons_per_layer},
+                                       {"neurons", s.neurons},
+                                       {"parameters", s.parameters},
+                                       {"localInputs", s.local_inputs},
+                                       {"remoteInputs", s.remote_inputs},
+                                       {"bytesSent", s.bytes_sent},
+                                       {"bytesReceived", s.bytes_received},
+                                       {"messagesSent", s.messages_sent},
+                                       {"messagesReceived", s.messages_received}}));
+  }
+  return DumpJson(Json::object(
+             {{"plan", PlanDocument(plan)},
+              {"traffic", Json::object({{"batchSize", traffic.batch_size},
+                                        {"microBatches", traffic.micro_batches}})},
+              {"partitions", std::move(partitions)}})) +
+         "\n";
+}
 
 StatusOr<Plan> PlanFromText(const std::string& text, const std::string& source) {
   try {
