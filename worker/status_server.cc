@@ -2,23 +2,20 @@
 
 #include <arpa/inet.h>
 #include <cpprest/http_listener.h>
-#include <cpprest/json.h>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cmath>
 #include <exception>
 #include <utility>
+
+#include "neuropart/base/json.h"
 
 namespace neuropart::worker {
 namespace {
 
 namespace http = web::http;
-namespace json = web::json;
 using http::experimental::listener::http_listener;
-
-json::value Number(double v) { return std::isfinite(v) ? json::value::number(v) : json::value(); }
 
 // A port the system considers free right now. cpprestsdk cannot report the port it bound for
 // port 0, so the server asks the kernel first and retries if another process takes it meanwhile.
@@ -71,25 +68,21 @@ void Handle(const StatusServerOptions& o, http::http_request request) {
 }  // namespace
 
 std::string StatusJson(const JobStatus& s) {
-  json::value doc = json::value::object();
-  doc["job"] = json::value::string(s.job);
-  doc["phase"] = json::value::string(s.phase);
-  doc["step"] = json::value::number(s.step);
-  doc["totalSteps"] = json::value::number(s.total_steps);
-  doc["epoch"] = json::value::number(s.epoch);
-  doc["loss"] = Number(s.loss);
-  doc["accuracy"] = Number(s.accuracy);
-  doc["samplesPerSecond"] = Number(s.samples_per_second);
-  doc["lastCheckpoint"] = json::value::number(s.last_checkpoint);
-  json::value parts = json::value::array(s.partitions.size());
-  for (size_t i = 0; i < s.partitions.size(); ++i) {
-    json::value p = json::value::object();
-    p["partition"] = json::value::number(s.partitions[i].partition);
-    p["state"] = json::value::string(s.partitions[i].state);
-    parts[i] = std::move(p);
+  Json parts = Json::array();
+  for (const auto& p : s.partitions) {
+    parts.push_back(Json::object({{"partition", p.partition}, {"state", p.state}}));
   }
-  doc["partitions"] = std::move(parts);
-  return doc.serialize();
+  // DumpJson writes NaN and infinite numbers (an unknown loss) as null.
+  return DumpJson(Json::object({{"job", s.job},
+                                {"phase", s.phase},
+                                {"step", s.step},
+                                {"totalSteps", s.total_steps},
+                                {"epoch", s.epoch},
+                                {"loss", s.loss},
+                                {"accuracy", s.accuracy},
+                                {"samplesPerSecond", s.samples_per_second},
+                                {"lastCheckpoint", s.last_checkpoint},
+                                {"partitions", std::move(parts)}}));
 }
 
 struct StatusServer::Impl {
