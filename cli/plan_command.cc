@@ -66,26 +66,6 @@ std::string Table(const std::string& job, const Plan& plan, const std::vector<Pa
   return o.str();
 }
 
-std::string Json(const Plan& plan, const std::vector<PartitionStats>& s,
-                 const TrafficOptions& traffic) {
-  std::ostringstream o;
-  o << "{\"plan\": " << PlanToJson(plan) << ", \"traffic\": {\"batchSize\": " << traffic.batch_size
-    << ", \"microBatches\": " << traffic.micro_batches << "}, \"partitions\": [";
-  for (size_t p = 0; p < s.size(); ++p) {
-    o << (p ? ", " : "") << "{\"partition\": " << p << ", \"neuronsPerLayer\": [";
-    for (size_t l = 0; l < s[p].neurons_per_layer.size(); ++l) {
-      o << (l ? ", " : "") << s[p].neurons_per_layer[l];
-    }
-    o << "], \"neurons\": " << s[p].neurons << ", \"parameters\": " << s[p].parameters
-      << ", \"localInputs\": " << s[p].local_inputs << ", \"remoteInputs\": " << s[p].remote_inputs
-      << ", \"bytesSent\": " << s[p].bytes_sent << ", \"bytesReceived\": " << s[p].bytes_received
-      << ", \"messagesSent\": " << s[p].messages_sent
-      << ", \"messagesReceived\": " << s[p].messages_received << "}";
-  }
-  o << "]}\n";
-  return o.str();
-}
-
 }  // namespace
 
 int PlanCommand(const std::vector<std::string>& args) {
@@ -111,7 +91,7 @@ int PlanCommand(const std::vector<std::string>& args) {
   if (format == "text") {
     out = Table(job->spec.name, *plan, stats, traffic);
   } else if (format == "json") {
-    out = Json(*plan, stats, traffic);
+    out = PlanReportToJson(*plan, stats, traffic);
   } else if (format == "yaml") {
     out = PlanToYaml(*plan);
   } else {

@@ -1,16 +1,11 @@
 #include "status_server.h"
 
-#include <cpprest/json.h>
-
-#include <cmath>
 #include <utility>
+
+#include "neuropart/base/json.h"
 
 namespace neuropart::worker {
 namespace {
-
-namespace json = web::json;
-
-json::value Number(double v) { return std::isfinite(v) ? json::value::number(v) : json::value(); }
 
 HttpResponse Handle(const StatusServerOptions& o, const HttpRequest& request) {
   const std::string& path = request.path;
@@ -32,25 +27,21 @@ HttpResponse Handle(const StatusServerOptions& o, const HttpRequest& request) {
 }  // namespace
 
 std::string StatusJson(const JobStatus& s) {
-  json::value doc = json::value::object();
-  doc["job"] = json::value::string(s.job);
-  doc["phase"] = json::value::string(s.phase);
-  doc["step"] = json::value::number(s.step);
-  doc["totalSteps"] = json::value::number(s.total_steps);
-  doc["epoch"] = json::value::number(s.epoch);
-  doc["loss"] = Number(s.loss);
-  doc["accuracy"] = Number(s.accuracy);
-  doc["samplesPerSecond"] = Number(s.samples_per_second);
-  doc["lastCheckpoint"] = json::value::number(s.last_checkpoint);
-  json::value parts = json::value::array(s.partitions.size());
-  for (size_t i = 0; i < s.partitions.size(); ++i) {
-    json::value p = json::value::object();
-    p["partition"] = json::value::number(s.partitions[i].partition);
-    p["state"] = json::value::string(s.partitions[i].state);
-    parts[i] = std::move(p);
+  Json parts = Json::array();
+  for (const auto& p : s.partitions) {
+    parts.push_back(Json::object({{"partition", p.partition}, {"state", p.state}}));
   }
-  doc["partitions"] = std::move(parts);
-  return doc.serialize();
+  // DumpJson writes NaN and infinite numbers (an unknown loss) as null.
+  return DumpJson(Json::object({{"job", s.job},
+                                {"phase", s.phase},
+                                {"step", s.step},
+                                {"totalSteps", s.total_steps},
+                                {"epoch", s.epoch},
+                                {"loss", s.loss},
+                                {"accuracy", s.accuracy},
+                                {"samplesPerSecond", s.samples_per_second},
+                                {"lastCheckpoint", s.last_checkpoint},
+                                {"partitions", std::move(parts)}}));
 }
 
 struct StatusServer::Impl {

@@ -1,12 +1,12 @@
 #include "status_server.h"
 #include "worker_metrics.h"
 
-#include <cpprest/json.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
+#include "neuropart/base/json.h"
 #include "testing/http_client.h"
 
 namespace neuropart::worker {
@@ -33,15 +33,14 @@ std::unique_ptr<StatusServer> Start(const StatusBoard* board) {
   return s.ok() ? std::move(s).value() : nullptr;
 }
 
-web::json::value GetStatus(int port) {
+Json GetStatus(int port) {
   StatusOr<httptest::HttpReply> r = httptest::HttpGet(port, "/status");
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   if (!r.ok()) return {};
   EXPECT_EQ(r->status, 200);
-  std::error_code error;
-  web::json::value doc = web::json::value::parse(r->body, error);
-  EXPECT_FALSE(error) << r->body;
-  return doc;
+  StatusOr<Json> doc = ParseJson(r->body);
+  EXPECT_TRUE(doc.ok()) << doc.status().ToString() << ": " << r->body;
+  return doc.ok() ? *doc : Json();
 }
 
 TEST(StatusServer, StatusReportsTheBoard) {
@@ -49,20 +48,21 @@ TEST(StatusServer, StatusReportsTheBoard) {
   board.Set(Sample());
   auto server = Start(&board);
   ASSERT_GT(server->port(), 0);
-  web::json::value doc = GetStatus(server->port());
-  EXPECT_EQ(doc.at("job").as_string(), "fashion");
-  EXPECT_EQ(doc.at("phase").as_string(), "Training");
-  EXPECT_EQ(doc.at("step").as_number().to_int64(), 120);
-  EXPECT_EQ(doc.at("totalSteps").as_number().to_int64(), 4690);
-  EXPECT_EQ(doc.at("epoch").as_integer(), 1);
-  EXPECT_EQ(doc.at("loss").as_double(), 0.625);
-  EXPECT_EQ(doc.at("accuracy").as_double(), 0.8125);
-  EXPECT_EQ(doc.at("samplesPerSecond").as_double(), 15360);
-  EXPECT_EQ(doc.at("lastCheckpoint").as_integer(), 96);
-  const web::json::array& parts = doc.at("partitions").as_array();
+  Json doc = GetStatus(server->port());
+  EXPECT_EQ(GetString(doc, "job"), "fashion");
+  EXPECT_EQ(GetString(doc, "phase"), "Training");
+  EXPECT_EQ(GetInt(doc, "step", -1), 120);
+  EXPECT_EQ(GetInt(doc, "totalSteps", -1), 4690);
+  EXPECT_EQ(GetInt(doc, "epoch", -1), 1);
+  EXPECT_EQ(GetNumber(doc, "loss", -1), 0.625);
+  EXPECT_EQ(GetNumber(doc, "accuracy", -1), 0.8125);
+  EXPECT_EQ(GetNumber(doc, "samplesPerSecond", -1), 15360);
+  EXPECT_EQ(GetInt(doc, "lastCheckpoint", -1), 96);
+  ASSERT_NE(FindMember(doc, "partitions"), nullptr);
+  const Json::array_t& parts = Elements(*FindMember(doc, "partitions"));
   ASSERT_EQ(parts.size(), 3u);
-  EXPECT_EQ(parts.at(2).at("partition").as_integer(), 2);
-  EXPECT_EQ(parts.at(2).at("state").as_string(), "Connected");
+  EXPECT_EQ(GetInt(parts[2], "partition", -1), 2);
+  EXPECT_EQ(GetString(parts[2], "state"), "Connected");
 }
 
 TEST(StatusServer, StatusFollowsBoardUpdates) {
@@ -73,21 +73,22 @@ TEST(StatusServer, StatusFollowsBoardUpdates) {
     s.step = 121;
     s.phase = "Evaluating";
   });
-  web::json::value doc = GetStatus(server->port());
-  EXPECT_EQ(doc.at("step").as_number().to_int64(), 121);
-  EXPECT_EQ(doc.at("phase").as_string(), "Evaluating");
+  Json doc = GetStatus(server->port());
+  EXPECT_EQ(GetInt(doc, "step", -1), 121);
+  EXPECT_EQ(GetString(doc, "phase"), "Evaluating");
 }
 
 TEST(StatusServer, NonFiniteNumbersAreNull) {
   JobStatus s = Sample();
   s.loss = std::numeric_limits<double>::quiet_NaN();
   s.samples_per_second = std::numeric_limits<double>::infinity();
-  std::error_code error;
-  web::json::value doc = web::json::value::parse(StatusJson(s), error);
-  ASSERT_FALSE(error) << StatusJson(s);
-  EXPECT_TRUE(doc.at("loss").is_null());
-  EXPECT_TRUE(doc.at("samplesPerSecond").is_null());
-  EXPECT_EQ(doc.at("accuracy").as_double(), 0.8125);
+  StatusOr<Json> doc = ParseJson(StatusJson(s));
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString() << ": " << StatusJson(s);
+  ASSERT_NE(FindMember(*doc, "loss"), nullptr);
+  EXPECT_TRUE(FindMember(*doc, "loss")->is_null());
+  ASSERT_NE(FindMember(*doc, "samplesPerSecond"), nullptr);
+  EXPECT_TRUE(FindMember(*doc, "samplesPerSecond")->is_null());
+  EXPECT_EQ(GetNumber(*doc, "accuracy", -1), 0.8125);
 }
 
 TEST(StatusServer, HealthzIsOk) {

@@ -6,10 +6,16 @@ namespace {
 std::map<std::string, std::string> StringMap(const Json* j) {
   std::map<std::string, std::string> out;
   if (j == nullptr) return out;
-  for (const auto& [k, v] : j->members()) {
-    if (v.is_string()) out[k] = v.string();
+  for (const auto& [k, v] : Members(*j)) {
+    if (v.is_string()) out[k] = AsString(v);
   }
   return out;
+}
+
+// An integer that fits in int64 (a larger one was a floating-point number to the old parser).
+bool IsInt64(const Json& j) {
+  return j.is_number_integer() &&
+         !(j.is_number_unsigned() && j.get<uint64_t>() > uint64_t{INT64_MAX});
 }
 
 Status TypeError(const std::string& field, const char* want) {
@@ -18,35 +24,35 @@ Status TypeError(const std::string& field, const char* want) {
 
 // Reads optional member `key` of `obj` into `out` when it is present and not null.
 Status ReadString(const Json& obj, const char* key, std::string* out, const std::string& path) {
-  const Json* j = obj.Find(key);
+  const Json* j = FindMember(obj, key);
   if (j == nullptr || j->is_null()) return Status::Ok();
   if (!j->is_string()) return TypeError(path + key, "a string");
-  *out = j->string();
+  *out = AsString(*j);
   return Status::Ok();
 }
 
 template <typename T>
 Status ReadInt(const Json& obj, const char* key, T* out, const std::string& path) {
-  const Json* j = obj.Find(key);
+  const Json* j = FindMember(obj, key);
   if (j == nullptr || j->is_null()) return Status::Ok();
-  if (j->type() != Json::Type::kInteger) return TypeError(path + key, "an integer");
-  *out = static_cast<T>(j->integer());
+  if (!IsInt64(*j)) return TypeError(path + key, "an integer");
+  *out = static_cast<T>(AsInt(*j));
   return Status::Ok();
 }
 
 Status ReadOptionalInt(const Json& obj, const char* key, std::optional<int64_t>* out) {
-  const Json* j = obj.Find(key);
+  const Json* j = FindMember(obj, key);
   if (j == nullptr || j->is_null()) return Status::Ok();
-  if (j->type() != Json::Type::kInteger) return TypeError(key, "an integer");
-  *out = j->integer();
+  if (!IsInt64(*j)) return TypeError(key, "an integer");
+  *out = AsInt(*j);
   return Status::Ok();
 }
 
 Status ReadOptionalNumber(const Json& obj, const char* key, std::optional<double>* out) {
-  const Json* j = obj.Find(key);
+  const Json* j = FindMember(obj, key);
   if (j == nullptr || j->is_null()) return Status::Ok();
   if (!j->is_number()) return TypeError(key, "a number");
-  *out = j->number();
+  *out = AsNumber(*j);
   return Status::Ok();
 }
 
@@ -83,23 +89,23 @@ void PutIfSet(Json* obj, const char* key, const std::string& v) {
 
 ObjectMeta MetaFromJson(const Json& object) {
   ObjectMeta m;
-  const Json* meta = object.Find("metadata");
+  const Json* meta = FindMember(object, "metadata");
   if (meta == nullptr) return m;
-  m.name = meta->GetString("name");
-  m.namespace_name = meta->GetString("namespace");
-  m.uid = meta->GetString("uid");
-  m.resource_version = meta->GetString("resourceVersion");
-  m.generation = meta->GetInt("generation");
-  m.creation_timestamp = meta->GetString("creationTimestamp");
-  const Json* deletion = meta->Find("deletionTimestamp");
+  m.name = GetString(*meta, "name");
+  m.namespace_name = GetString(*meta, "namespace");
+  m.uid = GetString(*meta, "uid");
+  m.resource_version = GetString(*meta, "resourceVersion");
+  m.generation = GetInt(*meta, "generation");
+  m.creation_timestamp = GetString(*meta, "creationTimestamp");
+  const Json* deletion = FindMember(*meta, "deletionTimestamp");
   m.deleting = deletion != nullptr && !deletion->is_null();
-  m.labels = StringMap(meta->Find("labels"));
-  m.annotations = StringMap(meta->Find("annotations"));
-  if (const Json* owners = meta->Find("ownerReferences"); owners != nullptr && owners->is_array()) {
-    for (const Json& o : owners->elements()) {
-      const Json* controller = o.Find("controller");
-      if (controller != nullptr && controller->type() == Json::Type::kBool && controller->boolean()) {
-        m.controller_uid = o.GetString("uid");
+  m.labels = StringMap(FindMember(*meta, "labels"));
+  m.annotations = StringMap(FindMember(*meta, "annotations"));
+  if (const Json* owners = FindMember(*meta, "ownerReferences")) {
+    for (const Json& o : Elements(*owners)) {
+      const Json* controller = FindMember(o, "controller");
+      if (controller != nullptr && AsBool(*controller)) {
+        m.controller_uid = GetString(o, "uid");
       }
     }
   }
@@ -111,10 +117,10 @@ StatusOr<NeuralPartitionStatus> StatusFromJson(const Json& j) {
   if (j.is_null()) return s;
   if (!j.is_object()) return InvalidArgumentError("status: want an object");
   RETURN_IF_ERROR(ReadString(j, "phase", &s.phase, ""));
-  if (const Json* conds = j.Find("conditions"); conds != nullptr && !conds->is_null()) {
+  if (const Json* conds = FindMember(j, "conditions"); conds != nullptr && !conds->is_null()) {
     if (!conds->is_array()) return TypeError("conditions", "a list");
-    for (size_t i = 0; i < conds->elements().size(); ++i) {
-      ASSIGN_OR_RETURN(Condition c, ConditionFromJson(conds->elements()[i],
+    for (size_t i = 0; i < Elements(*conds).size(); ++i) {
+      ASSIGN_OR_RETURN(Condition c, ConditionFromJson(Elements(*conds)[i],
                                                       "conditions[" + std::to_string(i) + "]"));
       s.conditions.push_back(std::move(c));
     }
@@ -123,12 +129,12 @@ StatusOr<NeuralPartitionStatus> StatusFromJson(const Json& j) {
   RETURN_IF_ERROR(ReadString(j, "planHash", &s.plan_hash, ""));
   RETURN_IF_ERROR(ReadString(j, "ready", &s.ready, ""));
   RETURN_IF_ERROR(ReadInt(j, "readyPartitions", &s.ready_partitions, ""));
-  if (const Json* parts = j.Find("partitions"); parts != nullptr && !parts->is_null()) {
+  if (const Json* parts = FindMember(j, "partitions"); parts != nullptr && !parts->is_null()) {
     if (!parts->is_array()) return TypeError("partitions", "a list");
-    for (size_t i = 0; i < parts->elements().size(); ++i) {
+    for (size_t i = 0; i < Elements(*parts).size(); ++i) {
       ASSIGN_OR_RETURN(
           PartitionStatus p,
-          PartitionFromJson(parts->elements()[i], "partitions[" + std::to_string(i) + "]"));
+          PartitionFromJson(Elements(*parts)[i], "partitions[" + std::to_string(i) + "]"));
       s.partitions.push_back(std::move(p));
     }
   }
@@ -136,7 +142,7 @@ StatusOr<NeuralPartitionStatus> StatusFromJson(const Json& j) {
   RETURN_IF_ERROR(ReadOptionalInt(j, "epoch", &s.epoch));
   RETURN_IF_ERROR(ReadOptionalNumber(j, "loss", &s.loss));
   RETURN_IF_ERROR(ReadOptionalNumber(j, "accuracy", &s.accuracy));
-  if (const Json* cp = j.Find("lastCheckpoint"); cp != nullptr && !cp->is_null()) {
+  if (const Json* cp = FindMember(j, "lastCheckpoint"); cp != nullptr && !cp->is_null()) {
     if (!cp->is_object()) return TypeError("lastCheckpoint", "an object");
     CheckpointStatus c;
     RETURN_IF_ERROR(ReadInt(*cp, "step", &c.step, "lastCheckpoint."));
@@ -153,12 +159,12 @@ StatusOr<NeuralPartitionStatus> StatusFromJson(const Json& j) {
 }
 
 Json StatusToJson(const NeuralPartitionStatus& s) {
-  Json j = Json::Object();
+  Json j = Json::object();
   PutIfSet(&j, "phase", s.phase);
   if (!s.conditions.empty()) {
-    Json conds = Json::Array();
+    Json conds = Json::array();
     for (const Condition& c : s.conditions) {
-      conds.Push(Json::Object({{"type", c.type},
+      conds.push_back(Json::object({{"type", c.type},
                                {"status", c.status},
                                {"observedGeneration", c.observed_generation},
                                {"lastTransitionTime", c.last_transition_time},
@@ -172,14 +178,14 @@ Json StatusToJson(const NeuralPartitionStatus& s) {
   PutIfSet(&j, "ready", s.ready);
   j["readyPartitions"] = s.ready_partitions;
   if (!s.partitions.empty()) {
-    Json parts = Json::Array();
+    Json parts = Json::array();
     for (const PartitionStatus& p : s.partitions) {
-      Json e = Json::Object({{"index", p.index}});
+      Json e = Json::object({{"index", p.index}});
       PutIfSet(&e, "pod", p.pod);
       PutIfSet(&e, "state", p.state);
       e["neurons"] = p.neurons;
       PutIfSet(&e, "message", p.message);
-      parts.Push(std::move(e));
+      parts.push_back(std::move(e));
     }
     j["partitions"] = std::move(parts);
   }
@@ -188,7 +194,7 @@ Json StatusToJson(const NeuralPartitionStatus& s) {
   if (s.loss) j["loss"] = *s.loss;
   if (s.accuracy) j["accuracy"] = *s.accuracy;
   if (s.last_checkpoint) {
-    Json cp = Json::Object({{"step", s.last_checkpoint->step}});
+    Json cp = Json::object({{"step", s.last_checkpoint->step}});
     PutIfSet(&cp, "path", s.last_checkpoint->path);
     PutIfSet(&cp, "time", s.last_checkpoint->time);
     j["lastCheckpoint"] = std::move(cp);
@@ -203,16 +209,16 @@ Json StatusToJson(const NeuralPartitionStatus& s) {
 
 StatusOr<NeuralPartition> NeuralPartitionFromJson(const Json& object) {
   if (!object.is_object()) return InvalidArgumentError("NeuralPartition: want an object");
-  if (object.GetString("apiVersion") != kApiVersion || object.GetString("kind") != kKind) {
+  if (GetString(object, "apiVersion") != kApiVersion || GetString(object, "kind") != kKind) {
     return InvalidArgumentError("want apiVersion " + std::string(kApiVersion) + " kind " + kKind +
-                                ", got " + object.GetString("apiVersion") + " " +
-                                object.GetString("kind"));
+                                ", got " + GetString(object, "apiVersion") + " " +
+                                GetString(object, "kind"));
   }
   NeuralPartition np;
   np.metadata = MetaFromJson(object);
   if (np.metadata.name.empty()) return InvalidArgumentError("metadata.name: is required");
-  if (const Json* spec = object.Find("spec")) np.spec = *spec;
-  if (const Json* status = object.Find("status")) {
+  if (const Json* spec = FindMember(object, "spec")) np.spec = *spec;
+  if (const Json* status = FindMember(object, "status")) {
     StatusOr<NeuralPartitionStatus> s = StatusFromJson(*status);
     if (!s.ok()) {
       return s.status().WithContext(np.metadata.namespace_name + "/" + np.metadata.name);
@@ -223,12 +229,12 @@ StatusOr<NeuralPartition> NeuralPartitionFromJson(const Json& object) {
 }
 
 Json NeuralPartitionToJson(const NeuralPartition& np) {
-  Json meta = Json::Object({{"name", np.metadata.name}});
+  Json meta = Json::object({{"name", np.metadata.name}});
   PutIfSet(&meta, "namespace", np.metadata.namespace_name);
   PutIfSet(&meta, "uid", np.metadata.uid);
   PutIfSet(&meta, "resourceVersion", np.metadata.resource_version);
   if (np.metadata.generation != 0) meta["generation"] = np.metadata.generation;
-  return Json::Object({{"apiVersion", kApiVersion},
+  return Json::object({{"apiVersion", kApiVersion},
                        {"kind", kKind},
                        {"metadata", std::move(meta)},
                        {"spec", np.spec},
@@ -238,9 +244,9 @@ Json NeuralPartitionToJson(const NeuralPartition& np) {
 namespace {
 
 Json Document(const NeuralPartition& np, Json spec) {
-  Json meta = Json::Object({{"name", np.metadata.name}});
+  Json meta = Json::object({{"name", np.metadata.name}});
   PutIfSet(&meta, "namespace", np.metadata.namespace_name);
-  return Json::Object(
+  return Json::object(
       {{"apiVersion", kApiVersion}, {"kind", kKind}, {"metadata", meta}, {"spec", std::move(spec)}});
 }
 
@@ -248,7 +254,9 @@ Json Document(const NeuralPartition& np, Json spec) {
 
 Json JobDocument(const NeuralPartition& np) {
   Json spec = np.spec;
-  for (const char* operator_only : {"suspend", "pendingDeadlineSeconds"}) spec.Erase(operator_only);
+  for (const char* operator_only : {"suspend", "pendingDeadlineSeconds"}) {
+    EraseMember(&spec, operator_only);
+  }
   return Document(np, std::move(spec));
 }
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "api/conditions.h"
-#include "api/json.h"
+#include "neuropart/base/json.h"
 #include "neuropart/job/job_file.h"
 #include "neuropart/status.h"
 

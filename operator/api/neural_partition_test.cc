@@ -46,7 +46,7 @@ TEST(NeuralPartitionTest, DecodesMetadataSpecAndStatus) {
   EXPECT_EQ(np->metadata.generation, 2);
   EXPECT_EQ(np->metadata.labels.at("team"), "a");
   EXPECT_FALSE(np->metadata.deleting);
-  EXPECT_EQ(np->spec.At({"distribution", "partitions"})->integer(), 2);
+  EXPECT_EQ(AsInt(*AtPath(np->spec, {"distribution", "partitions"})), 2);
   const NeuralPartitionStatus& s = np->status;
   EXPECT_EQ(s.phase, kPhaseRunning);
   EXPECT_EQ(s.restarts, 1);
@@ -100,8 +100,8 @@ TEST(NeuralPartitionTest, JobOfParsesTheSpecWithCoresParser) {
   ASSERT_TRUE(np.ok());
   // The job document drops server-side metadata that job files do not allow.
   const Json doc = JobDocument(*np);
-  EXPECT_EQ(doc.At({"metadata", "managedFields"}), nullptr);
-  EXPECT_EQ(doc.Find("status"), nullptr);
+  EXPECT_EQ(AtPath(doc, {"metadata", "managedFields"}), nullptr);
+  EXPECT_EQ(FindMember(doc, "status"), nullptr);
   StatusOr<ParsedJob> job = JobOf(*np);
   ASSERT_TRUE(job.ok()) << job.status().ToString();
   EXPECT_EQ(job->spec.name, "layers");

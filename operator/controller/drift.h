@@ -10,7 +10,7 @@
 
 #include <optional>
 
-#include "api/json.h"
+#include "neuropart/base/json.h"
 #include "controller/observed.h"
 
 namespace neuropart::op {

@@ -12,26 +12,26 @@ bool IsStuckReason(const std::string& reason) {
 
 // The worker container's state: why it waits, its failure reason and termination message.
 void ReadContainerStatus(const Json& status, ObservedPod* pod) {
-  const Json* containers = status.Find("containerStatuses");
+  const Json* containers = FindMember(status, "containerStatuses");
   if (containers == nullptr || !containers->is_array()) return;
-  for (const Json& c : containers->elements()) {
-    if (c.GetString("name") != "worker") continue;
-    if (const Json* waiting = c.At({"state", "waiting"}); waiting != nullptr) {
-      const std::string reason = waiting->GetString("reason");
+  for (const Json& c : Elements(*containers)) {
+    if (GetString(c, "name") != "worker") continue;
+    if (const Json* waiting = AtPath(c, {"state", "waiting"}); waiting != nullptr) {
+      const std::string reason = GetString(*waiting, "reason");
       if (IsStuckReason(reason)) {
         pod->stuck_reason = reason;
-        pod->stuck_message = waiting->GetString("message");
+        pod->stuck_message = GetString(*waiting, "message");
       }
     }
-    const Json* terminated = c.At({"state", "terminated"});
-    if (terminated == nullptr) terminated = c.At({"lastState", "terminated"});
+    const Json* terminated = AtPath(c, {"state", "terminated"});
+    if (terminated == nullptr) terminated = AtPath(c, {"lastState", "terminated"});
     if (terminated == nullptr) continue;
-    pod->termination_message = terminated->GetString("message");
-    pod->terminated_reason = terminated->GetString("reason");
-    pod->exit_code = static_cast<int>(terminated->GetInt("exitCode", 0));
-    if (pod->message.empty() && terminated->GetInt("exitCode", 0) != 0) {
-      pod->message = "worker exited with code " + std::to_string(terminated->GetInt("exitCode")) +
-                     " (" + terminated->GetString("reason", "Error") + ")";
+    pod->termination_message = GetString(*terminated, "message");
+    pod->terminated_reason = GetString(*terminated, "reason");
+    pod->exit_code = static_cast<int>(GetInt(*terminated, "exitCode", 0));
+    if (pod->message.empty() && GetInt(*terminated, "exitCode", 0) != 0) {
+      pod->message = "worker exited with code " + std::to_string(GetInt(*terminated, "exitCode")) +
+                     " (" + GetString(*terminated, "reason", "Error") + ")";
     }
   }
 }
@@ -47,29 +47,29 @@ ObservedPod PodFromJson(const Json& json) {
   pod.deleting = meta.deleting;
   pod.owner_uid = meta.controller_uid;
   pod.created = meta.creation_timestamp;
-  const Json* status = json.Find("status");
+  const Json* status = FindMember(json, "status");
   if (status == nullptr) {
     pod.phase = "Pending";
     return pod;
   }
-  pod.phase = status->GetString("phase", "Pending");
-  pod.pod_ip = status->GetString("podIP");
-  pod.message = status->GetString("message");
-  if (const Json* conds = status->Find("conditions"); conds != nullptr && conds->is_array()) {
-    for (const Json& c : conds->elements()) {
-      const std::string type = c.GetString("type");
-      const bool is_true = c.GetString("status") == "True";
+  pod.phase = GetString(*status, "phase", "Pending");
+  pod.pod_ip = GetString(*status, "podIP");
+  pod.message = GetString(*status, "message");
+  if (const Json* conds = FindMember(*status, "conditions")) {
+    for (const Json& c : Elements(*conds)) {
+      const std::string type = GetString(c, "type");
+      const bool is_true = GetString(c, "status") == "True";
       if (type == "Ready") pod.ready = is_true;
       if (type == "DisruptionTarget" && is_true) {
-        pod.disruption_reason = c.GetString("reason", "DisruptionTarget");
+        pod.disruption_reason = GetString(c, "reason", "DisruptionTarget");
       }
-      if (type == "PodScheduled" && is_true) pod.scheduled_at = c.GetString("lastTransitionTime");
-      if (type == "PodScheduled" && !is_true && c.GetString("reason") == "SchedulingGated") {
+      if (type == "PodScheduled" && is_true) pod.scheduled_at = GetString(c, "lastTransitionTime");
+      if (type == "PodScheduled" && !is_true && GetString(c, "reason") == "SchedulingGated") {
         pod.gated = true;
       }
-      if (type == "PodScheduled" && !is_true && c.GetString("reason") == "Unschedulable") {
+      if (type == "PodScheduled" && !is_true && GetString(c, "reason") == "Unschedulable") {
         pod.stuck_reason = "Unschedulable";
-        pod.stuck_message = c.GetString("message");
+        pod.stuck_message = GetString(c, "message");
       }
     }
   }
@@ -84,23 +84,23 @@ ObservedObject ObjectFromJson(const Json& json) {
   o.labels = meta.labels;
   o.annotations = meta.annotations;
   o.deleting = meta.deleting;
-  if (const Json* data = json.Find("data")) o.data = *data;
-  if (const Json* spec = json.Find("spec")) o.spec = *spec;
+  if (const Json* data = FindMember(json, "data")) o.data = *data;
+  if (const Json* spec = FindMember(json, "spec")) o.spec = *spec;
   return o;
 }
 
 CoordinatorReport CoordinatorReportFromJson(const Json& j) {
   CoordinatorReport r;
-  r.phase = j.GetString("phase");
+  r.phase = GetString(j, "phase");
   auto integer = [&](const char* key) -> std::optional<int64_t> {
-    const Json* v = j.Find(key);
+    const Json* v = FindMember(j, key);
     if (v == nullptr || !v->is_number()) return std::nullopt;
-    return v->integer();
+    return AsInt(*v);
   };
   auto number = [&](const char* key) -> std::optional<double> {
-    const Json* v = j.Find(key);
+    const Json* v = FindMember(j, key);
     if (v == nullptr || !v->is_number()) return std::nullopt;
-    return v->number();
+    return AsNumber(*v);
   };
   r.step = integer("step");
   r.epoch = integer("epoch");

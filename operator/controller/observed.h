@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "api/json.h"
+#include "neuropart/base/json.h"
 #include "api/neural_partition.h"
 
 namespace neuropart::op {

@@ -104,7 +104,7 @@ TEST(ObservedTest, ConfigMapData) {
       R"({"metadata": {"name": "np-job", "annotations": {"a": "b"}}, "data": {"plan.hash": "h"}})"));
   EXPECT_EQ(cm.name, "np-job");
   EXPECT_EQ(cm.annotations.at("a"), "b");
-  EXPECT_EQ(cm.data.GetString("plan.hash"), "h");
+  EXPECT_EQ(GetString(cm.data, "plan.hash"), "h");
 }
 
 }  // namespace

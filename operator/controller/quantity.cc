@@ -9,11 +9,11 @@ namespace neuropart::op {
 
 StatusOr<double> ParseQuantity(const Json& quantity) {
   if (quantity.is_number()) {
-    if (quantity.number() < 0) return InvalidArgumentError("negative quantity");
-    return quantity.number();
+    if (AsNumber(quantity) < 0) return InvalidArgumentError("negative quantity");
+    return AsNumber(quantity);
   }
   if (!quantity.is_string()) return InvalidArgumentError("a quantity must be a number or a string");
-  const std::string& text = quantity.string();
+  const std::string& text = AsString(quantity);
   // Longest suffixes first, so "Mi" is not read as "M".
   static const std::vector<std::pair<std::string, double>> kSuffixes = {
       {"Ki", 0x1p10}, {"Mi", 0x1p20}, {"Gi", 0x1p30}, {"Ti", 0x1p40}, {"Pi", 0x1p50},

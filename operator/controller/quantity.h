@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "api/json.h"
+#include "neuropart/base/json.h"
 #include "neuropart/status.h"
 
 namespace neuropart::op {

@@ -135,7 +135,7 @@ ReconcileResult Pass::Run() {
   const bool cm_current = cm != nullptr && !cm->deleting &&
                           Get(cm->annotations, kAnnotationJobHash) == published_.job_hash &&
                           Get(cm->annotations, kLabelPlanHash) == published_.plan_hash &&
-                          cm->data == *published_.config_map.Find("data");
+                          JsonEquals(cm->data, *FindMember(published_.config_map, "data"));
   const Condition* ready = FindCondition(status_.conditions, kConditionReady);
   const bool spec_failure = ready != nullptr && (ready->reason == std::string(kReasonInvalidSpec) ||
                                                  ready->reason == std::string(kReasonPlanFailed));
@@ -317,7 +317,7 @@ void Pass::Ensure(const ObservedObject* observed, Json desired, const std::strin
   if (observed->deleting) return;  // created again once it is gone
   std::optional<Json> patch = DriftPatch(*observed, desired);
   if (!patch) return;
-  result_.actions.push_back(Action{Action::Type::kPatch, desired.GetString("kind"), observed->name,
+  result_.actions.push_back(Action{Action::Type::kPatch, GetString(desired, "kind"), observed->name,
                                    std::move(*patch), {}, "repair drift: " + reason});
 }
 
@@ -558,8 +558,8 @@ ReconcileResult Pass::Finish() {
 void Pass::Create(Json object, const std::string& reason) {
   Action a;
   a.type = Action::Type::kCreate;
-  a.kind = object.GetString("kind");
-  a.name = object.At({"metadata", "name"})->string();
+  a.kind = GetString(object, "kind");
+  a.name = AsString(*AtPath(object, {"metadata", "name"}));
   a.object = std::move(object);
   a.reason = reason;
   result_.actions.push_back(std::move(a));
@@ -621,11 +621,11 @@ void Pass::Event(const char* type, const std::string& reason, const std::string&
   a.kind = "Event";
   a.name = np_.metadata.name + suffix;
   a.reason = reason;
-  a.object = Json::Object(
+  a.object = Json::object(
       {{"apiVersion", "v1"},
        {"kind", "Event"},
-       {"metadata", Json::Object({{"name", a.name}, {"namespace", np_.metadata.namespace_name}})},
-       {"involvedObject", Json::Object({{"apiVersion", kApiVersion},
+       {"metadata", Json::object({{"name", a.name}, {"namespace", np_.metadata.namespace_name}})},
+       {"involvedObject", Json::object({{"apiVersion", kApiVersion},
                                         {"kind", kKind},
                                         {"name", np_.metadata.name},
                                         {"namespace", np_.metadata.namespace_name},
@@ -636,7 +636,7 @@ void Pass::Event(const char* type, const std::string& reason, const std::string&
        {"firstTimestamp", now_},
        {"lastTimestamp", now_},
        {"count", 1},
-       {"source", Json::Object({{"component", "neuropart-operator"}})},
+       {"source", Json::object({{"component", "neuropart-operator"}})},
        {"reportingComponent", "neuropart.io/operator"},
        {"reportingInstance", "neuropart-operator"}});
   result_.actions.push_back(std::move(a));

@@ -355,7 +355,7 @@ TEST_F(ReconcileTest, SpecChangeReplansAndRestarts) {
     EXPECT_EQ(s.phase, kPhasePending);
     EXPECT_EQ(Cond(c, kConditionProgressing).reason, kReasonReplanned);
     EXPECT_EQ(c.ConfigMap()->annotations.at(kLabelPlanHash), s.plan_hash);
-    EXPECT_EQ(c.ConfigMap()->data.GetString("plan.hash"), s.plan_hash);
+    EXPECT_EQ(GetString(c.ConfigMap()->data, "plan.hash"), s.plan_hash);
     r = Step(c);
     EXPECT_EQ(Count(r, Action::Type::kCreate, "Pod"), row.partitions);
     for (const ObservedPod& pod : c.state().pods)
@@ -390,7 +390,7 @@ TEST_F(ReconcileTest, OtherSpecChangeRestartsWithoutReplanning) {
   EXPECT_EQ(c.resource().status.plan_hash, hash);
   EXPECT_EQ(Cond(c, kConditionProgressing).reason, kReasonSpecChanged);
   EXPECT_EQ(Count(r, Action::Type::kDelete, "Pod"), 2);
-  EXPECT_NE(c.ConfigMap()->data.GetString("job.yaml").find("\"epochs\":5"), std::string::npos);
+  EXPECT_NE(GetString(c.ConfigMap()->data, "job.yaml").find("\"epochs\":5"), std::string::npos);
 }
 
 TEST_F(ReconcileTest, SpecChangeAfterSuccessStartsANewRun) {
@@ -415,16 +415,16 @@ TEST_F(ReconcileTest, PlanTooLargeForAConfigMapIsGeneratedInEachPod) {
   Step(c);
   const ObservedObject* cm = c.ConfigMap();
   ASSERT_NE(cm, nullptr);
-  EXPECT_EQ(cm->data.Find("plan.yaml"), nullptr);
-  EXPECT_EQ(cm->data.GetString("plan.path"), "/var/run/neuropart/plan/plan.yaml");
-  EXPECT_EQ(cm->data.GetString("plan.hash"), c.resource().status.plan_hash);
+  EXPECT_EQ(FindMember(cm->data, "plan.yaml"), nullptr);
+  EXPECT_EQ(GetString(cm->data, "plan.path"), "/var/run/neuropart/plan/plan.yaml");
+  EXPECT_EQ(GetString(cm->data, "plan.hash"), c.resource().status.plan_hash);
   const Json* pod = c.Created("Pod", "np-1");
   ASSERT_NE(pod, nullptr);
-  const Json* init = pod->At({"spec", "initContainers"});
+  const Json* init = AtPath(*pod, {"spec", "initContainers"});
   ASSERT_NE(init, nullptr);
-  ASSERT_EQ(init->elements().size(), 1u);
+  ASSERT_EQ(Elements(*init).size(), 1u);
   EXPECT_EQ(
-      DumpJson(*init->elements()[0].Find("command")),
+      DumpJson(*FindMember(Elements(*init)[0], "command")),
       R"(["neuropart","plan","/etc/neuropart/job.yaml","--format=yaml","--output=/var/run/neuropart/plan/plan.yaml"])");
   EXPECT_NE(DumpJson(*pod).find(
                 R"({"name":"NEUROPART_PLAN","value":"/var/run/neuropart/plan/plan.yaml"})"),
@@ -434,8 +434,8 @@ TEST_F(ReconcileTest, PlanTooLargeForAConfigMapIsGeneratedInEachPod) {
   options_.worker.max_config_map_bytes = 900 * 1024;
   ReconcileResult r = Step(c);
   EXPECT_EQ(Count(r, Action::Type::kPatch, "ConfigMap"), 1);
-  EXPECT_NE(c.ConfigMap()->data.Find("plan.yaml"), nullptr);
-  EXPECT_EQ(c.ConfigMap()->data.Find("plan.path"), nullptr);
+  EXPECT_NE(FindMember(c.ConfigMap()->data, "plan.yaml"), nullptr);
+  EXPECT_EQ(FindMember(c.ConfigMap()->data, "plan.path"), nullptr);
 }
 
 TEST_F(ReconcileTest, InvalidSpecFailsWithTheFieldNamedAndRecoversWhenFixed) {
@@ -461,7 +461,7 @@ TEST_F(ReconcileTest, PlanErrorsAreReportedAsPlanFailed) {
   // layers strategy naming a layer twice: the distributor refuses it.
   NeuralPartition np = MakeNeuralPartition("np").Partitions(2).Strategy("layers").Obj();
   np.spec["distribution"]["layers"] =
-      Json::Array({Json::Array({"h1", "h2"}), Json::Array({"h2", "out"})});
+      Json::array({Json::array({"h1", "h2"}), Json::array({"h2", "out"})});
   FakeCluster c(np);
   Step(c);
   EXPECT_EQ(c.resource().status.phase, kPhaseFailed);

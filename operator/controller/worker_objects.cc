@@ -14,13 +14,13 @@ namespace neuropart::op {
 namespace {
 
 Json LabelsJson(const std::map<std::string, std::string>& labels) {
-  Json j = Json::Object();
+  Json j = Json::object();
   for (const auto& [k, v] : labels) j[k] = v;
   return j;
 }
 
 Json OwnerReferences(const NeuralPartition& np) {
-  return Json::Array({Json::Object({{"apiVersion", kApiVersion},
+  return Json::array({Json::object({{"apiVersion", kApiVersion},
                                     {"kind", kKind},
                                     {"name", np.metadata.name},
                                     {"uid", np.metadata.uid},
@@ -29,30 +29,30 @@ Json OwnerReferences(const NeuralPartition& np) {
 }
 
 Json Metadata(const NeuralPartition& np, const std::string& name, const std::string& component) {
-  return Json::Object({{"name", name},
+  return Json::object({{"name", name},
                        {"namespace", np.metadata.namespace_name},
                        {"labels", LabelsJson(JobLabels(np.metadata.name, component))},
                        {"ownerReferences", OwnerReferences(np)}});
 }
 
 Json Port(const char* name, int port) {
-  return Json::Object({{"name", name}, {"port", port}, {"targetPort", port}, {"protocol", "TCP"}});
+  return Json::object({{"name", name}, {"port", port}, {"targetPort", port}, {"protocol", "TCP"}});
 }
 
 Json EnvVar(const char* name, std::string value) {
-  return Json::Object({{"name", name}, {"value", std::move(value)}});
+  return Json::object({{"name", name}, {"value", std::move(value)}});
 }
 
 Json RestrictedContainerSecurity() {
-  return Json::Object({{"allowPrivilegeEscalation", false},
+  return Json::object({{"allowPrivilegeEscalation", false},
                        {"readOnlyRootFilesystem", true},
                        {"runAsNonRoot", true},
-                       {"capabilities", Json::Object({{"drop", Json::Array({"ALL"})}})},
-                       {"seccompProfile", Json::Object({{"type", "RuntimeDefault"}})}});
+                       {"capabilities", Json::object({{"drop", Json::array({"ALL"})}})},
+                       {"seccompProfile", Json::object({{"type", "RuntimeDefault"}})}});
 }
 
 Json WorkerSelector(const std::string& job) {
-  return Json::Object({{kLabelJob, job}, {kLabelComponent, "worker"}});
+  return Json::object({{kLabelJob, job}, {kLabelComponent, "worker"}});
 }
 
 }  // namespace
@@ -84,7 +84,7 @@ PublishedPlan PublishPlan(const NeuralPartition& np, const Plan& plan,
                                         : 1.0 / plan.num_partitions());
   }
   out.in_config_map = job_text.size() + plan_text.size() <= options.max_config_map_bytes;
-  Json data = Json::Object({{"job.yaml", job_text}, {"plan.hash", out.plan_hash}});
+  Json data = Json::object({{"job.yaml", job_text}, {"plan.hash", out.plan_hash}});
   if (out.in_config_map) {
     data["plan.yaml"] = plan_text;
     out.worker_plan_path = std::string(kConfigMountPath) + "/plan.yaml";
@@ -94,8 +94,8 @@ PublishedPlan PublishPlan(const NeuralPartition& np, const Plan& plan,
   }
   Json meta = Metadata(np, ConfigMapName(np.metadata.name), "plan");
   meta["annotations"] =
-      Json::Object({{kLabelPlanHash, out.plan_hash}, {kAnnotationJobHash, out.job_hash}});
-  out.config_map = Json::Object({{"apiVersion", "v1"},
+      Json::object({{kLabelPlanHash, out.plan_hash}, {kAnnotationJobHash, out.job_hash}});
+  out.config_map = Json::object({{"apiVersion", "v1"},
                                  {"kind", "ConfigMap"},
                                  {"metadata", std::move(meta)},
                                  {"data", std::move(data)}});
@@ -104,68 +104,70 @@ PublishedPlan PublishPlan(const NeuralPartition& np, const Plan& plan,
 
 Json WorkersService(const NeuralPartition& np, const WorkerOptions& options) {
   const std::string& job = np.metadata.name;
-  return Json::Object(
+  return Json::object(
       {{"apiVersion", "v1"},
        {"kind", "Service"},
        {"metadata", Metadata(np, WorkersServiceName(job), "worker")},
-       {"spec", Json::Object({{"clusterIP", "None"},
+       {"spec", Json::object({{"clusterIP", "None"},
                               {"publishNotReadyAddresses", true},
                               {"selector", WorkerSelector(job)},
-                              {"ports", Json::Array({Port("worker", options.worker_port)})}})}});
+                              {"ports", Json::array({Port("worker", options.worker_port)})}})}});
 }
 
 Json ServeService(const NeuralPartition& np, const WorkerOptions& options) {
   const std::string& job = np.metadata.name;
   Json selector = WorkerSelector(job);
   selector[kLabelPartition] = "0";
-  return Json::Object(
+  return Json::object(
       {{"apiVersion", "v1"},
        {"kind", "Service"},
        {"metadata", Metadata(np, ServeServiceName(job), "serve")},
-       {"spec", Json::Object({{"type", "ClusterIP"},
+       {"spec", Json::object({{"type", "ClusterIP"},
                               {"selector", std::move(selector)},
-                              {"ports", Json::Array({Port("worker", options.worker_port),
+                              {"ports", Json::array({Port("worker", options.worker_port),
                                                      Port("status", options.status_port)})}})}});
 }
 
 Json WorkersNetworkPolicy(const NeuralPartition& np, const WorkerOptions& options) {
   const std::string& job = np.metadata.name;
-  auto tcp = [](int port) { return Json::Object({{"protocol", "TCP"}, {"port", port}}); };
+  auto tcp = [](int port) { return Json::object({{"protocol", "TCP"}, {"port", port}}); };
   // The worker port only from the job's own pods; status and metrics from anywhere (the operator
   // and Prometheus run in other namespaces).
-  Json peers = Json::Object(
-      {{"from", Json::Array({Json::Object(
-                    {{"podSelector", Json::Object({{"matchLabels", WorkerSelector(job)}})}})})},
-       {"ports", Json::Array({tcp(options.worker_port)})}});
-  Json observer_ports = Json::Array({tcp(options.status_port)});
-  if (options.metrics_port != 0) observer_ports.Push(tcp(options.metrics_port));
-  Json observers = Json::Object({{"ports", std::move(observer_ports)}});
-  return Json::Object(
+  Json peers = Json::object(
+      {{"from", Json::array({Json::object(
+                    {{"podSelector", Json::object({{"matchLabels", WorkerSelector(job)}})}})})},
+       {"ports", Json::array({tcp(options.worker_port)})}});
+  Json observer_ports = Json::array({tcp(options.status_port)});
+  if (options.metrics_port != 0) observer_ports.push_back(tcp(options.metrics_port));
+  Json observers = Json::object({{"ports", std::move(observer_ports)}});
+  return Json::object(
       {{"apiVersion", "networking.k8s.io/v1"},
        {"kind", "NetworkPolicy"},
        {"metadata", Metadata(np, NetworkPolicyName(job), "worker")},
        {"spec",
-        Json::Object({{"podSelector", Json::Object({{"matchLabels", WorkerSelector(job)}})},
-                      {"policyTypes", Json::Array({"Ingress"})},
-                      {"ingress", Json::Array({std::move(peers), std::move(observers)})}})}});
+        Json::object({{"podSelector", Json::object({{"matchLabels", WorkerSelector(job)}})},
+                      {"policyTypes", Json::array({"Ingress"})},
+                      {"ingress", Json::array({std::move(peers), std::move(observers)})}})}});
 }
 
 Json ServeNetworkPolicy(const NeuralPartition& np, const WorkerOptions& options) {
   const std::string& job = np.metadata.name;
   Json coordinator = WorkerSelector(job);
   coordinator[kLabelPartition] = "0";
-  Json clients = Json::Object(
-      {{"from", Json::Array({Json::Object(
-                    {{"podSelector",
-                      Json::Object({{"matchLabels", Json::Object({{kLabelServeClient, job}})}})}})})},
-       {"ports", Json::Array({Json::Object({{"protocol", "TCP"}, {"port", options.worker_port}})})}});
-  return Json::Object(
-      {{"apiVersion", "networking.k8s.io/v1"},
-       {"kind", "NetworkPolicy"},
-       {"metadata", Metadata(np, ServeNetworkPolicyName(job), "serve")},
-       {"spec", Json::Object({{"podSelector", Json::Object({{"matchLabels", std::move(coordinator)}})},
-                              {"policyTypes", Json::Array({"Ingress"})},
-                              {"ingress", Json::Array({std::move(clients)})}})}});
+  Json client_selector = Json::object(
+      {{"matchLabels", Json::object({{kLabelServeClient, job}})}});
+  Json port = Json::object({{"protocol", "TCP"}, {"port", options.worker_port}});
+  Json clients = Json::object(
+      {{"from", Json::array({Json::object({{"podSelector", std::move(client_selector)}})})},
+       {"ports", Json::array({std::move(port)})}});
+  Json selector = Json::object({{"matchLabels", std::move(coordinator)}});
+  Json spec = Json::object({{"podSelector", std::move(selector)},
+                            {"policyTypes", Json::array({"Ingress"})},
+                            {"ingress", Json::array({std::move(clients)})}});
+  return Json::object({{"apiVersion", "networking.k8s.io/v1"},
+                       {"kind", "NetworkPolicy"},
+                       {"metadata", Metadata(np, ServeNetworkPolicyName(job), "serve")},
+                       {"spec", std::move(spec)}});
 }
 
 namespace {
@@ -173,13 +175,13 @@ namespace {
 // The worker container's resources: spec.worker.resources as given, and for each resource of
 // spec.worker.totalRequests that it does not request itself, `share` of the total.
 Json WorkerResources(const Json* worker, double share) {
-  Json resources = Json::Object();
+  Json resources = Json::object();
   if (worker == nullptr) return resources;
-  if (const Json* given = worker->Find("resources")) resources = *given;
-  const Json* total = worker->Find("totalRequests");
+  if (const Json* given = FindMember(*worker, "resources")) resources = *given;
+  const Json* total = FindMember(*worker, "totalRequests");
   if (total == nullptr || !total->is_object()) return resources;
-  for (const auto& [name, quantity] : total->members()) {
-    if (resources.At({"requests", name.c_str()}) != nullptr) continue;
+  for (const auto& [name, quantity] : Members(*total)) {
+    if (AtPath(resources, {"requests", name.c_str()}) != nullptr) continue;
     StatusOr<double> value = ParseQuantity(quantity);
     if (!value.ok()) continue;  // the CRD's pattern refuses it first
     resources["requests"][name] = FormatQuantity(*value * share, /*whole=*/name != "cpu");
@@ -189,7 +191,7 @@ Json WorkerResources(const Json* worker, double share) {
 
 // Math threads for a CPU request: its whole cores, at least 1 (a fraction would be throttled).
 std::optional<int> ThreadsFor(const Json& resources) {
-  const Json* cpu = resources.At({"requests", "cpu"});
+  const Json* cpu = AtPath(resources, {"requests", "cpu"});
   if (cpu == nullptr) return std::nullopt;
   StatusOr<double> cores = ParseQuantity(*cpu);
   if (!cores.ok()) return std::nullopt;
@@ -205,7 +207,7 @@ Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedP
   Json meta = Metadata(np, PodName(name, partition), "worker");
   meta["labels"][kLabelPartition] = std::to_string(partition);
   meta["labels"][kLabelPlanHash] = published.plan_hash;
-  meta["annotations"] = Json::Object(
+  meta["annotations"] = Json::object(
       {{kAnnotationJobHash, published.job_hash}, {kAnnotationAttempt, std::to_string(attempt)}});
   // Kueue admits plain pods as one group, whole or not at all: a NeuralPartition labelled with a
   // queue makes each gang attempt such a group.
@@ -220,7 +222,7 @@ Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedP
     if (q > 0) peers += ",";
     peers += WorkerEndpoint(name, ns, q, options.worker_port);
   }
-  Json env = Json::Array(
+  Json env = Json::array(
       {EnvVar("NEUROPART_JOB", std::string(kConfigMountPath) + "/job.yaml"),
        EnvVar("NEUROPART_PLAN", published.worker_plan_path),
        EnvVar("NEUROPART_PARTITION", std::to_string(partition)),
@@ -230,55 +232,55 @@ Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedP
        EnvVar("NEUROPART_STATUS_PORT", std::to_string(partition == 0 ? options.status_port : 0)),
        EnvVar("NEUROPART_METRICS_PORT", std::to_string(options.metrics_port))});
   Json ports =
-      Json::Array({Json::Object({{"name", "worker"}, {"containerPort", options.worker_port}})});
+      Json::array({Json::object({{"name", "worker"}, {"containerPort", options.worker_port}})});
   if (options.metrics_port != 0) {
-    ports.Push(Json::Object({{"name", "metrics"}, {"containerPort", options.metrics_port}}));
+    ports.push_back(Json::object({{"name", "metrics"}, {"containerPort", options.metrics_port}}));
   }
   if (partition == 0) {
-    ports.Push(Json::Object({{"name", "status"}, {"containerPort", options.status_port}}));
+    ports.push_back(Json::object({{"name", "status"}, {"containerPort", options.status_port}}));
   }
   const StorageSpec& storage = job.spec.storage;
-  Json store_mount = Json::Object({{"name", "store"}, {"mountPath", kStoreMountPath}});
+  Json store_mount = Json::object({{"name", "store"}, {"mountPath", kStoreMountPath}});
   if (!storage.claim_name.empty() && !storage.sub_path.empty()) {
     store_mount["subPath"] = storage.sub_path;
   }
-  Json mounts = Json::Array(
-      {Json::Object({{"name", "job"}, {"mountPath", kConfigMountPath}, {"readOnly", true}}),
-       std::move(store_mount), Json::Object({{"name", "tmp"}, {"mountPath", "/tmp"}})});
+  Json mounts = Json::array(
+      {Json::object({{"name", "job"}, {"mountPath", kConfigMountPath}, {"readOnly", true}}),
+       std::move(store_mount), Json::object({{"name", "tmp"}, {"mountPath", "/tmp"}})});
   Json volumes =
-      Json::Array({Json::Object({{"name", "job"},
-                                 {"configMap", Json::Object({{"name", ConfigMapName(name)}})}}),
-                   Json::Object({{"name", "tmp"}, {"emptyDir", Json::Object()}})});
+      Json::array({Json::object({{"name", "job"},
+                                 {"configMap", Json::object({{"name", ConfigMapName(name)}})}}),
+                   Json::object({{"name", "tmp"}, {"emptyDir", Json::object()}})});
   if (!storage.claim_name.empty()) {
-    volumes.Push(Json::Object(
+    volumes.push_back(Json::object(
         {{"name", "store"},
-         {"persistentVolumeClaim", Json::Object({{"claimName", storage.claim_name}})}}));
+         {"persistentVolumeClaim", Json::object({{"claimName", storage.claim_name}})}}));
   } else {
     // No claim: each worker gets a private store (no resume across pods, no shared export).
-    volumes.Push(Json::Object({{"name", "store"}, {"emptyDir", Json::Object()}}));
+    volumes.push_back(Json::object({{"name", "store"}, {"emptyDir", Json::object()}}));
   }
   const std::string image =
       job.spec.worker_image.empty() ? options.worker_image : job.spec.worker_image;
   Json init_containers;
   if (!published.in_config_map) {
-    volumes.Push(Json::Object({{"name", "plan"}, {"emptyDir", Json::Object()}}));
-    mounts.Push(
-        Json::Object({{"name", "plan"}, {"mountPath", kGeneratedPlanDir}, {"readOnly", true}}));
-    Json plan_mounts = Json::Array(
-        {Json::Object({{"name", "job"}, {"mountPath", kConfigMountPath}, {"readOnly", true}}),
-         Json::Object({{"name", "plan"}, {"mountPath", kGeneratedPlanDir}})});
-    init_containers = Json::Array({Json::Object(
+    volumes.push_back(Json::object({{"name", "plan"}, {"emptyDir", Json::object()}}));
+    mounts.push_back(
+        Json::object({{"name", "plan"}, {"mountPath", kGeneratedPlanDir}, {"readOnly", true}}));
+    Json plan_mounts = Json::array(
+        {Json::object({{"name", "job"}, {"mountPath", kConfigMountPath}, {"readOnly", true}}),
+         Json::object({{"name", "plan"}, {"mountPath", kGeneratedPlanDir}})});
+    init_containers = Json::array({Json::object(
         {{"name", "plan"},
          {"image", image},
          {"command",
-          Json::Array({options.planner_command, "plan", std::string(kConfigMountPath) + "/job.yaml",
+          Json::array({options.planner_command, "plan", std::string(kConfigMountPath) + "/job.yaml",
                        "--format=yaml", "--output=" + published.worker_plan_path})},
          {"volumeMounts", std::move(plan_mounts)},
          {"securityContext", RestrictedContainerSecurity()}})});
   }
-  Json container = Json::Object({{"name", "worker"},
+  Json container = Json::object({{"name", "worker"},
                                  {"image", image},
-                                 {"command", Json::Array({"neuropart-worker"})},
+                                 {"command", Json::array({"neuropart-worker"})},
                                  {"env", std::move(env)},
                                  {"ports", std::move(ports)},
                                  {"volumeMounts", std::move(mounts)},
@@ -286,47 +288,47 @@ Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedP
                                  {"terminationMessagePolicy", "FallbackToLogsOnError"}});
   if (partition == 0 && job.spec.mode == JobMode::kServe) {
     // The serve Service routes to the coordinator only once its weights are loaded.
-    container["readinessProbe"] = Json::Object(
-        {{"httpGet", Json::Object({{"path", "/readyz"}, {"port", "status"}})},
+    container["readinessProbe"] = Json::object(
+        {{"httpGet", Json::object({{"path", "/readyz"}, {"port", "status"}})},
          {"periodSeconds", 2},
          {"failureThreshold", 1}});
   }
-  const Json* worker = np.spec.Find("worker");
+  const Json* worker = FindMember(np.spec, "worker");
   Json resources = WorkerResources(worker, published.work_shares[partition]);
   if (std::optional<int> threads = ThreadsFor(resources)) {
-    container["env"].Push(EnvVar("NEUROPART_THREADS", std::to_string(*threads)));
+    container["env"].push_back(EnvVar("NEUROPART_THREADS", std::to_string(*threads)));
   }
-  if (!resources.members().empty()) container["resources"] = std::move(resources);
+  if (!Members(resources).empty()) container["resources"] = std::move(resources);
 
-  Json spec = Json::Object(
+  Json spec = Json::object(
       {{"restartPolicy", "Never"},
        {"hostname", PodName(name, partition)},
        {"subdomain", WorkersServiceName(name)},
        {"automountServiceAccountToken", false},
        {"enableServiceLinks", false},
        {"securityContext",
-        Json::Object({{"runAsNonRoot", true},
+        Json::object({{"runAsNonRoot", true},
                       {"runAsUser", options.run_as_user},
                       {"runAsGroup", options.run_as_user},
                       {"fsGroup", options.run_as_user},
-                      {"seccompProfile", Json::Object({{"type", "RuntimeDefault"}})}})},
-       {"containers", Json::Array({std::move(container)})}});
+                      {"seccompProfile", Json::object({{"type", "RuntimeDefault"}})}})},
+       {"containers", Json::array({std::move(container)})}});
   if (!init_containers.is_null()) spec["initContainers"] = std::move(init_containers);
   spec["volumes"] = std::move(volumes);
   if (worker != nullptr) {
     // Passed through as given (the CRD schema checks their shape).
     for (const char* field : {"nodeSelector", "tolerations", "affinity", "priorityClassName",
                               "schedulerName", "serviceAccountName", "imagePullSecrets"}) {
-      if (const Json* value = worker->Find(field)) spec[field] = *value;
+      if (const Json* value = FindMember(*worker, field)) spec[field] = *value;
     }
     Json& security = spec["securityContext"];
-    if (const Json* uid = worker->Find("runAsUser")) {
+    if (const Json* uid = FindMember(*worker, "runAsUser")) {
       security["runAsUser"] = *uid;
       security["runAsGroup"] = *uid;
     }
-    if (const Json* group = worker->Find("fsGroup")) security["fsGroup"] = *group;
+    if (const Json* group = FindMember(*worker, "fsGroup")) security["fsGroup"] = *group;
   }
-  return Json::Object({{"apiVersion", "v1"},
+  return Json::object({{"apiVersion", "v1"},
                        {"kind", "Pod"},
                        {"metadata", std::move(meta)},
                        {"spec", std::move(spec)}});

@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "api/json.h"
+#include "neuropart/base/json.h"
 #include "api/neural_partition.h"
 #include "neuropart/job/job_file.h"
 #include "neuropart/plan/plan.h"

@@ -28,10 +28,13 @@ Built Build(const NeuralPartition& np, const WorkerOptions& options = {}) {
   return Built{np, *job, *plan, published};
 }
 
+const Json& FirstContainer(const Json& pod) {
+  return Elements(*AtPath(pod, {"spec", "containers"}))[0];
+}
+
 std::string Env(const Json& pod, const std::string& name) {
-  for (const Json& e :
-       pod.At({"spec"})->Find("containers")->elements()[0].Find("env")->elements()) {
-    if (e.GetString("name") == name) return e.GetString("value");
+  for (const Json& e : Elements(*FindMember(FirstContainer(pod), "env"))) {
+    if (GetString(e, "name") == name) return GetString(e, "value");
   }
   return "<unset>";
 }
@@ -39,11 +42,11 @@ std::string Env(const Json& pod, const std::string& name) {
 TEST(WorkerObjectsTest, ConfigMapCarriesJobPlanAndHash) {
   Built b = Build(MakeNeuralPartition("np").Partitions(2).Obj());
   const Json& cm = b.published.config_map;
-  EXPECT_EQ(cm.At({"metadata", "name"})->string(), "np-job");
-  EXPECT_EQ(cm.At({"data", "plan.hash"})->string(), b.plan.HashHex());
-  EXPECT_EQ(cm.At({"data", "plan.yaml"})->string(), PlanToYaml(b.plan));
+  EXPECT_EQ(AsString(*AtPath(cm, {"metadata", "name"})), "np-job");
+  EXPECT_EQ(AsString(*AtPath(cm, {"data", "plan.hash"})), b.plan.HashHex());
+  EXPECT_EQ(AsString(*AtPath(cm, {"data", "plan.yaml"})), PlanToYaml(b.plan));
   // job.yaml is a job file the worker accepts.
-  StatusOr<ParsedJob> again = ParseJob(cm.At({"data", "job.yaml"})->string(), "job.yaml");
+  StatusOr<ParsedJob> again = ParseJob(AsString(*AtPath(cm, {"data", "job.yaml"})), "job.yaml");
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->spec.name, "np");
   EXPECT_TRUE(b.published.in_config_map);
@@ -56,40 +59,41 @@ TEST(WorkerObjectsTest, EveryObjectIsOwnedAndLabelled) {
   for (const Json& obj :
        {b.published.config_map, WorkersService(b.np, o), ServeService(b.np, o),
         WorkersNetworkPolicy(b.np, o), WorkerPod(b.np, b.job, b.published, 0, 0, o)}) {
-    SCOPED_TRACE(obj.GetString("kind"));
-    const Json* owner = obj.At({"metadata", "ownerReferences"});
+    SCOPED_TRACE(GetString(obj, "kind"));
+    const Json* owner = AtPath(obj, {"metadata", "ownerReferences"});
     ASSERT_NE(owner, nullptr);
-    ASSERT_EQ(owner->elements().size(), 1u);
-    EXPECT_EQ(owner->elements()[0].GetString("uid"), "uid-np");
-    EXPECT_EQ(owner->elements()[0].GetString("kind"), "NeuralPartition");
-    EXPECT_TRUE(owner->elements()[0].GetBool("controller"));
-    EXPECT_EQ(obj.At({"metadata", "namespace"})->string(), "ml");
-    const Json* labels = obj.At({"metadata", "labels"});
+    ASSERT_EQ(Elements(*owner).size(), 1u);
+    EXPECT_EQ(GetString(Elements(*owner)[0], "uid"), "uid-np");
+    EXPECT_EQ(GetString(Elements(*owner)[0], "kind"), "NeuralPartition");
+    EXPECT_TRUE(GetBool(Elements(*owner)[0], "controller"));
+    EXPECT_EQ(AsString(*AtPath(obj, {"metadata", "namespace"})), "ml");
+    const Json* labels = AtPath(obj, {"metadata", "labels"});
     ASSERT_NE(labels, nullptr);
-    EXPECT_EQ(labels->GetString(kLabelManagedBy), kManagedBy);
-    EXPECT_EQ(labels->GetString(kLabelInstance), "np");
-    EXPECT_EQ(labels->GetString(kLabelPartOf), "neuropart");
+    EXPECT_EQ(GetString(*labels, kLabelManagedBy), kManagedBy);
+    EXPECT_EQ(GetString(*labels, kLabelInstance), "np");
+    EXPECT_EQ(GetString(*labels, kLabelPartOf), "neuropart");
   }
 }
 
 TEST(WorkerObjectsTest, PodIsRestrictedAndWiredToItsPeers) {
   Built b = Build(MakeNeuralPartition("np").Partitions(3).Claim("nfs", "team/a").Obj());
   Json pod = WorkerPod(b.np, b.job, b.published, 1, 2, WorkerOptions{});
-  EXPECT_EQ(pod.At({"metadata", "name"})->string(), "np-1");
-  EXPECT_EQ(pod.At({"metadata", "labels"})->GetString(kLabelPartition), "1");
-  EXPECT_EQ(pod.At({"metadata", "labels"})->GetString(kLabelPlanHash), b.plan.HashHex());
-  EXPECT_EQ(pod.At({"metadata", "annotations"})->GetString(kAnnotationAttempt), "2");
-  const Json& spec = *pod.Find("spec");
-  EXPECT_EQ(spec.GetString("restartPolicy"), "Never");
-  EXPECT_FALSE(spec.GetBool("automountServiceAccountToken", true));
-  EXPECT_EQ(spec.GetString("hostname"), "np-1");
-  EXPECT_EQ(spec.GetString("subdomain"), "np-workers");
-  EXPECT_TRUE(spec.At({"securityContext"})->GetBool("runAsNonRoot"));
-  EXPECT_EQ(spec.At({"securityContext", "seccompProfile"})->GetString("type"), "RuntimeDefault");
-  const Json& c = spec.Find("containers")->elements()[0];
-  EXPECT_FALSE(c.At({"securityContext"})->GetBool("allowPrivilegeEscalation", true));
-  EXPECT_EQ(DumpJson(*c.At({"securityContext", "capabilities", "drop"})), R"(["ALL"])");
-  EXPECT_EQ(c.GetString("image"), "neuropart-worker:latest");
+  EXPECT_EQ(AsString(*AtPath(pod, {"metadata", "name"})), "np-1");
+  EXPECT_EQ(GetString(*AtPath(pod, {"metadata", "labels"}), kLabelPartition), "1");
+  EXPECT_EQ(GetString(*AtPath(pod, {"metadata", "labels"}), kLabelPlanHash), b.plan.HashHex());
+  EXPECT_EQ(GetString(*AtPath(pod, {"metadata", "annotations"}), kAnnotationAttempt), "2");
+  const Json& spec = *FindMember(pod, "spec");
+  EXPECT_EQ(GetString(spec, "restartPolicy"), "Never");
+  EXPECT_FALSE(GetBool(spec, "automountServiceAccountToken", true));
+  EXPECT_EQ(GetString(spec, "hostname"), "np-1");
+  EXPECT_EQ(GetString(spec, "subdomain"), "np-workers");
+  EXPECT_TRUE(GetBool(*AtPath(spec, {"securityContext"}), "runAsNonRoot"));
+  EXPECT_EQ(AsString(*AtPath(spec, {"securityContext", "seccompProfile", "type"})),
+            "RuntimeDefault");
+  const Json& c = Elements(*FindMember(spec, "containers"))[0];
+  EXPECT_FALSE(GetBool(*AtPath(c, {"securityContext"}), "allowPrivilegeEscalation", true));
+  EXPECT_EQ(DumpJson(*AtPath(c, {"securityContext", "capabilities", "drop"})), R"(["ALL"])");
+  EXPECT_EQ(GetString(c, "image"), "neuropart-worker:latest");
   EXPECT_EQ(Env(pod, "NEUROPART_PARTITION"), "1");
   EXPECT_EQ(Env(pod, "NEUROPART_JOB"), "/etc/neuropart/job.yaml");
   EXPECT_EQ(Env(pod, "NEUROPART_PLAN"), "/etc/neuropart/plan.yaml");
@@ -111,22 +115,22 @@ TEST(WorkerObjectsTest, PodIsRestrictedAndWiredToItsPeers) {
 
 TEST(WorkerObjectsTest, WorkerTemplateFieldsAreCopied) {
   NeuralPartition np = MakeNeuralPartition("np").Partitions(2).WorkerImage("reg/w:1").Obj();
-  np.spec["worker"]["resources"] = Json::Object({{"limits", Json::Object({{"memory", "1Gi"}})}});
-  np.spec["worker"]["nodeSelector"] = Json::Object({{"pool", "gpu"}});
+  np.spec["worker"]["resources"] = Json::object({{"limits", Json::object({{"memory", "1Gi"}})}});
+  np.spec["worker"]["nodeSelector"] = Json::object({{"pool", "gpu"}});
   np.spec["worker"]["tolerations"] =
-      Json::Array({Json::Object({{"key", "k"}, {"operator", "Exists"}})});
+      Json::array({Json::object({{"key", "k"}, {"operator", "Exists"}})});
   Built b = Build(np);
   Json pod = WorkerPod(b.np, b.job, b.published, 0, 0, WorkerOptions{});
-  const Json& c = pod.At({"spec"})->Find("containers")->elements()[0];
-  EXPECT_EQ(c.GetString("image"), "reg/w:1");
-  EXPECT_EQ(c.At({"resources", "limits"})->GetString("memory"), "1Gi");
-  EXPECT_EQ(pod.At({"spec", "nodeSelector"})->GetString("pool"), "gpu");
-  EXPECT_EQ(pod.At({"spec", "tolerations"})->elements().size(), 1u);
+  const Json& c = FirstContainer(pod);
+  EXPECT_EQ(GetString(c, "image"), "reg/w:1");
+  EXPECT_EQ(GetString(*AtPath(c, {"resources", "limits"}), "memory"), "1Gi");
+  EXPECT_EQ(GetString(*AtPath(pod, {"spec", "nodeSelector"}), "pool"), "gpu");
+  EXPECT_EQ(Elements(*AtPath(pod, {"spec", "tolerations"})).size(), 1u);
 }
 
 TEST(WorkerObjectsTest, NoClaimMeansAPrivateEmptyDirStore) {
   NeuralPartition np = MakeNeuralPartition("np").Partitions(2).Obj();
-  np.spec.Erase("storage");
+  EraseMember(&np.spec, "storage");
   Built b = Build(np);
   const std::string text = DumpJson(WorkerPod(b.np, b.job, b.published, 0, 0, WorkerOptions{}));
   EXPECT_NE(text.find(R"({"name":"store","emptyDir":{}})"), std::string::npos);
@@ -137,18 +141,18 @@ TEST(WorkerObjectsTest, HeadlessServiceAndNetworkPolicy) {
   Built b = Build(MakeNeuralPartition("np").Partitions(2).Obj());
   WorkerOptions o;
   Json svc = WorkersService(b.np, o);
-  EXPECT_EQ(svc.At({"spec"})->GetString("clusterIP"), "None");
-  EXPECT_TRUE(svc.At({"spec"})->GetBool("publishNotReadyAddresses"));
-  EXPECT_EQ(svc.At({"spec", "selector"})->GetString(kLabelJob), "np");
+  EXPECT_EQ(GetString(*AtPath(svc, {"spec"}), "clusterIP"), "None");
+  EXPECT_TRUE(GetBool(*AtPath(svc, {"spec"}), "publishNotReadyAddresses"));
+  EXPECT_EQ(GetString(*AtPath(svc, {"spec", "selector"}), kLabelJob), "np");
   Json netpol = WorkersNetworkPolicy(b.np, o);
-  const Json& ingress = *netpol.At({"spec", "ingress"});
-  ASSERT_EQ(ingress.elements().size(), 2u);
+  const Json& ingress = *AtPath(netpol, {"spec", "ingress"});
+  ASSERT_EQ(Elements(ingress).size(), 2u);
   EXPECT_EQ(
-      DumpJson(ingress.elements()[0]),
+      DumpJson(Elements(ingress)[0]),
       R"({"from":[{"podSelector":{"matchLabels":{"neuropart.io/job":"np","app.kubernetes.io/component":"worker"}}}],"ports":[{"protocol":"TCP","port":7000}]})");
-  EXPECT_EQ(ingress.elements()[1].Find("from"), nullptr);
+  EXPECT_EQ(FindMember(Elements(ingress)[1], "from"), nullptr);
   Json serve = ServeService(b.np, o);
-  EXPECT_EQ(serve.At({"spec", "selector"})->GetString(kLabelPartition), "0");
+  EXPECT_EQ(GetString(*AtPath(serve, {"spec", "selector"}), kLabelPartition), "0");
 }
 
 // Serve mode: pods labelled neuropart.io/client=<job> may reach the coordinator's worker port
@@ -156,27 +160,27 @@ TEST(WorkerObjectsTest, HeadlessServiceAndNetworkPolicy) {
 TEST(WorkerObjectsTest, ServeNetworkPolicyAdmitsLabelledClientsToTheCoordinator) {
   Built b = Build(MakeNeuralPartition("np").Partitions(2).Mode("serve").Obj());
   Json netpol = ServeNetworkPolicy(b.np, WorkerOptions{});
-  EXPECT_EQ(netpol.At({"metadata"})->GetString("name"), "np-serve");
+  EXPECT_EQ(GetString(*AtPath(netpol, {"metadata"}), "name"), "np-serve");
   EXPECT_EQ(
-      DumpJson(*netpol.At({"spec", "podSelector"})),
+      DumpJson(*AtPath(netpol, {"spec", "podSelector"})),
       R"({"matchLabels":{"neuropart.io/job":"np","app.kubernetes.io/component":"worker","neuropart.io/partition":"0"}})");
   EXPECT_EQ(
-      DumpJson(*netpol.At({"spec", "ingress"})),
+      DumpJson(*AtPath(netpol, {"spec", "ingress"})),
       R"([{"from":[{"podSelector":{"matchLabels":{"neuropart.io/client":"np"}}}],"ports":[{"protocol":"TCP","port":7000}]}])");
 }
 
 TEST(WorkerObjectsTest, ServeCoordinatorIsReadyOnlyOnceItsWeightsAreLoaded) {
   Built b = Build(MakeNeuralPartition("np").Partitions(2).Mode("serve").Obj());
   Json coordinator = WorkerPod(b.np, b.job, b.published, 0, 0, WorkerOptions{});
-  const Json& c0 = coordinator.At({"spec"})->Find("containers")->elements()[0];
-  ASSERT_NE(c0.Find("readinessProbe"), nullptr);
-  EXPECT_EQ(DumpJson(*c0.Find("readinessProbe")),
+  const Json& c0 = FirstContainer(coordinator);
+  ASSERT_NE(FindMember(c0, "readinessProbe"), nullptr);
+  EXPECT_EQ(DumpJson(*FindMember(c0, "readinessProbe")),
             R"({"httpGet":{"path":"/readyz","port":"status"},"periodSeconds":2,"failureThreshold":1})");
   Json other = WorkerPod(b.np, b.job, b.published, 1, 0, WorkerOptions{});
-  EXPECT_EQ(other.At({"spec"})->Find("containers")->elements()[0].Find("readinessProbe"), nullptr);
+  EXPECT_EQ(FindMember(FirstContainer(other), "readinessProbe"), nullptr);
   Built train = Build(MakeNeuralPartition("np").Partitions(2).Obj());
   Json trainer = WorkerPod(train.np, train.job, train.published, 0, 0, WorkerOptions{});
-  EXPECT_EQ(trainer.At({"spec"})->Find("containers")->elements()[0].Find("readinessProbe"), nullptr);
+  EXPECT_EQ(FindMember(FirstContainer(trainer), "readinessProbe"), nullptr);
 }
 
 TEST(WorkerObjectsTest, SchedulingAndIdentityFieldsArePassedThrough) {
@@ -187,16 +191,16 @@ TEST(WorkerObjectsTest, SchedulingAndIdentityFieldsArePassedThrough) {
   ASSERT_TRUE(worker.ok());
   Built b = Build(MakeNeuralPartition("np").Partitions(2).SpecField("worker", *worker).Obj());
   Json pod = WorkerPod(b.np, b.job, b.published, 1, 0, WorkerOptions{});
-  const Json& spec = *pod.Find("spec");
-  EXPECT_EQ(spec.GetString("priorityClassName"), "high");
-  EXPECT_EQ(spec.GetString("schedulerName"), "volcano");
-  EXPECT_EQ(spec.GetString("serviceAccountName"), "trainer");
-  EXPECT_EQ(DumpJson(*spec.Find("imagePullSecrets")), R"([{"name":"regcred"}])");
-  EXPECT_NE(spec.At({"affinity", "nodeAffinity"}), nullptr);
-  EXPECT_EQ(spec.At({"securityContext", "runAsUser"})->integer(), 1001);
-  EXPECT_EQ(spec.At({"securityContext", "runAsGroup"})->integer(), 1001);
-  EXPECT_EQ(spec.At({"securityContext", "fsGroup"})->integer(), 2002);
-  EXPECT_TRUE(spec.At({"securityContext", "runAsNonRoot"})->boolean());  // still restricted
+  const Json& spec = *FindMember(pod, "spec");
+  EXPECT_EQ(GetString(spec, "priorityClassName"), "high");
+  EXPECT_EQ(GetString(spec, "schedulerName"), "volcano");
+  EXPECT_EQ(GetString(spec, "serviceAccountName"), "trainer");
+  EXPECT_EQ(DumpJson(*FindMember(spec, "imagePullSecrets")), R"([{"name":"regcred"}])");
+  EXPECT_NE(AtPath(spec, {"affinity", "nodeAffinity"}), nullptr);
+  EXPECT_EQ(AsInt(*AtPath(spec, {"securityContext", "runAsUser"})), 1001);
+  EXPECT_EQ(AsInt(*AtPath(spec, {"securityContext", "runAsGroup"})), 1001);
+  EXPECT_EQ(AsInt(*AtPath(spec, {"securityContext", "fsGroup"})), 2002);
+  EXPECT_TRUE(AsBool(*AtPath(spec, {"securityContext", "runAsNonRoot"})));  // still restricted
 }
 
 // A 50/30/20 split of the parameters asks 50/30/20 of the gang's total, and the math threads
@@ -211,9 +215,9 @@ TEST(WorkerObjectsTest, TotalRequestsAreSplitByEachPartitionsShareOfTheModel) {
     const double share = b.published.work_shares[q];
     shares += share;
     Json pod = WorkerPod(b.np, b.job, b.published, q, 0, WorkerOptions{});
-    const Json& c0 = pod.At({"spec"})->Find("containers")->elements()[0];
-    StatusOr<double> cpu = ParseQuantity(*c0.At({"resources", "requests", "cpu"}));
-    StatusOr<double> memory = ParseQuantity(*c0.At({"resources", "requests", "memory"}));
+    const Json& c0 = FirstContainer(pod);
+    StatusOr<double> cpu = ParseQuantity(*AtPath(c0, {"resources", "requests", "cpu"}));
+    StatusOr<double> memory = ParseQuantity(*AtPath(c0, {"resources", "requests", "memory"}));
     ASSERT_TRUE(cpu.ok() && memory.ok()) << q;
     EXPECT_NEAR(*cpu, 10 * share, 0.001) << q;
     EXPECT_NEAR(*memory, 1000.0 * 1024 * 1024 * share, 1) << q;
@@ -232,14 +236,14 @@ TEST(WorkerObjectsTest, ExplicitRequestsWinOverTheShare) {
   ASSERT_TRUE(worker.ok());
   Built b = Build(MakeNeuralPartition("np").Partitions(2).SpecField("worker", *worker).Obj());
   Json pod = WorkerPod(b.np, b.job, b.published, 0, 0, WorkerOptions{});
-  const Json& c0 = pod.At({"spec"})->Find("containers")->elements()[0];
-  EXPECT_EQ(c0.At({"resources", "requests", "cpu"})->string(), "1500m");
-  EXPECT_NE(c0.At({"resources", "requests", "memory"}), nullptr);
+  const Json& c0 = FirstContainer(pod);
+  EXPECT_EQ(AsString(*AtPath(c0, {"resources", "requests", "cpu"})), "1500m");
+  EXPECT_NE(AtPath(c0, {"resources", "requests", "memory"}), nullptr);
   EXPECT_EQ(Env(pod, "NEUROPART_THREADS"), "1");
   Built plain = Build(MakeNeuralPartition("np").Partitions(2).Obj());
   Json unset = WorkerPod(plain.np, plain.job, plain.published, 0, 0, WorkerOptions{});
   EXPECT_EQ(Env(unset, "NEUROPART_THREADS"), "<unset>");
-  EXPECT_EQ(unset.At({"spec"})->Find("containers")->elements()[0].Find("resources"), nullptr);
+  EXPECT_EQ(FindMember(FirstContainer(unset), "resources"), nullptr);
 }
 
 TEST(WorkerObjectsTest, AQueueLabelMakesEachGangAttemptOneKueuePodGroup) {
@@ -248,13 +252,14 @@ TEST(WorkerObjectsTest, AQueueLabelMakesEachGangAttemptOneKueuePodGroup) {
   Built b = Build(np);
   for (int q = 0; q < 3; ++q) {
     Json pod = WorkerPod(b.np, b.job, b.published, q, 2, WorkerOptions{});
-    EXPECT_EQ(pod.At({"metadata", "labels"})->GetString(kLabelKueueQueue), "team-a");
-    EXPECT_EQ(pod.At({"metadata", "labels"})->GetString(kLabelKueuePodGroup), "np-2");
-    EXPECT_EQ(pod.At({"metadata", "annotations"})->GetString(kAnnotationKueueGroupCount), "3");
+    EXPECT_EQ(GetString(*AtPath(pod, {"metadata", "labels"}), kLabelKueueQueue), "team-a");
+    EXPECT_EQ(GetString(*AtPath(pod, {"metadata", "labels"}), kLabelKueuePodGroup), "np-2");
+    EXPECT_EQ(AsString(*AtPath(pod, {"metadata", "annotations", kAnnotationKueueGroupCount})),
+              "3");
   }
   Built plain = Build(MakeNeuralPartition("np").Partitions(3).Obj());
   Json pod = WorkerPod(plain.np, plain.job, plain.published, 0, 0, WorkerOptions{});
-  EXPECT_EQ(pod.At({"metadata", "labels"})->Find(kLabelKueuePodGroup), nullptr);
+  EXPECT_EQ(FindMember(*AtPath(pod, {"metadata", "labels"}), kLabelKueuePodGroup), nullptr);
 }
 
 TEST(WorkerObjectsTest, MetricsPortZeroIsLeftOut) {
@@ -263,10 +268,10 @@ TEST(WorkerObjectsTest, MetricsPortZeroIsLeftOut) {
   Built b = Build(MakeNeuralPartition("np").Partitions(2).Obj(), o);
   Json pod = WorkerPod(b.np, b.job, b.published, 1, 0, o);
   EXPECT_EQ(Env(pod, "NEUROPART_METRICS_PORT"), "0");
-  EXPECT_EQ(DumpJson(*pod.At({"spec"})->Find("containers")->elements()[0].Find("ports")),
+  EXPECT_EQ(DumpJson(*FindMember(FirstContainer(pod), "ports")),
             R"([{"name":"worker","containerPort":7000}])");
   Json netpol = WorkersNetworkPolicy(b.np, o);
-  EXPECT_EQ(DumpJson(netpol.At({"spec", "ingress"})->elements()[1]),
+  EXPECT_EQ(DumpJson(Elements(*AtPath(netpol, {"spec", "ingress"}))[1]),
             R"({"ports":[{"protocol":"TCP","port":8080}]})");
 }
 

@@ -15,21 +15,21 @@ using testing::FakeStream;
 using testing::FakeTransport;
 
 std::string List(const std::string& kind, const std::vector<Json>& items) {
-  Json list = Json::Object({{"apiVersion", kind == "NeuralPartitionList" ? kApiVersion : "v1"},
+  Json list = Json::object({{"apiVersion", kind == "NeuralPartitionList" ? kApiVersion : "v1"},
                             {"kind", kind},
-                            {"metadata", Json::Object({{"resourceVersion", "5"}})},
-                            {"items", Json::Array()}});
-  for (const Json& item : items) list["items"].Push(item);
+                            {"metadata", Json::object({{"resourceVersion", "5"}})},
+                            {"items", Json::array()}});
+  for (const Json& item : items) list["items"].push_back(item);
   return DumpJson(list);
 }
 
 // A pod of `job` as the API server would list it.
 Json RunningPod(const std::string& name, const std::string& job, const std::string& ip) {
-  return Json::Object(
-      {{"metadata", Json::Object({{"name", name},
+  return Json::object(
+      {{"metadata", Json::object({{"name", name},
                                   {"namespace", "ml"},
-                                  {"labels", Json::Object({{"neuropart.io/job", job}})}})},
-       {"status", Json::Object({{"phase", "Running"}, {"podIP", ip}})}});
+                                  {"labels", Json::object({{"neuropart.io/job", job}})}})},
+       {"status", Json::object({{"phase", "Running"}, {"podIP", ip}})}});
 }
 
 class ControllerTest : public ::testing::Test {

@@ -33,7 +33,7 @@ TEST_F(ExecutorTest, AlreadyExistingAndAlreadyGoneAreSuccess) {
   std::vector<std::string> outcomes;
   Status s = ApplyActions(
       &client_, np_,
-      {Action{Action::Type::kCreate, "Pod", "np-0", Json::Object({{"kind", "Pod"}}), {}, ""},
+      {Action{Action::Type::kCreate, "Pod", "np-0", Json::object({{"kind", "Pod"}}), {}, ""},
        Action{Action::Type::kDelete, "Pod", "np-1", Json(), {}, ""}},
       &log_, [&](const Action&, const char* o) { outcomes.push_back(o); });
   EXPECT_TRUE(s.ok()) << s.ToString();
@@ -61,9 +61,9 @@ TEST_F(ExecutorTest, StatusUpdateIsAPutWithTheObservedVersionAndConflictIsRetrya
   EXPECT_EQ(call.path, "/apis/neuropart.io/v1alpha1/namespaces/ml/neuralpartitions/np/status");
   StatusOr<Json> body = ParseJson(call.body);
   ASSERT_TRUE(body.ok());
-  EXPECT_EQ(body->At({"metadata", "resourceVersion"})->string(), "41");
-  EXPECT_EQ(body->At({"status", "phase"})->string(), "Running");
-  EXPECT_EQ(body->At({"status", "restarts"})->integer(), 2);
+  EXPECT_EQ(AsString(*AtPath(*body, {"metadata", "resourceVersion"})), "41");
+  EXPECT_EQ(AsString(*AtPath(*body, {"status", "phase"})), "Running");
+  EXPECT_EQ(AsInt(*AtPath(*body, {"status", "restarts"})), 2);
 }
 
 TEST_F(ExecutorTest, PatchIsAMergePatchAndErrorsDoNotStopTheRest) {
@@ -73,11 +73,11 @@ TEST_F(ExecutorTest, PatchIsAMergePatchAndErrorsDoNotStopTheRest) {
   };
   Status s =
       ApplyActions(&client_, np_,
-                   {Action{Action::Type::kCreate, "Service", "np-workers", Json::Object(), {}, ""},
+                   {Action{Action::Type::kCreate, "Service", "np-workers", Json::object(), {}, ""},
                     Action{Action::Type::kPatch,
                            "ConfigMap",
                            "np-job",
-                           Json::Object({{"data", Json::Object({{"k", "v"}})}}),
+                           Json::object({{"data", Json::object({{"k", "v"}})}}),
                            {},
                            ""}},
                    &log_);

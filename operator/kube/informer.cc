@@ -5,9 +5,9 @@
 namespace neuropart::op {
 
 std::string ObjectKey(const Json& object) {
-  const Json* meta = object.Find("metadata");
+  const Json* meta = FindMember(object, "metadata");
   if (meta == nullptr) return "/";
-  return meta->GetString("namespace") + "/" + meta->GetString("name");
+  return GetString(*meta, "namespace") + "/" + GetString(*meta, "name");
 }
 
 std::string Informer::Query(bool watch) const {
@@ -27,19 +27,21 @@ Status Informer::List() {
   ASSIGN_OR_RETURN(ApiResult r,
                    client_->List(options_.kind, options_.namespace_name, Query(false)));
   if (!r.ok()) return UnavailableError("list " + options_.kind + ": " + r.Describe());
-  const Json* items = r.body.Find("items");
+  const Json* items = FindMember(r.body, "items");
   std::map<std::string, Json> fresh;
   if (items != nullptr) {
-    for (const Json& item : items->elements()) {
+    for (const Json& item : Elements(*items)) {
       Json copy = item;
       // List items carry no apiVersion/kind; the handlers and decoders want them.
-      if (copy.Find("kind") == nullptr) {
-        copy["apiVersion"] = r.body.GetString("apiVersion");
-        std::string kind = r.body.GetString("kind");
+      if (FindMember(copy, "kind") == nullptr) {
+        copy["apiVersion"] = GetString(r.body, "apiVersion");
+        std::string kind = GetString(r.body, "kind");
         if (kind.size() > 4 && kind.substr(kind.size() - 4) == "List") kind.resize(kind.size() - 4);
         copy["kind"] = kind;
       }
-      fresh[ObjectKey(copy)] = std::move(copy);
+      // Json's assignment takes its argument by value: name the key before moving.
+      const std::string key = ObjectKey(copy);
+      fresh[key] = std::move(copy);
     }
   }
   std::vector<Json> deleted;
@@ -49,9 +51,8 @@ Status Informer::List() {
       if (!fresh.count(key)) deleted.push_back(obj);
     }
     cache_ = fresh;
-    resource_version_ = r.body.At({"metadata", "resourceVersion"}) != nullptr
-                            ? r.body.At({"metadata", "resourceVersion"})->string()
-                            : "";
+    const Json* version = AtPath(r.body, {"metadata", "resourceVersion"});
+    resource_version_ = version != nullptr ? AsString(*version) : "";
     need_list_ = false;
     synced_ = true;
   }
@@ -73,18 +74,17 @@ bool Informer::OnLine(const std::string& line) {
                 {{"kind", options_.kind}, {"error", event.status().message()}});
     return true;
   }
-  const std::string type = event->GetString("type");
-  const Json* object = event->Find("object");
+  const std::string type = GetString(*event, "type");
+  const Json* object = FindMember(*event, "object");
   if (object == nullptr) return true;
-  const std::string rv = object->At({"metadata", "resourceVersion"}) != nullptr
-                             ? object->At({"metadata", "resourceVersion"})->string()
-                             : "";
+  const Json* version = AtPath(*object, {"metadata", "resourceVersion"});
+  const std::string rv = version != nullptr ? AsString(*version) : "";
   if (type == "ERROR") {
     // 410 Gone (the version was compacted) or another error: start again from a list.
     log_->Info("Watch ended with an error; re-listing",
                {{"kind", options_.kind},
-                {"code", std::to_string(object->GetInt("code"))},
-                {"reason", object->GetString("reason")}});
+                {"code", std::to_string(GetInt(*object, "code"))},
+                {"reason", GetString(*object, "reason")}});
     std::lock_guard<std::mutex> lock(mu_);
     need_list_ = true;
     return false;

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "api/json.h"
+#include "neuropart/base/json.h"
 #include "kube/kube_client.h"
 #include "kube/log.h"
 

@@ -33,7 +33,7 @@ class InformerTest : public ::testing::Test {
     return std::make_unique<Informer>(
         &client_, o,
         [this](const std::string& t, const Json& obj) {
-          events_.push_back(t + " " + obj.At({"metadata", "name"})->string());
+          events_.push_back(t + " " + AsString(*AtPath(obj, {"metadata", "name"})));
         },
         &log_);
   }
@@ -79,9 +79,11 @@ TEST_F(InformerTest, ListsThenWatchesFromTheListsVersion) {
             (std::vector<std::string>{"ADDED a", "ADDED c", "ADDED b", "MODIFIED a", "DELETED b"}));
   EXPECT_EQ(inf->resource_version(), "13");
   ASSERT_EQ(inf->Items().size(), 2u);
-  EXPECT_EQ(inf->Get("ml", "a")->At({"metadata", "resourceVersion"})->string(), "12");
+  const std::optional<Json> a = inf->Get("ml", "a");
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(AsString(*AtPath(*a, {"metadata", "resourceVersion"})), "12");
   // List items get their kind back.
-  EXPECT_EQ(inf->Get("ml", "c")->GetString("kind"), "Pod");
+  EXPECT_EQ(GetString(*inf->Get("ml", "c"), "kind"), "Pod");
 }
 
 TEST_F(InformerTest, BookmarksMoveTheVersionAndReconnectDoesNotRelist) {

@@ -42,8 +42,8 @@ std::string UrlEncode(std::string_view s) {
 
 std::string ApiResult::Describe() const {
   std::string out = std::to_string(status);
-  if (!body.GetString("reason").empty()) out += " " + body.GetString("reason");
-  if (!body.GetString("message").empty()) out += ": " + body.GetString("message");
+  if (!GetString(body, "reason").empty()) out += " " + GetString(body, "reason");
+  if (!GetString(body, "message").empty()) out += ": " + GetString(body, "message");
   return out;
 }
 
@@ -82,7 +82,7 @@ StatusOr<ApiResult> KubeClient::Create(std::string_view kind, const std::string&
 
 StatusOr<ApiResult> KubeClient::Delete(std::string_view kind, const std::string& ns,
                                        const std::string& name) {
-  const Json options = Json::Object(
+  const Json options = Json::object(
       {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}, {"propagationPolicy", "Background"}});
   return Call("DELETE", kind, ns, name, "", &options);
 }

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "api/json.h"
+#include "neuropart/base/json.h"
 #include "kube/transport.h"
 #include "neuropart/status.h"
 

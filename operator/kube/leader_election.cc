@@ -16,14 +16,16 @@ void SleepUnlessStopped(std::chrono::milliseconds d, const std::atomic<bool>& st
 
 LeaseRecord LeaseFromJson(const Json& lease) {
   LeaseRecord r;
-  if (const Json* spec = lease.Find("spec")) {
-    r.holder = spec->GetString("holderIdentity");
-    r.duration_seconds = static_cast<int>(spec->GetInt("leaseDurationSeconds"));
-    r.acquire_time = spec->GetString("acquireTime");
-    r.renew_time = spec->GetString("renewTime");
-    r.transitions = static_cast<int>(spec->GetInt("leaseTransitions"));
+  if (const Json* spec = FindMember(lease, "spec")) {
+    r.holder = GetString(*spec, "holderIdentity");
+    r.duration_seconds = static_cast<int>(GetInt(*spec, "leaseDurationSeconds"));
+    r.acquire_time = GetString(*spec, "acquireTime");
+    r.renew_time = GetString(*spec, "renewTime");
+    r.transitions = static_cast<int>(GetInt(*spec, "leaseTransitions"));
   }
-  if (const Json* rv = lease.At({"metadata", "resourceVersion"})) r.resource_version = rv->string();
+  if (const Json* rv = AtPath(lease, {"metadata", "resourceVersion"})) {
+    r.resource_version = AsString(*rv);
+  }
   return r;
 }
 
@@ -41,14 +43,14 @@ LeaseDecision DecideLease(const std::optional<LeaseRecord>& current, const std::
 Json LeaseObject(const std::string& ns, const std::string& name, const std::string& identity,
                  int duration_seconds, const std::optional<LeaseRecord>& current, TimePoint now) {
   const bool same_holder = current && current->holder == identity;
-  Json meta = Json::Object({{"name", name}, {"namespace", ns}});
+  Json meta = Json::object({{"name", name}, {"namespace", ns}});
   if (current) meta["resourceVersion"] = current->resource_version;
   const std::string t = FormatMicroTime(now);
-  return Json::Object(
+  return Json::object(
       {{"apiVersion", "coordination.k8s.io/v1"},
        {"kind", "Lease"},
        {"metadata", std::move(meta)},
-       {"spec", Json::Object({{"holderIdentity", identity},
+       {"spec", Json::object({{"holderIdentity", identity},
                               {"leaseDurationSeconds", duration_seconds},
                               {"acquireTime", same_holder ? current->acquire_time : t},
                               {"renewTime", t},

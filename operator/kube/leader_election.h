@@ -16,7 +16,7 @@
 #include <optional>
 #include <string>
 
-#include "api/json.h"
+#include "neuropart/base/json.h"
 #include "controller/clock.h"
 #include "kube/kube_client.h"
 #include "kube/log.h"

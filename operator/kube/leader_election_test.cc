@@ -50,15 +50,15 @@ TEST(DecideLeaseTest, RemoteClockSkewNeitherStealsNorKeepsALease) {
 TEST(LeaseObjectTest, TakeoverCountsATransitionAndRenewalKeepsAcquireTime) {
   const LeaseRecord other = Held("other", kNow - std::chrono::seconds(60));
   Json taken = LeaseObject("ns", "l", "me", 15, other, kNow);
-  EXPECT_EQ(taken.At({"spec", "holderIdentity"})->string(), "me");
-  EXPECT_EQ(taken.At({"spec", "leaseTransitions"})->integer(), 3);
-  EXPECT_EQ(taken.At({"spec", "acquireTime"})->string(), FormatMicroTime(kNow));
-  EXPECT_EQ(taken.At({"metadata", "resourceVersion"})->string(), "7");
+  EXPECT_EQ(AsString(*AtPath(taken, {"spec", "holderIdentity"})), "me");
+  EXPECT_EQ(AsInt(*AtPath(taken, {"spec", "leaseTransitions"})), 3);
+  EXPECT_EQ(AsString(*AtPath(taken, {"spec", "acquireTime"})), FormatMicroTime(kNow));
+  EXPECT_EQ(AsString(*AtPath(taken, {"metadata", "resourceVersion"})), "7");
   const LeaseRecord mine = Held("me", kNow - std::chrono::seconds(5));
   Json renewed = LeaseObject("ns", "l", "me", 15, mine, kNow);
-  EXPECT_EQ(renewed.At({"spec", "leaseTransitions"})->integer(), 2);
-  EXPECT_EQ(renewed.At({"spec", "acquireTime"})->string(), mine.acquire_time);
-  EXPECT_EQ(renewed.At({"spec", "renewTime"})->string(), "2026-11-18T11:06:40.000000Z");
+  EXPECT_EQ(AsInt(*AtPath(renewed, {"spec", "leaseTransitions"})), 2);
+  EXPECT_EQ(AsString(*AtPath(renewed, {"spec", "acquireTime"})), mine.acquire_time);
+  EXPECT_EQ(AsString(*AtPath(renewed, {"spec", "renewTime"})), "2026-11-18T11:06:40.000000Z");
 }
 
 class LeaderElectorTest : public ::testing::Test {
@@ -172,8 +172,8 @@ TEST_F(LeaderElectorTest, ReleaseEmptiesOurHolder) {
   EXPECT_FALSE(e.is_leader());
   StatusOr<Json> released = ParseJson(put_body);
   ASSERT_TRUE(released.ok());
-  EXPECT_EQ(released->At({"spec", "holderIdentity"})->string(), "");
-  EXPECT_EQ(released->At({"metadata", "resourceVersion"})->string(), "9");
+  EXPECT_EQ(AsString(*AtPath(*released, {"spec", "holderIdentity"})), "");
+  EXPECT_EQ(AsString(*AtPath(*released, {"metadata", "resourceVersion"})), "9");
   EXPECT_EQ(DecideLease(LeaseFromJson(*released), "other", kNow, kNow), LeaseDecision::kAcquire);
 }
 

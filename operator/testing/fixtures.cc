@@ -9,15 +9,15 @@ namespace neuropart::op::testing {
 namespace {
 
 Json Layer(const char* name, int neurons, const char* activation) {
-  return Json::Object({{"name", name}, {"neurons", neurons}, {"activation", activation}});
+  return Json::object({{"name", name}, {"neurons", neurons}, {"activation", activation}});
 }
 
 Json StringLists(const std::vector<std::vector<std::string>>& lists) {
-  Json out = Json::Array();
+  Json out = Json::array();
   for (const auto& list : lists) {
-    Json l = Json::Array();
-    for (const std::string& s : list) l.Push(s);
-    out.Push(std::move(l));
+    Json l = Json::array();
+    for (const std::string& s : list) l.push_back(s);
+    out.push_back(std::move(l));
   }
   return out;
 }
@@ -25,11 +25,11 @@ Json StringLists(const std::vector<std::vector<std::string>>& lists) {
 // Applies a JSON merge patch's members to a string map (null removes).
 void MergeStrings(std::map<std::string, std::string>* m, const Json* patch) {
   if (patch == nullptr) return;
-  for (const auto& [k, v] : patch->members()) {
+  for (const auto& [k, v] : Members(*patch)) {
     if (v.is_null()) {
       m->erase(k);
     } else {
-      (*m)[k] = v.string();
+      (*m)[k] = AsString(v);
     }
   }
 }
@@ -41,20 +41,20 @@ NeuralPartitionBuilder::NeuralPartitionBuilder(std::string name) {
   np_.metadata.namespace_name = "ml";
   np_.metadata.uid = "uid-" + np_.metadata.name;
   np_.metadata.generation = 1;
-  np_.spec = Json::Object(
+  np_.spec = Json::object(
       {{"mode", "train"},
        {"model",
-        Json::Object({{"inputSize", 8},
-                      {"init", Json::Object({{"seed", 7}})},
-                      {"layers", Json::Array({Layer("h1", 16, "relu"), Layer("h2", 8, "relu"),
+        Json::object({{"inputSize", 8},
+                      {"init", Json::object({{"seed", 7}})},
+                      {"layers", Json::array({Layer("h1", 16, "relu"), Layer("h2", 8, "relu"),
                                               Layer("out", 4, "softmax")})}})},
        {"training",
-        Json::Object(
-            {{"dataset", Json::Object({{"format", "synthetic"}, {"samples", 64}, {"seed", 1}})},
+        Json::object(
+            {{"dataset", Json::object({{"format", "synthetic"}, {"samples", 64}, {"seed", 1}})},
              {"epochs", 1},
              {"batchSize", 16},
-             {"optimizer", Json::Object({{"type", "sgd"}, {"learningRate", 0.1}})}})},
-       {"storage", Json::Object({{"persistentVolumeClaim", Json::Object({{"claimName", "store"}})},
+             {"optimizer", Json::object({{"type", "sgd"}, {"learningRate", 0.1}})}})},
+       {"storage", Json::object({{"persistentVolumeClaim", Json::object({{"claimName", "store"}})},
                                  {"subPath", "jobs"}})},
        {"backoffLimit", 3}});
 }
@@ -73,7 +73,7 @@ NeuralPartitionBuilder& NeuralPartitionBuilder::Strategy(std::string strategy) {
 }
 NeuralPartitionBuilder& NeuralPartitionBuilder::Mode(std::string mode) {
   np_.spec["mode"] = std::move(mode);
-  if (np_.spec.GetString("mode") == "serve") np_.spec.Erase("training");
+  if (GetString(np_.spec, "mode") == "serve") EraseMember(&np_.spec, "training");
   return *this;
 }
 NeuralPartitionBuilder& NeuralPartitionBuilder::BackoffLimit(int limit) {
@@ -90,7 +90,7 @@ NeuralPartitionBuilder& NeuralPartitionBuilder::Epochs(int epochs) {
 }
 NeuralPartitionBuilder& NeuralPartitionBuilder::Claim(std::string claim, std::string sub_path) {
   np_.spec["storage"] =
-      Json::Object({{"persistentVolumeClaim", Json::Object({{"claimName", std::move(claim)}})},
+      Json::object({{"persistentVolumeClaim", Json::object({{"claimName", std::move(claim)}})},
                     {"subPath", std::move(sub_path)}});
   return *this;
 }
@@ -113,7 +113,7 @@ NeuralPartitionBuilder& NeuralPartitionBuilder::SpecField(const std::string& key
 
 NeuralPartition NeuralPartitionBuilder::Obj() const {
   NeuralPartition np = np_;
-  Json d = Json::Object({{"partitions", partitions_}, {"strategy", strategy_}});
+  Json d = Json::object({{"partitions", partitions_}, {"strategy", strategy_}});
   const int p = partitions_;
   if (strategy_ == "layers") {
     assert(p >= 1 && p <= 3);
@@ -122,12 +122,12 @@ NeuralPartition NeuralPartitionBuilder::Obj() const {
     d["layers"] = StringLists(by_p[p - 1]);
   } else if (strategy_ == "count") {
     const int total = 16 + 8 + 4;
-    Json counts = Json::Array();
-    for (int q = 0; q < p; ++q) counts.Push(total / p + (q < total % p ? 1 : 0));
+    Json counts = Json::array();
+    for (int q = 0; q < p; ++q) counts.push_back(total / p + (q < total % p ? 1 : 0));
     d["counts"] = std::move(counts);
   } else if (strategy_ == "percentage") {
-    Json shares = Json::Array();
-    for (int q = 0; q < p; ++q) shares.Push(100.0 / p);
+    Json shares = Json::array();
+    for (int q = 0; q < p; ++q) shares.push_back(100.0 / p);
     d["percentages"] = std::move(shares);
   }
   np.spec["distribution"] = std::move(d);
@@ -147,19 +147,19 @@ std::string FakeCluster::KindOf(const std::vector<ObservedObject>& objects) cons
 // RFC 7386 on the fields ObservedObject keeps: maps merge key by key, spec members and arrays
 // are replaced.
 void FakeCluster::MergePatch(ObservedObject* o, const Json& patch) {
-  MergeStrings(&o->labels, patch.At({"metadata", "labels"}));
-  MergeStrings(&o->annotations, patch.At({"metadata", "annotations"}));
-  if (const Json* data = patch.Find("data")) {
-    for (const auto& [k, v] : data->members()) {
+  MergeStrings(&o->labels, AtPath(patch, {"metadata", "labels"}));
+  MergeStrings(&o->annotations, AtPath(patch, {"metadata", "annotations"}));
+  if (const Json* data = FindMember(patch, "data")) {
+    for (const auto& [k, v] : Members(*data)) {
       if (v.is_null()) {
-        o->data.Erase(k);
+        EraseMember(&o->data, k);
       } else {
         o->data[k] = v;
       }
     }
   }
-  if (const Json* spec = patch.Find("spec")) {
-    for (const auto& [k, v] : spec->members()) o->spec[k] = v;
+  if (const Json* spec = FindMember(patch, "spec")) {
+    for (const auto& [k, v] : Members(*spec)) o->spec[k] = v;
   }
 }
 
@@ -216,7 +216,7 @@ void FakeCluster::Apply(const ReconcileResult& result) {
         ++status_writes_;
         break;
       case Action::Type::kEvent:
-        events_.push_back(a.object.GetString("type") + " " + a.object.GetString("reason"));
+        events_.push_back(GetString(a.object, "type") + " " + GetString(a.object, "reason"));
         break;
     }
   }

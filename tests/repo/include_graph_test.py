@@ -20,7 +20,7 @@ ADAPTERS = {
     "cpprestsdk": (r"cpprest/", "operator/kube/cpprest_transport.cc"),
     "yaml-cpp": (r"yaml-cpp/", "core/src/yaml/yaml_reader.cc"),
     "prometheus-cpp": (r"prometheus/", "core/src/metrics/registry.cc"),
-    "nlohmann-json": (r"nlohmann/", "core/src/base/json.cc"),
+    "nlohmann-json": (r"nlohmann/", "core/include/neuropart/base/json.h"),
     "CLI11": (r"CLI/", "core/src/app/flags.cc"),
     "zlib": (r"zlib\.h", "core/src/store/zlib.cc"),
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "neuropart/base/json.h"
 #include "neuropart/plan/distributor.h"
 #include "neuropart/plan/plan_stats.h"
 
@@ -31,6 +32,56 @@ TEST(PlanIoTest, YamlAndJsonRoundTripWithTheSameHash) {
   }
 }
 
+TEST(PlanIoTest, LayerNamesWithQuotesAndBackslashesRoundTrip) {
+  Architecture a = TwoWay().architecture();
+  a.layers[0].name = "h\"1\\x";
+  DistributionSpec d;
+  d.partitions = 2;
+  d.strategy = Strategy::kLayers;
+  d.layers = {{a.layers[0].name}, {"out"}};
+  StatusOr<Plan> plan = Distribute(a, d);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  for (const std::string& text : {PlanToYaml(*plan), PlanToJson(*plan)}) {
+    StatusOr<Plan> back = PlanFromText(text, "plan");
+    ASSERT_TRUE(back.ok()) << back.status().ToString() << "\n" << text;
+    EXPECT_EQ(back->architecture().layers[0].name, "h\"1\\x");
+    EXPECT_EQ(back->hash(), plan->hash());
+  }
+}
+
+TEST(PlanIoTest, ReportJsonHoldsThePlanTrafficAndEachPartition) {
+  Architecture a = TwoWay().architecture();
+  a.layers[1].name = "o\"u\\t";
+  DistributionSpec d;
+  d.partitions = 2;
+  StatusOr<Plan> plan = Distribute(a, d);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  const TrafficOptions traffic{.batch_size = 8, .micro_batches = 2};
+  const std::vector<PartitionStats> stats = ComputePlanStats(*plan, traffic);
+  const std::string text = PlanReportToJson(*plan, stats, traffic);
+  StatusOr<Json> report = ParseJson(text);
+  ASSERT_TRUE(report.ok()) << report.status().ToString() << "\n" << text;
+  const Json* layers = AtPath(*report, {"plan", "layers"});
+  ASSERT_NE(layers, nullptr) << text;
+  ASSERT_EQ(Elements(*layers).size(), 2u);
+  EXPECT_EQ(GetString(Elements(*layers)[1], "name"), "o\"u\\t");
+  EXPECT_EQ(GetString(*FindMember(*report, "plan"), "hash"), plan->HashHex());
+  EXPECT_EQ(GetInt(*FindMember(*report, "traffic"), "batchSize"), 8);
+  EXPECT_EQ(GetInt(*FindMember(*report, "traffic"), "microBatches"), 2);
+  const Json::array_t& partitions = Elements(*FindMember(*report, "partitions"));
+  ASSERT_EQ(partitions.size(), 2u);
+  for (size_t p = 0; p < partitions.size(); ++p) {
+    EXPECT_EQ(GetInt(partitions[p], "partition", -1), static_cast<int64_t>(p));
+    EXPECT_EQ(GetInt(partitions[p], "parameters"), stats[p].parameters);
+    EXPECT_EQ(GetInt(partitions[p], "bytesSent"), stats[p].bytes_sent);
+    EXPECT_EQ(GetInt(partitions[p], "messagesReceived", -1), stats[p].messages_received);
+    EXPECT_EQ(Elements(*FindMember(partitions[p], "neuronsPerLayer")).size(), 2u);
+  }
+  StatusOr<Plan> back = PlanFromText(DumpJson(*FindMember(*report, "plan")), "report");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->hash(), plan->hash());
+}
+
 TEST(PlanIoTest, HashChangesWithOwnership) {
   Plan a = TwoWay();
   DistributionSpec d;
@@ -43,10 +94,10 @@ TEST(PlanIoTest, HashChangesWithOwnership) {
 
 TEST(PlanIoTest, EditedPlanIsRefused) {
   std::string text = PlanToYaml(TwoWay());
-  const size_t at = text.find("[2, 4, 1]");
+  const size_t at = text.find("[2,4,1]");
   ASSERT_NE(at, std::string::npos) << text;
   std::string edited = text;
-  edited.replace(at, 9, "[2, 4, 0]");
+  edited.replace(at, 7, "[2,4,0]");
   StatusOr<Plan> back = PlanFromText(edited, "plan.yaml");
   ASSERT_FALSE(back.ok());
   EXPECT_EQ(back.status().code(), StatusCode::kCorruption);

@@ -1,16 +1,15 @@
 #include "neuropart/store/checkpoint.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cinttypes>
 #include <filesystem>
 #include <map>
 
+#include "neuropart/base/json.h"
 #include "neuropart/store/file_util.h"
-#include "neuropart/store/json_lite.h"
 #include "neuropart/store/model_io.h"
 #include "neuropart/store/safetensors.h"
+#include "neuropart/store/zlib.h"
 
 namespace neuropart {
 namespace {
@@ -34,90 +33,90 @@ std::string Hex(uint64_t v) {
   return buf;
 }
 
-uint64_t Crc32(std::string_view bytes) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  // zlib takes uInt lengths: feed large files in pieces.
-  constexpr size_t kPiece = size_t{1} << 30;
-  for (size_t at = 0; at < bytes.size(); at += kPiece) {
-    const size_t n = std::min(kPiece, bytes.size() - at);
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + at), static_cast<uInt>(n));
-  }
-  return crc;
-}
+// The stored files' JSON: strings and integers only, nested at most 64 deep.
+constexpr JsonLimits kManifestJson{.max_depth = 64, .strings_and_integers_only = true};
 
 std::string EncodeManifest(int64_t step, uint64_t plan_hash,
                            const std::vector<std::vector<ShardRange>>& ranges,
                            const std::vector<ShardInfo>& shards) {
-  std::string j = "{\"step\": " + std::to_string(step) + ", \"plan_hash\": \"" + Hex(plan_hash) +
-                  "\", \"shards\": [";
+  Json shard_list = Json::array();
   for (size_t p = 0; p < shards.size(); ++p) {
-    j += p ? ",\n  " : "\n  ";
-    j += "{\"partition\": " + std::to_string(p) + ", \"bytes\": " +
-         std::to_string(shards[p].bytes) + ", \"crc32\": " + std::to_string(shards[p].checksum) +
-         ", \"ranges\": [";
-    for (size_t i = 0; i < ranges[p].size(); ++i) {
-      const ShardRange& r = ranges[p][i];
-      j += (i ? ", [" : "[") + std::to_string(r.layer) + ", " + std::to_string(r.begin) + ", " +
-           std::to_string(r.end) + "]";
+    Json range_list = Json::array();
+    for (const ShardRange& r : ranges[p]) {
+      range_list.push_back(Json::array({r.layer, r.begin, r.end}));
     }
-    j += "]}";
+    shard_list.push_back(Json::object({{"partition", p},
+                                       {"bytes", shards[p].bytes},
+                                       {"crc32", shards[p].checksum},
+                                       {"ranges", std::move(range_list)}}));
   }
-  return j + "\n]}\n";
+  return DumpJson(Json::object(
+             {{"step", step}, {"plan_hash", Hex(plan_hash)}, {"shards", std::move(shard_list)}})) +
+         "\n";
 }
 
-StatusOr<int64_t> IntegerField(const JsonValue& object, std::string_view key,
+StatusOr<int64_t> IntegerField(const Json& object, std::string_view key,
                                const std::string& where) {
-  const JsonValue* v = object.Find(key);
-  if (v == nullptr || v->type != JsonValue::Type::kInteger || v->integer < 0) {
+  const Json* v = FindMember(object, key);
+  if (v == nullptr || !v->is_number_integer() || AsInt(*v) < 0) {
     return CorruptionError(where + ": \"" + std::string(key) +
                            "\" is missing or not a non-negative integer");
   }
-  return v->integer;
+  return AsInt(*v);
+}
+
+// A range [layer, begin, end] of non-negative integers with begin <= end.
+bool IsRange(const Json& r) {
+  const Json::array_t& v = Elements(r);
+  return v.size() == 3 &&
+         std::all_of(v.begin(), v.end(),
+                     [](const Json& e) { return e.is_number_integer() && AsInt(e) >= 0; }) &&
+         AsInt(v[1]) <= AsInt(v[2]);
 }
 
 // Parses the manifest of `dir` and checks every shard's size and checksum.
 StatusOr<CheckpointRef> VerifyCheckpoint(const std::string& dir) {
   const std::string path = dir + "/manifest.json";
   ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  StatusOr<JsonValue> parsed = ParseJson(text);
-  if (!parsed.ok()) return parsed.status().WithContext(path);
-  const JsonValue& m = *parsed;
+  Json m;
+  JsonOffsets offsets;
+  if (Status s = ParseJsonWithOffsets(text, kManifestJson, &m, &offsets); !s.ok()) {
+    return s.WithContext(path);
+  }
   CheckpointRef ref;
   ref.dir = dir;
   ASSIGN_OR_RETURN(ref.step, IntegerField(m, "step", path));
-  const JsonValue* hash = m.Find("plan_hash");
-  const JsonValue* shards = m.Find("shards");
-  if (hash == nullptr || hash->type != JsonValue::Type::kString || hash->string.size() != 16 ||
-      shards == nullptr || shards->type != JsonValue::Type::kArray || shards->array.empty()) {
+  const Json* hash = FindMember(m, "plan_hash");
+  const Json* shards = FindMember(m, "shards");
+  if (hash == nullptr || AsString(*hash).size() != 16 || shards == nullptr ||
+      Elements(*shards).empty()) {
     return CorruptionError(path + ": needs \"plan_hash\" (16 hex digits) and \"shards\"");
   }
-  ref.plan_hash = std::strtoull(hash->string.c_str(), nullptr, 16);
-  for (size_t p = 0; p < shards->array.size(); ++p) {
-    const JsonValue& s = shards->array[p];
+  ref.plan_hash = std::strtoull(AsString(*hash).c_str(), nullptr, 16);
+  for (size_t p = 0; p < Elements(*shards).size(); ++p) {
+    const Json& s = Elements(*shards)[p];
     const std::string where = path + ": shards[" + std::to_string(p) + "]";
     ASSIGN_OR_RETURN(int64_t bytes, IntegerField(s, "bytes", where));
     ASSIGN_OR_RETURN(int64_t crc, IntegerField(s, "crc32", where));
-    const JsonValue* ranges = s.Find("ranges");
-    if (ranges == nullptr || ranges->type != JsonValue::Type::kArray) {
+    const Json* ranges = FindMember(s, "ranges");
+    if (ranges == nullptr || !ranges->is_array()) {
       return CorruptionError(where + ": \"ranges\" is missing");
     }
     std::vector<ShardRange> rs;
-    for (const JsonValue& r : ranges->array) {
-      if (r.type != JsonValue::Type::kArray || r.array.size() != 3 ||
-          std::any_of(r.array.begin(), r.array.end(), [](const JsonValue& v) {
-            return v.type != JsonValue::Type::kInteger || v.integer < 0;
-          }) ||
-          r.array[1].integer > r.array[2].integer) {
-        return CorruptionError(where + ": a range at byte " + std::to_string(r.offset) +
+    for (const Json& r : Elements(*ranges)) {
+      if (!IsRange(r)) {
+        return CorruptionError(where + ": a range at byte " + std::to_string(offsets.Of(r)) +
                                " is not [layer, begin, end]");
       }
-      rs.push_back({static_cast<int>(r.array[0].integer), r.array[1].integer, r.array[2].integer});
+      const Json::array_t& v = Elements(r);
+      rs.push_back({static_cast<int>(AsInt(v[0])), AsInt(v[1]), AsInt(v[2])});
     }
     ref.shard_ranges.push_back(std::move(rs));
-    ASSIGN_OR_RETURN(std::string shard, ReadFile(ShardPath(dir, static_cast<int>(p))));
-    if (shard.size() != static_cast<uint64_t>(bytes) || Crc32(shard) != static_cast<uint64_t>(crc)) {
-      return CorruptionError(ShardPath(dir, static_cast<int>(p)) + ": size or checksum differs from " +
-                             path);
+    const std::string shard_path = ShardPath(dir, static_cast<int>(p));
+    ASSIGN_OR_RETURN(std::string shard, ReadFile(shard_path));
+    if (shard.size() != static_cast<uint64_t>(bytes) ||
+        Crc32(shard) != static_cast<uint64_t>(crc)) {
+      return CorruptionError(shard_path + ": size or checksum differs from " + path);
     }
   }
   return ref;

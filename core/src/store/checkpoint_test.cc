@@ -125,6 +125,42 @@ TEST_F(CheckpointTest, NothingVerifiableIsCorruption) {
       << ref.status().message();
 }
 
+TEST_F(CheckpointTest, TheManifestNamesStepPlanHashAndEachShard) {
+  Write(4, 1);
+  std::ifstream f(CheckpointDir(dir_.path(), "j", 4) + "/manifest.json");
+  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.rfind(R"({"step":4,"plan_hash":"0000000000000abc","shards":[{"partition":0,)", 0),
+            0u)
+      << text;
+  EXPECT_NE(text.find(R"("ranges":[[0,0,5],[2,0,3]]})"), std::string::npos) << text;
+  EXPECT_EQ(text.back(), '\n');
+}
+
+TEST_F(CheckpointTest, AManifestRangeThatIsNotARangeIsNamedByItsByte) {
+  Write(4, 1);
+  const std::string manifest = CheckpointDir(dir_.path(), "j", 4) + "/manifest.json";
+  const std::string text =
+      R"({"step": 4, "plan_hash": "0000000000000abc", "shards": [)"
+      R"({"partition": 0, "bytes": 1, "crc32": 1, "ranges": [[0, 5, 0]]}]})";
+  std::ofstream(manifest, std::ios::trunc) << text;
+  StatusOr<std::optional<CheckpointRef>> ref = LatestCheckpoint(dir_.path(), "j");
+  ASSERT_FALSE(ref.ok());
+  const std::string want = "shards[0]: a range at byte " + std::to_string(text.find("[0, 5, 0]")) +
+                           " is not [layer, begin, end]";
+  EXPECT_NE(ref.status().message().find(want), std::string::npos) << ref.status().message();
+}
+
+TEST_F(CheckpointTest, AManifestOutsideTheStoredSubsetIsCorruptionWithItsByte) {
+  Write(4, 1);
+  const std::string manifest = CheckpointDir(dir_.path(), "j", 4) + "/manifest.json";
+  std::ofstream(manifest, std::ios::trunc) << R"({"step": 4.5})";
+  StatusOr<std::optional<CheckpointRef>> ref = LatestCheckpoint(dir_.path(), "j");
+  ASSERT_FALSE(ref.ok());
+  EXPECT_NE(ref.status().message().find("manifest.json: JSON byte 9: only integers"),
+            std::string::npos)
+      << ref.status().message();
+}
+
 TEST_F(CheckpointTest, ExportIsTheWholeModelInNnLinearLayout) {
   Write(4, 3);
   const std::string path = dir_.path() + "/export/model.safetensors";

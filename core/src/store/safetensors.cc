@@ -4,7 +4,7 @@
 #include <bit>
 #include <cstring>
 
-#include "neuropart/store/json_lite.h"
+#include "neuropart/base/json.h"
 #include "safetensors_header.h"
 
 namespace neuropart {
@@ -199,30 +199,18 @@ void SafetensorsWriter::SetMetadata(std::string key, std::string value) {
 }
 
 std::string SafetensorsWriter::EncodeHeader() const {
-  std::string json = "{";
+  Json header = Json::object();
   if (!metadata_.empty()) {
-    json += "\"__metadata__\":{";
-    bool first = true;
-    for (const auto& [key, value] : metadata_) {
-      if (!first) json += ",";
-      first = false;
-      AppendJsonString(&json, key);
-      json += ":";
-      AppendJsonString(&json, value);
-    }
-    json += "}";
+    Json& metadata = header["__metadata__"] = Json::object();
+    for (const auto& [key, value] : metadata_) metadata[key] = value;
   }
   for (const Entry& e : entries_) {
-    if (json.size() > 1) json += ",";
-    AppendJsonString(&json, e.info.name);
-    json += ":{\"dtype\":\"" + std::string(DtypeName(e.info.dtype)) + "\",\"shape\":[";
-    for (size_t i = 0; i < e.info.shape.size(); ++i) {
-      json += (i ? "," : "") + std::to_string(e.info.shape[i]);
-    }
-    json += "],\"data_offsets\":[" + std::to_string(e.info.begin) + "," +
-            std::to_string(e.info.end) + "]}";
+    header[e.info.name] =
+        Json::object({{"dtype", DtypeName(e.info.dtype)},
+                      {"shape", e.info.shape},
+                      {"data_offsets", Json::array({e.info.begin, e.info.end})}});
   }
-  json += "}";
+  std::string json = DumpJson(header);
   // The specification allows trailing spaces; they make the data section 8-byte aligned.
   json.append((8 - json.size() % 8) % 8, ' ');
   return EncodeLe64(json.size()) + json;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "neuropart/store/json_lite.h"
+#include "neuropart/base/json.h"
 
 namespace neuropart {
 namespace {
@@ -16,54 +16,77 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
-// "tensor "w" (header at file byte 31): <what>"
-Status TensorError(std::string_view name, const JsonValue& at, std::string_view what) {
-  return CorruptionError("tensor \"" + std::string(name) + "\" (header at file byte " +
-                         std::to_string(kHeaderFileOffset + at.offset) + "): " + std::string(what));
-}
+// The stored files' JSON: strings and integers only, nested at most 64 deep.
+constexpr JsonLimits kHeaderJson{.max_depth = 64, .strings_and_integers_only = true};
 
-Status ParseIntArray(std::string_view name, std::string_view field, const JsonValue& v,
-                     std::vector<int64_t>* out) {
-  if (v.type != JsonValue::Type::kArray) {
-    return TensorError(name, v, std::string(field) + " must be an array");
+// Reads the tensor entries of one header, naming the file byte of each faulty value.
+class HeaderReader {
+ public:
+  explicit HeaderReader(const JsonOffsets& offsets) : offsets_(offsets) {}
+
+  StatusOr<TensorInfo> ParseTensor(std::string_view name, const Json& v, uint64_t data_offset,
+                                   uint64_t data_bytes) const;
+  Status ParseMetadata(const Json& v, std::map<std::string, std::string>* out) const;
+
+ private:
+  uint64_t FileByte(const Json& v) const { return kHeaderFileOffset + offsets_.Of(v); }
+
+  // "tensor "w" (header at file byte 31): <what>"
+  Status TensorError(std::string_view name, const Json& at, std::string_view what) const {
+    return CorruptionError("tensor \"" + std::string(name) + "\" (header at file byte " +
+                           std::to_string(FileByte(at)) + "): " + std::string(what));
   }
-  for (const JsonValue& e : v.array) {
-    if (e.type != JsonValue::Type::kInteger || e.integer < 0) {
+
+  Status ParseIntArray(std::string_view name, std::string_view field, const Json& v,
+                       std::vector<int64_t>* out) const;
+  StatusOr<Dtype> ParseDtypeField(std::string_view name, const Json& v) const;
+  Status CheckTensorFields(std::string_view name, const Json& v) const;
+
+  const JsonOffsets& offsets_;
+};
+
+Status HeaderReader::ParseIntArray(std::string_view name, std::string_view field, const Json& v,
+                                   std::vector<int64_t>* out) const {
+  if (!v.is_array()) return TensorError(name, v, std::string(field) + " must be an array");
+  for (const Json& e : Elements(v)) {
+    if (!e.is_number_integer() || AsInt(e) < 0) {
       return TensorError(name, e, std::string(field) + " must hold non-negative integers");
     }
-    out->push_back(e.integer);
+    out->push_back(AsInt(e));
   }
   return Status::Ok();
 }
 
-StatusOr<Dtype> ParseDtypeField(std::string_view name, const JsonValue& v) {
-  if (v.type != JsonValue::Type::kString) return TensorError(name, v, "dtype must be a string");
-  StatusOr<Dtype> dtype = ParseDtype(v.string);
-  if (!dtype.ok()) return TensorError(name, v, "unknown dtype \"" + v.string + "\"");
+StatusOr<Dtype> HeaderReader::ParseDtypeField(std::string_view name, const Json& v) const {
+  if (!v.is_string()) return TensorError(name, v, "dtype must be a string");
+  StatusOr<Dtype> dtype = ParseDtype(AsString(v));
+  if (!dtype.ok()) return TensorError(name, v, "unknown dtype \"" + AsString(v) + "\"");
   return dtype;
 }
 
-Status CheckTensorFields(std::string_view name, const JsonValue& v) {
-  if (v.type != JsonValue::Type::kObject) return TensorError(name, v, "entry must be an object");
-  for (const JsonMember& m : v.members) {
-    if (m.key != "dtype" && m.key != "shape" && m.key != "data_offsets") {
-      return TensorError(name, m.value, "unknown field \"" + m.key + "\"");
+Status HeaderReader::CheckTensorFields(std::string_view name, const Json& v) const {
+  if (!v.is_object()) return TensorError(name, v, "entry must be an object");
+  for (const auto& [key, value] : Members(v)) {
+    if (key != "dtype" && key != "shape" && key != "data_offsets") {
+      return TensorError(name, value, "unknown field \"" + key + "\"");
     }
   }
   for (const char* field : {"dtype", "shape", "data_offsets"}) {
-    if (v.Find(field) == nullptr) return TensorError(name, v, std::string("missing ") + field);
+    if (FindMember(v, field) == nullptr) {
+      return TensorError(name, v, std::string("missing ") + field);
+    }
   }
   return Status::Ok();
 }
 
-StatusOr<TensorInfo> ParseTensor(std::string_view name, const JsonValue& v, uint64_t data_offset,
-                                 uint64_t data_bytes) {
+StatusOr<TensorInfo> HeaderReader::ParseTensor(std::string_view name, const Json& v,
+                                               uint64_t data_offset, uint64_t data_bytes) const {
   RETURN_IF_ERROR(CheckTensorFields(name, v));
   TensorInfo t;
   t.name = std::string(name);
-  ASSIGN_OR_RETURN(t.dtype, ParseDtypeField(name, *v.Find("dtype")));
-  RETURN_IF_ERROR(ParseIntArray(name, "shape", *v.Find("shape"), &t.shape));
-  const JsonValue& offsets_json = *v.Find("data_offsets");
+  ASSIGN_OR_RETURN(t.dtype, ParseDtypeField(name, *FindMember(v, "dtype")));
+  RETURN_IF_ERROR(ParseIntArray(name, "shape", *FindMember(v, "shape"), &t.shape));
+  const Json& offsets_json = *FindMember(v, "data_offsets");
   std::vector<int64_t> offsets;
   RETURN_IF_ERROR(ParseIntArray(name, "data_offsets", offsets_json, &offsets));
   if (offsets.size() != 2 || offsets[0] > offsets[1]) {
@@ -90,18 +113,17 @@ StatusOr<TensorInfo> ParseTensor(std::string_view name, const JsonValue& v, uint
   return t;
 }
 
-Status ParseMetadata(const JsonValue& v, std::map<std::string, std::string>* out) {
+Status HeaderReader::ParseMetadata(const Json& v, std::map<std::string, std::string>* out) const {
   const std::string where = "__metadata__ (header at file byte ";
-  if (v.type != JsonValue::Type::kObject) {
-    return CorruptionError(where + std::to_string(kHeaderFileOffset + v.offset) +
-                           "): must be an object");
+  if (!v.is_object()) {
+    return CorruptionError(where + std::to_string(FileByte(v)) + "): must be an object");
   }
-  for (const JsonMember& m : v.members) {
-    if (m.value.type != JsonValue::Type::kString) {
-      return CorruptionError(where + std::to_string(kHeaderFileOffset + m.value.offset) +
-                             "): value of \"" + m.key + "\" must be a string");
+  for (const auto& [key, value] : Members(v)) {
+    if (!value.is_string()) {
+      return CorruptionError(where + std::to_string(FileByte(value)) + "): value of \"" + key +
+                             "\" must be a string");
     }
-    (*out)[m.key] = m.value.string;
+    (*out)[key] = AsString(value);
   }
   return Status::Ok();
 }
@@ -158,20 +180,22 @@ StatusOr<uint64_t> TensorBytes(Dtype dtype, const std::vector<int64_t>& shape) {
 
 StatusOr<SafetensorsHeader> ParseSafetensorsHeader(std::string_view json, uint64_t data_offset,
                                                    uint64_t data_bytes) {
-  StatusOr<JsonValue> root = ParseJson(json);
-  if (!root.ok()) {
-    return root.status().WithContext("JSON header (starts at file byte 8)");
+  Json root;
+  JsonOffsets offsets;
+  if (Status s = ParseJsonWithOffsets(json, kHeaderJson, &root, &offsets); !s.ok()) {
+    return s.WithContext("JSON header (starts at file byte 8)");
   }
-  if (root->type != JsonValue::Type::kObject) {
+  if (!root.is_object()) {
     return CorruptionError("JSON header (starts at file byte 8) is not an object");
   }
+  const HeaderReader reader(offsets);
   SafetensorsHeader header;
-  for (const JsonMember& m : root->members) {
-    if (m.key == "__metadata__") {
-      RETURN_IF_ERROR(ParseMetadata(m.value, &header.metadata));
+  for (const auto& [key, value] : Members(root)) {
+    if (key == "__metadata__") {
+      RETURN_IF_ERROR(reader.ParseMetadata(value, &header.metadata));
       continue;
     }
-    ASSIGN_OR_RETURN(TensorInfo t, ParseTensor(m.key, m.value, data_offset, data_bytes));
+    ASSIGN_OR_RETURN(TensorInfo t, reader.ParseTensor(key, value, data_offset, data_bytes));
     header.tensors.push_back(std::move(t));
   }
   std::sort(header.tensors.begin(), header.tensors.end(),

@@ -8,14 +8,20 @@
 #define NEUROPART_PLAN_PLAN_IO_H_
 
 #include <string>
+#include <vector>
 
 #include "neuropart/plan/plan.h"
+#include "neuropart/plan/plan_stats.h"
 #include "neuropart/status.h"
 
 namespace neuropart {
 
 std::string PlanToYaml(const Plan& plan);
 std::string PlanToJson(const Plan& plan);
+// `neuropart plan --format json`: {"plan": <PlanToJson>, "traffic": {...}, "partitions": [...]}
+// with one entry of `stats` per partition.
+std::string PlanReportToJson(const Plan& plan, const std::vector<PartitionStats>& stats,
+                             const TrafficOptions& traffic);
 // Accepts either format (JSON is read as YAML flow style). `source` names the input in errors.
 StatusOr<Plan> PlanFromText(const std::string& text, const std::string& source);
 
