@@ -24,7 +24,7 @@ std::optional<CoordinatorReport> PollCoordinator(const std::string& url) {
   if (!r.ok() || r->status != 200) return std::nullopt;
   StatusOr<Json> j = ParseJson(r->body);
   if (!j.ok()) return std::nullopt;
-  return CoordinatorReportFromJson(*j);
+  return ReadJobStatus(*j);
 }
 
 int Run(const OperatorFlags& flags, std::atomic<bool>& stop) {

@@ -89,12 +89,12 @@ struct Runtime {
     for (int p = 0; p < plan.num_partitions(); ++p) n += metrics->messages_sent(p);
     return n;
   }
-  // Partitions whose HELLO arrived (and this one) are "Running"; the rest are still "Starting".
-  void MarkPartitions(const char* connected_state) {
+  // Partitions whose HELLO arrived (and this one) are in `connected`; the rest still Starting.
+  void MarkPartitions(PartitionPhase connected) {
     board->Update([&](JobStatus& s) {
-      for (PartitionState& p : s.partitions) {
+      for (PartitionReport& p : s.partitions) {
         const bool up = p.partition == config.partition || transport->greeted(p.partition);
-        p.state = up ? connected_state : "Starting";
+        p.phase = up ? connected : PartitionPhase::kStarting;
       }
     });
   }
@@ -118,7 +118,7 @@ Status Train(Runtime& rt) {
     bytes_mark = rt.SentBytes();
     messages_mark = rt.SentMessages();
   };
-  s.on_phase = [&](const char* phase) { rt.board->Update([&](JobStatus& j) { j.phase = phase; }); };
+  s.on_phase = [&](JobPhase phase) { rt.board->Update([&](JobStatus& j) { j.phase = phase; }); };
   // In a container the worker is PID 1, which the kernel never kills with a signal it does not
   // handle: without this, `kubectl delete pod` would wait out the grace period while the gang
   // trains on. A stop ends the session after the step's update as Cancelled, which stops the
@@ -152,18 +152,18 @@ Status Train(Runtime& rt) {
       j.loss = r.loss;
       j.samples_per_second = seconds > 0 ? samples / seconds : 0;
     });
-    rt.MarkPartitions("Running");
+    rt.MarkPartitions(PartitionPhase::kRunning);
     PrintProgress(r);
   };
   StatusOr<TrainingOutcome> outcome = RunTrainingSession(s, rt.transport);
   if (!outcome.ok()) return outcome.status();
   rt.board->Update([&](JobStatus& j) {
-    j.phase = "Succeeded";
+    j.phase = JobPhase::kSucceeded;
     if (outcome->test.samples > 0) {
       j.accuracy = static_cast<double>(outcome->test.correct) / outcome->test.samples;
     }
   });
-  rt.MarkPartitions("Done");
+  rt.MarkPartitions(PartitionPhase::kDone);
   if (!step_seconds.empty()) {
     std::nth_element(step_seconds.begin(), step_seconds.begin() + step_seconds.size() / 2,
                      step_seconds.end());
@@ -190,14 +190,14 @@ Status Serve(Runtime& rt) {
   };
   s.on_ready = [&](int64_t start_step) {
     rt.board->Update([&](JobStatus& j) {
-      j.phase = "Serving";
+      j.phase = JobPhase::kServing;
       j.step = start_step;
     });
     if (rt.coordinator()) PrintServing(rt.transport->endpoint(), start_step);
   };
   s.on_request = [&](int64_t rows, double took) {
     rt.metrics->ObserveStep(took, took, 0);
-    rt.MarkPartitions("Serving");
+    rt.MarkPartitions(PartitionPhase::kServing);
   };
   StatusOr<ServeOutcome> out = RunServeSession(s, rt.transport);
   if (!out.ok()) return out.status();
@@ -248,8 +248,10 @@ Status Run(const WorkerConfig& config) {
   StatusBoard board;
   JobStatus initial;
   initial.job = job.spec.name;
-  initial.phase = "Starting";
-  for (int p = 0; p < plan.num_partitions(); ++p) initial.partitions.push_back({p, "Starting"});
+  initial.phase = JobPhase::kStarting;
+  for (int p = 0; p < plan.num_partitions(); ++p) {
+    initial.partitions.push_back({p, PartitionPhase::kStarting});
+  }
   board.Set(initial);
   std::unique_ptr<StatusServer> status_server;
   const bool serves_status = config.status_port != 0 || config.status_fd >= 0;
@@ -263,7 +265,7 @@ Status Run(const WorkerConfig& config) {
   Runtime rt{config, job.spec, plan, transport.get(), metrics.get(), &board};
   Status s = job.spec.mode == JobMode::kServe ? Serve(rt) : Train(rt);
   if (!s.ok()) {
-    board.Update([](JobStatus& j) { j.phase = "Failed"; });
+    board.Update([](JobStatus& j) { j.phase = JobPhase::kFailed; });
     BroadcastAbort(transport.get(), plan, config.partition, s);
   }
   return s;

@@ -1,4 +1,4 @@
-// StatusBoard: the coordinator's view of the job, as GET /status reports it.
+// StatusBoard: the coordinator's view of the job (a JobStatus), as GET /status reports it.
 //
 // The coordinator's training loop writes the board (Set or Update) after each step and on every
 // phase change; the status server's threads read copies (Get). The board owns its snapshot.
@@ -12,25 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "neuropart/lifecycle/job_status.h"
+
 namespace neuropart::worker {
-
-struct PartitionState {
-  int partition = 0;
-  std::string state;  // e.g. "Starting", "Connected", "Running", "Failed", "Done"
-};
-
-struct JobStatus {
-  std::string job;
-  std::string phase;  // e.g. "Starting", "Training", "Evaluating", "Serving", "Succeeded"
-  int64_t step = 0;
-  int64_t total_steps = 0;
-  int epoch = 0;
-  double loss = 0;                // NaN/inf are reported as JSON null
-  double accuracy = 0;
-  double samples_per_second = 0;
-  int64_t last_checkpoint = 0;     // step of the last committed checkpoint; 0: none
-  std::vector<PartitionState> partitions;
-};
 
 class StatusBoard {
  public:

@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "neuropart/base/json.h"
 
 namespace neuropart::worker {
 namespace {
@@ -10,39 +9,22 @@ namespace {
 HttpResponse Handle(const StatusServerOptions& o, const HttpRequest& request) {
   const std::string& path = request.path;
   if (path == "/status" && o.board != nullptr) {
-    return {200, "application/json", StatusJson(o.board->Get())};
+    return {200, "application/json", JobStatusToJson(o.board->Get())};
   }
   if (path == "/metrics" && o.metrics) return {200, "text/plain; version=0.0.4", o.metrics()};
   if (path == "/healthz") return {200, "text/plain", "ok"};
   if (path == "/readyz" && o.board != nullptr) {
     // Ready once the weights are loaded and the session runs (a Service sends requests only
     // then); not while starting, and not after a failure.
-    const std::string phase = o.board->Get().phase;
-    const bool ready = phase != "Starting" && phase != "Failed";
-    return {ready ? 200 : 503, "text/plain", ready ? "ready" : "not ready: " + phase};
+    const JobPhase phase = o.board->Get().phase;
+    const bool ready = phase != JobPhase::kStarting && phase != JobPhase::kFailed;
+    return {ready ? 200 : 503, "text/plain",
+            ready ? "ready" : "not ready: " + std::string(JobPhaseName(phase))};
   }
   return {404, "text/plain", "not found"};
 }
 
 }  // namespace
-
-std::string StatusJson(const JobStatus& s) {
-  Json parts = Json::array();
-  for (const auto& p : s.partitions) {
-    parts.push_back(Json::object({{"partition", p.partition}, {"state", p.state}}));
-  }
-  // DumpJson writes NaN and infinite numbers (an unknown loss) as null.
-  return DumpJson(Json::object({{"job", s.job},
-                                {"phase", s.phase},
-                                {"step", s.step},
-                                {"totalSteps", s.total_steps},
-                                {"epoch", s.epoch},
-                                {"loss", s.loss},
-                                {"accuracy", s.accuracy},
-                                {"samplesPerSecond", s.samples_per_second},
-                                {"lastCheckpoint", s.last_checkpoint},
-                                {"partitions", std::move(parts)}}));
-}
 
 struct StatusServer::Impl {
   StatusServerOptions options;  // the handler reads it

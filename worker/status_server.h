@@ -31,9 +31,6 @@ struct StatusServerOptions {
   std::function<std::string()> metrics;  // serves /metrics when set
 };
 
-// The /status document of `status` (also what tests and logs use).
-std::string StatusJson(const JobStatus& status);
-
 class StatusServer {
  public:
   // Listens until destroyed. Unavailable if it cannot listen.

@@ -15,7 +15,7 @@ namespace {
 JobStatus Sample() {
   JobStatus s;
   s.job = "fashion";
-  s.phase = "Training";
+  s.phase = JobPhase::kTraining;
   s.step = 120;
   s.total_steps = 4690;
   s.epoch = 1;
@@ -23,7 +23,9 @@ JobStatus Sample() {
   s.accuracy = 0.8125;
   s.samples_per_second = 15360;
   s.last_checkpoint = 96;
-  s.partitions = {{0, "Running"}, {1, "Running"}, {2, "Connected"}};
+  s.partitions = {{0, PartitionPhase::kRunning},
+                  {1, PartitionPhase::kRunning},
+                  {2, PartitionPhase::kStarting}};
   return s;
 }
 
@@ -62,7 +64,7 @@ TEST(StatusServer, StatusReportsTheBoard) {
   const Json::array_t& parts = Elements(*FindMember(doc, "partitions"));
   ASSERT_EQ(parts.size(), 3u);
   EXPECT_EQ(GetInt(parts[2], "partition", -1), 2);
-  EXPECT_EQ(GetString(parts[2], "state"), "Connected");
+  EXPECT_EQ(GetString(parts[2], "state"), "Starting");
 }
 
 TEST(StatusServer, StatusFollowsBoardUpdates) {
@@ -71,7 +73,7 @@ TEST(StatusServer, StatusFollowsBoardUpdates) {
   auto server = Start(&board);
   board.Update([](JobStatus& s) {
     s.step = 121;
-    s.phase = "Evaluating";
+    s.phase = JobPhase::kEvaluating;
   });
   Json doc = GetStatus(server->port());
   EXPECT_EQ(GetInt(doc, "step", -1), 121);
@@ -82,8 +84,8 @@ TEST(StatusServer, NonFiniteNumbersAreNull) {
   JobStatus s = Sample();
   s.loss = std::numeric_limits<double>::quiet_NaN();
   s.samples_per_second = std::numeric_limits<double>::infinity();
-  StatusOr<Json> doc = ParseJson(StatusJson(s));
-  ASSERT_TRUE(doc.ok()) << doc.status().ToString() << ": " << StatusJson(s);
+  StatusOr<Json> doc = ParseJson(JobStatusToJson(s));
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString() << ": " << JobStatusToJson(s);
   ASSERT_NE(FindMember(*doc, "loss"), nullptr);
   EXPECT_TRUE(FindMember(*doc, "loss")->is_null());
   ASSERT_NE(FindMember(*doc, "samplesPerSecond"), nullptr);
@@ -103,18 +105,18 @@ TEST(StatusServer, HealthzIsOk) {
 TEST(StatusServer, ReadyzTurnsReadyOnlyOnceTheSessionRuns) {
   StatusBoard board;
   JobStatus starting;
-  starting.phase = "Starting";
+  starting.phase = JobPhase::kStarting;
   board.Set(starting);
   auto server = Start(&board);
   StatusOr<httptest::HttpReply> r = httptest::HttpGet(server->port(), "/readyz");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(r->body, "not ready: Starting");
-  board.Update([](JobStatus& j) { j.phase = "Serving"; });
+  board.Update([](JobStatus& j) { j.phase = JobPhase::kServing; });
   r = httptest::HttpGet(server->port(), "/readyz");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 200);
-  board.Update([](JobStatus& j) { j.phase = "Failed"; });
+  board.Update([](JobStatus& j) { j.phase = JobPhase::kFailed; });
   r = httptest::HttpGet(server->port(), "/readyz");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 503);

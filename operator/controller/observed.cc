@@ -89,25 +89,4 @@ ObservedObject ObjectFromJson(const Json& json) {
   return o;
 }
 
-CoordinatorReport CoordinatorReportFromJson(const Json& j) {
-  CoordinatorReport r;
-  r.phase = GetString(j, "phase");
-  auto integer = [&](const char* key) -> std::optional<int64_t> {
-    const Json* v = FindMember(j, key);
-    if (v == nullptr || !v->is_number()) return std::nullopt;
-    return AsInt(*v);
-  };
-  auto number = [&](const char* key) -> std::optional<double> {
-    const Json* v = FindMember(j, key);
-    if (v == nullptr || !v->is_number()) return std::nullopt;
-    return AsNumber(*v);
-  };
-  r.step = integer("step");
-  r.epoch = integer("epoch");
-  r.loss = number("loss");
-  r.accuracy = number("accuracy");
-  r.last_checkpoint = integer("lastCheckpoint");
-  return r;
-}
-
 }  // namespace neuropart::op

@@ -14,9 +14,16 @@
 #include <vector>
 
 #include "neuropart/base/json.h"
+#include "neuropart/lifecycle/job_status.h"
 #include "api/neural_partition.h"
 
 namespace neuropart::op {
+
+// Kubernetes' pod phases (a pod's status.phase), as the API server writes them.
+inline constexpr char kPodPending[] = "Pending";
+inline constexpr char kPodRunning[] = "Running";
+inline constexpr char kPodSucceeded[] = "Succeeded";
+inline constexpr char kPodFailed[] = "Failed";
 
 struct ObservedPod {
   std::string name;
@@ -54,14 +61,8 @@ struct ObservedObject {  // a ConfigMap, Service or NetworkPolicy
 };
 
 // What GET /status of the coordinator answered (worker/status_server.h).
-struct CoordinatorReport {
-  std::string phase;
-  std::optional<int64_t> step;
-  std::optional<int64_t> epoch;
-  std::optional<double> loss;
-  std::optional<double> accuracy;
-  std::optional<int64_t> last_checkpoint;  // step; 0 or absent: none yet
-};
+// The coordinator's GET /status, as core's job status contract reads it.
+using CoordinatorReport = JobStatusReading;
 
 struct ObservedState {
   NeuralPartition resource;
@@ -74,7 +75,6 @@ struct ObservedState {
 
 ObservedPod PodFromJson(const Json& pod);
 ObservedObject ObjectFromJson(const Json& object);
-CoordinatorReport CoordinatorReportFromJson(const Json& status);
 
 }  // namespace neuropart::op
 

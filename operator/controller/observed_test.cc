@@ -90,9 +90,9 @@ TEST(ObservedTest, ReadyCondition) {
 }
 
 TEST(ObservedTest, CoordinatorReportToleratesNulls) {
-  CoordinatorReport r = CoordinatorReportFromJson(*ParseJson(
-      R"({"job": "np", "phase": "train", "step": 12, "epoch": 1, "loss": 0.5, "accuracy": null})"));
-  EXPECT_EQ(r.phase, "train");
+  CoordinatorReport r = ReadJobStatus(*ParseJson(
+      R"({"job": "np", "phase": "Training", "step": 12, "epoch": 1, "loss": 0.5, "accuracy": null})"));
+  EXPECT_EQ(r.phase, JobPhase::kTraining);
   EXPECT_EQ(r.step, 12);
   EXPECT_EQ(r.epoch, 1);
   EXPECT_EQ(r.loss, 0.5);

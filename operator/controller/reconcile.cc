@@ -372,12 +372,13 @@ Pass::PodView Pass::Classify(int q) {
     if (s.index == q) before = &s;
   }
   const bool was_running =
-      before != nullptr && (before->state == "Running" || before->state == "Ready");
+      before != nullptr && (before->state == PartitionStateName(PartitionState::kRunning) ||
+                            before->state == PartitionStateName(PartitionState::kReady));
   v.pod = FindPod(o_.pods, name);
   v.current = v.pod != nullptr && IsCurrent(*v.pod);
   if (v.current) {
     const ObservedPod& pod = *v.pod;
-    if (pod.phase == "Failed") {
+    if (pod.phase == kPodFailed) {
       p.state = PartitionState::kFailed;
       p.message = "pod " + pod.name + " failed" + (pod.message.empty() ? "" : ": " + pod.message);
       p.reason = pod.terminated_reason == "OOMKilled" ? "OOMKilled" : "";
@@ -389,9 +390,9 @@ Pass::PodView Pass::Classify(int q) {
         p.failure = FailureKind::kRefusedInput;
         p.message += ": " + LastLine(pod.termination_message);
       }
-    } else if (pod.phase == "Succeeded") {
+    } else if (pod.phase == kPodSucceeded) {
       p.state = PartitionState::kSucceeded;
-    } else if (pod.phase == "Running") {
+    } else if (pod.phase == kPodRunning) {
       p.state = pod.ready ? PartitionState::kReady : PartitionState::kRunning;
     } else {
       p.reason = pod.stuck_reason;
@@ -515,7 +516,7 @@ void Pass::ReadResults(const std::vector<PodView>& pods) {
       if (r.epoch) status_.epoch = r.epoch;
       if (r.loss) status_.loss = r.loss;
     }
-    if (r.phase == kPhaseSucceeded && r.accuracy) status_.accuracy = r.accuracy;
+    if (r.phase == JobPhase::kSucceeded && r.accuracy) status_.accuracy = r.accuracy;
     if (r.last_checkpoint.value_or(0) > 0) {
       status_.last_checkpoint = CheckpointStatus{*r.last_checkpoint, "", ""};
     }
@@ -575,7 +576,7 @@ void Pass::Delete(const std::string& kind, const std::string& name, const std::s
 void Pass::DeleteLivePods(const std::string& reason, bool only_unfinished) {
   for (const ObservedPod& pod : o_.pods) {
     if (pod.deleting) continue;
-    if (only_unfinished && (pod.phase == "Succeeded" || pod.phase == "Failed")) continue;
+    if (only_unfinished && (pod.phase == kPodSucceeded || pod.phase == kPodFailed)) continue;
     Delete("Pod", pod.name, reason);
   }
 }

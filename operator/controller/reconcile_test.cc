@@ -73,7 +73,7 @@ TEST_F(ReconcileTest, PhaseTransitionsOfATrainingJob) {
        kReasonWorkersReady, kReasonWorkersRunning},
       {"training",
        [](FakeCluster& c) {
-         c.state().coordinator = CoordinatorReport{"train", 5, 0, 1.25, {}};
+         c.state().coordinator = CoordinatorReport{JobPhase::kTraining, 5, 0, 1.25, {}};
        },
        kPhaseRunning, "True", kReasonWorkersReady, kReasonTraining},
       {"one finished", [](FakeCluster& c) { c.SetPod(1, "Succeeded", false); }, kPhaseRunning,
@@ -122,19 +122,19 @@ TEST_F(ReconcileTest, FinalLossAndAccuracyComeFromTheCoordinatorsTerminationMess
 TEST_F(ReconcileTest, CoordinatorZerosBeforeTheFirstStepAreIgnored) {
   FakeCluster c(MakeNeuralPartition("np").Partitions(2).Obj());
   RunToReady(c);
-  c.state().coordinator = CoordinatorReport{"Starting", 0, 0, 0.0, 0.0};
+  c.state().coordinator = CoordinatorReport{JobPhase::kStarting, 0, 0, 0.0, 0.0};
   Step(c);
   EXPECT_FALSE(c.resource().status.step.has_value());
   EXPECT_FALSE(c.resource().status.loss.has_value());
   EXPECT_FALSE(c.resource().status.accuracy.has_value());
-  c.state().coordinator = CoordinatorReport{"Training", 3, 0, 0.5, 0.0, 2};
+  c.state().coordinator = CoordinatorReport{JobPhase::kTraining, 3, 0, 0.5, 0.0, 2};
   Step(c);
   EXPECT_EQ(c.resource().status.step, 3);
   ASSERT_TRUE(c.resource().status.last_checkpoint.has_value());
   EXPECT_EQ(c.resource().status.last_checkpoint->step, 2);
   EXPECT_EQ(c.resource().status.loss, 0.5);
   EXPECT_FALSE(c.resource().status.accuracy.has_value());  // not final yet
-  c.state().coordinator = CoordinatorReport{"Succeeded", 8, 0, 0.25, 0.75};
+  c.state().coordinator = CoordinatorReport{JobPhase::kSucceeded, 8, 0, 0.25, 0.75};
   Step(c);
   EXPECT_EQ(c.resource().status.accuracy, 0.75);
 }

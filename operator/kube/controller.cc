@@ -2,6 +2,7 @@
 
 #include "controller/naming.h"
 #include "kube/executor.h"
+#include "neuropart/wire/protocol.h"
 
 namespace neuropart::op {
 namespace {
@@ -117,7 +118,8 @@ ObservedState Controller::Observe(const NeuralPartition& np) {
   for (const Json& n : OfJob(*network_policies_, ns, job))
     o.network_policies.push_back(ObjectFromJson(n));
   for (const ObservedPod& p : o.pods) {
-    if (p.name == PodName(job, 0) && p.phase == "Running" && !p.pod_ip.empty() && poller_) {
+    const bool coordinator = p.name == PodName(job, wire::kCoordinator);
+    if (coordinator && p.phase == kPodRunning && !p.pod_ip.empty() && poller_) {
       o.coordinator = Poll(ns + "/" + job,
                            "http://" + p.pod_ip + ":" +
                                std::to_string(options_.reconcile.worker.status_port) + "/status");

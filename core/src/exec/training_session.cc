@@ -36,7 +36,7 @@ class Session {
     const int64_t total = schedule.TotalSteps();
     MatrixF x;
     std::vector<int32_t> labels;
-    Phase("Training");
+    Phase(JobPhase::kTraining);
     for (int64_t step = init.start_step; step < total; ++step) {
       const auto start = Clock::now();
       const double wait_before = exec.wait_seconds();
@@ -57,18 +57,18 @@ class Session {
       }
     }
     out.steps = total;
-    Phase("Evaluating");
+    Phase(JobPhase::kEvaluating);
     ASSIGN_OR_RETURN(out.test, Evaluate(exec));
     if (self_ == wire::kCoordinator) {
-      Phase("Exporting");
+      Phase(JobPhase::kExporting);
       ASSIGN_OR_RETURN(out.export_path, Export());
     }
     return out;
   }
 
  private:
-  void Phase(const char* name) {
-    if (c_.on_phase) c_.on_phase(name);
+  void Phase(JobPhase phase) {
+    if (c_.on_phase) c_.on_phase(phase);
   }
 
   Status Checkpoint(PartitionExecutor& exec, int64_t step) {

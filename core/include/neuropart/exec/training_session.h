@@ -16,6 +16,7 @@
 #include "neuropart/exec/partition_executor.h"
 #include "neuropart/job/job_data.h"
 #include "neuropart/job/job_spec.h"
+#include "neuropart/lifecycle/job_status.h"
 
 namespace neuropart {
 
@@ -45,8 +46,8 @@ struct SessionConfig {
   ExecutorOptions exec;  // exec.partition is this partition
   int64_t max_steps = -1;  // overrides spec.training.maxSteps when >= 0
   std::function<void(const StepReport&)> on_step;  // may be empty
-  // Each phase as it starts: "Training", "Evaluating", "Exporting". May be empty.
-  std::function<void(const char* phase)> on_phase;
+  // Each phase as it starts: Training, Evaluating, Exporting. May be empty.
+  std::function<void(JobPhase phase)> on_phase;
   // After each committed (coordinator) or durable (others) checkpoint. May be empty.
   std::function<void(int64_t step, double seconds)> on_checkpoint;
   // Called after each step's update, before its checkpoint; an error ends the session there, as a
