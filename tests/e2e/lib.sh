@@ -107,6 +107,32 @@ install_crd() {
   return 1
 }
 
+# e2e_require_binaries NAME...: sets BIN_DIR to the built programs; fatal unless each NAME is there.
+e2e_require_binaries() {
+  BIN_DIR="${NEUROPART_BIN_DIR:-${REPO_ROOT}/build/dev/bin}"
+  local binary
+  for binary in "$@"; do
+    [[ -x "${BIN_DIR}/${binary}" ]] || fatal "${BIN_DIR}/${binary} is not built (set NEUROPART_BIN_DIR)"
+  done
+}
+
+# For the tests of the operator alone: its log (OPERATOR_LOG) and pid (OPERATOR_PID), stopped with
+# the control plane at exit, the log's tail shown on failure; `logged TEXT` greps the log.
+e2e_trap_operator_log() {
+  OPERATOR_LOG="${CP_DIR}/operator.log"
+  OPERATOR_PID=""
+  trap e2e_stop_operator EXIT
+}
+e2e_stop_operator() {
+  cp_kill "${OPERATOR_PID}"
+  if ((E2E_FAILED > 0)); then
+    echo "----- operator log (last 30 lines)" >&2
+    tail -n 30 "${OPERATOR_LOG}" >&2
+  fi
+  cp_stop
+}
+logged() { grep -qF -- "$1" "${OPERATOR_LOG}"; }
+
 # For the operator tests: processes to stop at exit (CHILD_PIDS), and on failure the operator's
 # and the kubelet stand-in's logs from WORK (operator.log, kubelet.log, kubelet/pods/*/worker.log).
 CHILD_PIDS=()

@@ -6,26 +6,12 @@
 # a NeuralPartition applied afterwards is still reconciled.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-BIN_DIR="${NEUROPART_BIN_DIR:-${REPO_ROOT}/build/dev/bin}"
-[[ -x "${BIN_DIR}/neuropart-operator" ]] ||
-  fatal "${BIN_DIR}/neuropart-operator is not built (set NEUROPART_BIN_DIR)"
+e2e_require_binaries neuropart-operator
 
 export CP_APISERVER_EXTRA_FLAGS="--watch-cache=false --etcd-compaction-interval=2s"
 e2e_tools
 e2e_start_control_plane
-OPERATOR_LOG="${CP_DIR}/operator.log"
-OPERATOR_PID=""
-stop_operator() {
-  cp_kill "${OPERATOR_PID}"
-  if ((E2E_FAILED > 0)); then
-    echo "----- operator log (last 30 lines)" >&2
-    tail -n 30 "${OPERATOR_LOG}" >&2
-  fi
-  cp_stop
-}
-trap stop_operator EXIT
-
-logged() { grep -qF -- "$1" "${OPERATOR_LOG}"; }
+e2e_trap_operator_log
 
 # Writes the operator does not watch (no neuropart labels), bounded in count.
 churn() {

@@ -6,25 +6,11 @@
 # renew deadline would make a leader exit, which operator_test.sh covers.)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-BIN_DIR="${NEUROPART_BIN_DIR:-${REPO_ROOT}/build/dev/bin}"
-[[ -x "${BIN_DIR}/neuropart-operator" ]] ||
-  fatal "${BIN_DIR}/neuropart-operator is not built (set NEUROPART_BIN_DIR)"
+e2e_require_binaries neuropart-operator
 
 e2e_tools
 e2e_start_control_plane
-OPERATOR_LOG="${CP_DIR}/operator.log"
-OPERATOR_PID=""
-stop_operator() {
-  cp_kill "${OPERATOR_PID}"
-  if ((E2E_FAILED > 0)); then
-    echo "----- operator log (last 30 lines)" >&2
-    tail -n 30 "${OPERATOR_LOG}" >&2
-  fi
-  cp_stop
-}
-trap stop_operator EXIT
-
-logged() { grep -qF -- "$1" "${OPERATOR_LOG}"; }
+e2e_trap_operator_log
 
 check "CRD installs, becomes Established and is served by discovery" install_crd
 "${BIN_DIR}/neuropart-operator" --kubeconfig="${KUBECONFIG}" --metrics-bind-address=0 \

@@ -9,10 +9,7 @@
 # API server mid-run is survived; a second replica waits on the Lease without reconciling.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-BIN_DIR="${NEUROPART_BIN_DIR:-${REPO_ROOT}/build/dev/bin}"
-for binary in neuropart-operator neuropart-worker; do
-  [[ -x "${BIN_DIR}/${binary}" ]] || fatal "${BIN_DIR}/${binary} is not built (set NEUROPART_BIN_DIR)"
-done
+e2e_require_binaries neuropart-operator neuropart-worker
 
 e2e_tools
 e2e_start_control_plane
