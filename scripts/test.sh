@@ -10,6 +10,6 @@ scripts/build.sh dev
 # AddressSanitizer and UndefinedBehaviorSanitizer (a small build of just those targets).
 cmake --preset asan >/dev/null
 cmake --build --preset asan --target wire_test
-build/asan/core/src/wire/wire_test --gtest_brief=1
+build/asan/bin/wire_test --gtest_brief=1
 
 ctest --preset dev "$@"
