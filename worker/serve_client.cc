@@ -30,8 +30,9 @@ StatusOr<std::unique_ptr<ServeClient>> ServeClient::Connect(const std::string& e
   ZmqSocketOptions options;
   options.max_frame_bytes = wire::kHeaderBytes + wire::kMaxPayloadBytes;
   options.linger = std::chrono::milliseconds(0);
-  // The coordinator may still be starting: a request waits this long for the connection.
-  options.send_timeout = std::chrono::seconds(30);
+  // The request waits in the queue until the coordinator is reachable; Infer's deadline bounds
+  // the whole exchange, so an unreachable coordinator is "no answer within" that deadline.
+  options.immediate = false;
   ASSIGN_OR_RETURN(impl->socket,
                    ZmqSocket::Create(&impl->context, ZmqSocket::Role::kDealer, options));
   const std::string id = "np-client-" + std::to_string(std::random_device{}());

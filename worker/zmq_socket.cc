@@ -63,7 +63,7 @@ StatusOr<std::unique_ptr<ZmqSocket>> ZmqSocket::Create(ZmqContext* context, Role
       s.set(zmq::sockopt::router_mandatory, true);
       s.set(zmq::sockopt::router_handover, true);
     } else {
-      s.set(zmq::sockopt::immediate, true);
+      s.set(zmq::sockopt::immediate, o.immediate);
     }
     return std::unique_ptr<ZmqSocket>(new ZmqSocket(std::move(impl)));
   } catch (const zmq::error_t& e) {

@@ -5,9 +5,9 @@
 // sets ZMQ_MAXMSGSIZE, a bounded ZMQ_LINGER, ZMTP heartbeats (IVL/TIMEOUT/TTL), connect timeout,
 // reconnect back-off, send/receive high-water marks and a send timeout. A ROUTER also sets
 // ZMQ_ROUTER_MANDATORY (a reply to a vanished client fails instead of vanishing) and
-// ZMQ_ROUTER_HANDOVER (a reconnecting peer keeps its routing id); a DEALER sets ZMQ_IMMEDIATE (a
-// send to a peer that is not connected waits at most the send timeout, then fails) and a routing
-// id of its caller's choosing. Frames are strings: a sent frame's buffer is handed to ZeroMQ
+// ZMQ_ROUTER_HANDOVER (a reconnecting peer keeps its routing id); a DEALER sets ZMQ_IMMEDIATE
+// unless told otherwise (a send to a peer that is not connected waits at most the send timeout,
+// then fails) and a routing id of its caller's choosing. Frames are strings: a sent frame's buffer is handed to ZeroMQ
 // without a copy, a received frame is copied once. A socket, and its context, are used from one
 // thread.
 #ifndef NEUROPART_WORKER_ZMQ_SOCKET_H_
@@ -33,6 +33,10 @@ struct ZmqSocketOptions {
   std::chrono::milliseconds reconnect_interval_max{2000};
   std::chrono::milliseconds send_timeout{10'000};
   int high_water_mark = 1000;
+  // DEALER only: a send to a peer not connected yet waits at most send_timeout, then fails
+  // (ZMQ_IMMEDIATE). Off, the message waits in the queue until the connection is up, and the
+  // caller bounds the whole exchange itself (a client with a request deadline).
+  bool immediate = true;
 };
 
 // The ZeroMQ context (its I/O thread) that a group of sockets share. Outlives its sockets.
