@@ -22,20 +22,6 @@ HttpResponse Echo(const HttpRequest& r) {
   return {200, "text/plain", r.method + " " + r.path + " ? " + r.query};
 }
 
-// A connected TCP socket to 127.0.0.1:port, or -1.
-int ConnectLoopback(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 std::unique_ptr<HttpServer> StartEcho(HttpServerOptions options = {}) {
   StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(options, Echo);
   EXPECT_TRUE(server.ok()) << server.status().ToString();
@@ -119,8 +105,9 @@ TEST(HttpServerTest, ASlowClientIsCutOffAndDoesNotBlockOthers) {
   auto server = StartEcho(options);
   ASSERT_NE(server, nullptr);
   // A client that sends half a request and waits.
-  const int slow = ConnectLoopback(server->port());
-  ASSERT_GE(slow, 0);
+  StatusOr<int> connected = httptest::ConnectLoopback(server->port());
+  ASSERT_TRUE(connected.ok()) << connected.status().ToString();
+  const int slow = *connected;
   ASSERT_GT(send(slow, "GET /echo HT", 12, 0), 0);
   StatusOr<httptest::HttpReply> other = HttpGet(server->port(), "/echo");
   ASSERT_TRUE(other.ok());
@@ -135,8 +122,9 @@ TEST(HttpServerTest, ASlowClientIsCutOffAndDoesNotBlockOthers) {
 TEST(HttpServerTest, StopsWhileAConnectionIsIdle) {
   auto server = StartEcho();
   ASSERT_NE(server, nullptr);
-  const int idle = ConnectLoopback(server->port());
-  ASSERT_GE(idle, 0);
+  StatusOr<int> connected = httptest::ConnectLoopback(server->port());
+  ASSERT_TRUE(connected.ok()) << connected.status().ToString();
+  const int idle = *connected;
   const auto start = std::chrono::steady_clock::now();
   server.reset();  // must not wait for the 10 s request timeout
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));

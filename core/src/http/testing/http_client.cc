@@ -11,7 +11,7 @@
 
 namespace neuropart::httptest {
 
-StatusOr<HttpReply> HttpExchange(int port, const std::string& request) {
+StatusOr<int> ConnectLoopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return InternalError("socket: " + std::string(std::strerror(errno)));
   timeval tv{5, 0};
@@ -25,6 +25,11 @@ StatusOr<HttpReply> HttpExchange(int port, const std::string& request) {
     return UnavailableError("connect to port " + std::to_string(port) + ": " +
                             std::strerror(errno));
   }
+  return fd;
+}
+
+StatusOr<HttpReply> HttpExchange(int port, const std::string& request) {
+  ASSIGN_OR_RETURN(const int fd, ConnectLoopback(port));
   if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(request.size())) {
     close(fd);

@@ -16,6 +16,8 @@ struct HttpReply {
   std::string body;
 };
 
+// A TCP socket connected to 127.0.0.1:`port` (receives time out after 5 s); the caller closes it.
+StatusOr<int> ConnectLoopback(int port);
 // Sends `request` to 127.0.0.1:`port` and reads until the server closes (or 5 s pass).
 StatusOr<HttpReply> HttpExchange(int port, const std::string& request);
 // GET `path` with HTTP/1.0.
