@@ -19,6 +19,8 @@ int InferCommand(const std::vector<std::string>& args);
 // The store directory: the --store flag if given, else spec.storage.directory, else
 // ./neuropart-store.
 std::string StoreDir(const std::string& store_flag, const JobSpec& spec);
+// Where a local run keeps the job's CURVE keys (worker/job_keys.h): <store>/jobs/<job>/keys.
+std::string JobKeysDir(const std::string& store, const JobSpec& spec);
 
 // Prints "neuropart: <message>" to stderr and returns the exit code for the status's code.
 int ReportError(const Status& status);

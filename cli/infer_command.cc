@@ -82,7 +82,7 @@ void PrintOutputs(const MatrixF& y) {
 }  // namespace
 
 int InferCommand(const std::vector<std::string>& args) {
-  std::string job_path, connect, input, store;
+  std::string job_path, connect, input, store, keys_dir;
   bool reference = false;
   int64_t rows = 10, timeout_seconds = 30;
   Flags flags("neuropart infer", kAbout);
@@ -94,6 +94,9 @@ int InferCommand(const std::vector<std::string>& args) {
   flags.String("--store", &store,
                "store directory (default: spec.storage.directory, else ./neuropart-store)");
   flags.Int("--timeout-seconds", &timeout_seconds, "give up on a serving job after this long");
+  flags.String("--keys", &keys_dir,
+               "with --connect to an encrypted job: the directory holding public.keys and "
+               "client.secret (default: the local run's, <store>/jobs/<job>/keys)");
   if (std::optional<int> exit = flags.ParseOrExit(args)) return *exit;
   if (connect.empty() == !reference) {
     return ReportError(InvalidArgumentError("give exactly one of --connect and --reference"));
@@ -127,8 +130,20 @@ int InferCommand(const std::vector<std::string>& args) {
   } else {
     StatusOr<Plan> plan = PlanJob(*job);
     if (!plan.ok()) return ReportError(plan.status());
+    std::optional<worker::JobKeys> keys;
+    if (spec.transport.encrypted()) {
+      if (keys_dir.empty()) keys_dir = JobKeysDir(StoreDir(store, spec), spec);
+      StatusOr<worker::JobKeys> read =
+          worker::ReadJobKeys(keys_dir, plan->num_partitions(), worker::kClientKeyOwner);
+      if (!read.ok()) {
+        return ReportError(read.status().WithContext(
+            "--keys (the job's links are encrypted: a local run keeps its client key under "
+            "--store, in jobs/" + spec.name + "/keys)"));
+      }
+      keys = std::move(*read);
+    }
     StatusOr<std::unique_ptr<worker::ServeClient>> client =
-        worker::ServeClient::Connect(connect, plan->hash());
+        worker::ServeClient::Connect(connect, plan->hash(), keys);
     if (!client.ok()) return ReportError(client.status());
     y = (*client)->Infer(x, std::chrono::seconds(timeout_seconds));
   }

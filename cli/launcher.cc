@@ -34,6 +34,8 @@ void InstallInterruptHandler() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A closed terminal (or ssh session) stops the job as cleanly as Ctrl-C.
+  sigaction(SIGHUP, &sa, nullptr);
 }
 
 // Ports the kernel hands out for port 0, held open together so they are distinct.
@@ -122,12 +124,16 @@ class Gang {
                                      "--listen-fd", std::to_string(zmq.fd()),
                                      "--peers", peers, "--threads",
                                      std::to_string(options_.threads_per_worker),
-                                     "--metrics-fd", std::to_string(metrics.fd())};
+                                     "--metrics-fd", std::to_string(metrics.fd()),
+                                     "--parent-pid", std::to_string(getpid())};
     if (q == wire::kCoordinator) {
       argv.insert(argv.end(), {"--status-fd", std::to_string(status.fd())});
     }
     if (options_.max_steps >= 0) {
       argv.insert(argv.end(), {"--max-steps", std::to_string(options_.max_steps)});
+    }
+    if (!options_.keys_dir.empty()) {
+      argv.insert(argv.end(), {"--keys", options_.keys_dir});
     }
     if (options_.timeout_seconds > 0) {
       argv.insert(argv.end(), {"--timeout-seconds", std::to_string(options_.timeout_seconds)});
@@ -166,12 +172,13 @@ class Gang {
     } else if (r->kind == "traffic") {
       out->traffic[q] = *r;
     } else if (r->kind == "serving" && q == 0) {
+      // The client key is in the store, so the command names it.
       std::fprintf(stderr,
                    "Serving %s at %s (weights of step %s); ask with `neuropart infer %s --connect "
-                   "%s`; Ctrl-C stops\n",
+                   "%s --store %s`; Ctrl-C stops\n",
                    job_.spec.name.c_str(), r->Text("endpoint").c_str(),
                    r->Text("start_step").c_str(), options_.job_path.c_str(),
-                   r->Text("endpoint").c_str());
+                   r->Text("endpoint").c_str(), options_.store.c_str());
     }
   }
 

@@ -11,8 +11,10 @@
 #include "neuropart/job/batch_schedule.h"
 #include "neuropart/job/job_data.h"
 #include "neuropart/job/job_file.h"
+#include "neuropart/store/checkpoint.h"
 #include "neuropart/store/file_util.h"
 #include "neuropart/store/model_io.h"
+#include "job_keys.h"
 #include "launcher.h"
 #include "progress.h"
 
@@ -104,6 +106,10 @@ std::string StoreDir(const std::string& store_flag, const JobSpec& spec) {
   return "neuropart-store";
 }
 
+std::string JobKeysDir(const std::string& store, const JobSpec& spec) {
+  return JobDir(store, spec.name) + "/keys";
+}
+
 int RunCommand(const std::vector<std::string>& args) {
   std::string job_path, store;
   RunOptions options;
@@ -141,6 +147,17 @@ int RunCommand(const std::vector<std::string>& args) {
   // The cores are shared by the partitions; each gets its share of math threads.
   launch.threads_per_worker = std::max(1, options.threads / plan->num_partitions());
   if (Status s = MakeDirs(launch.store); !s.ok()) return ReportError(s);
+  if (job->spec.transport.encrypted()) {
+    // Fresh keys for every run: keys an earlier run left behind open nothing now.
+    launch.keys_dir = JobKeysDir(launch.store, job->spec);
+    // A store this uid cannot write is bad input (exit 2), named as the worker names it.
+    if (Status s = CheckWritableDirectory(JobDir(launch.store, job->spec.name)); !s.ok()) {
+      return ReportError(s);
+    }
+    if (Status s = worker::WriteJobKeys(launch.keys_dir, plan->num_partitions()); !s.ok()) {
+      return ReportError(s);
+    }
+  }
   return Launch(*job, *plan, launch);
 }
 

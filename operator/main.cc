@@ -13,14 +13,15 @@
 #include "kube/kube_config.h"
 #include "kube/leader_election.h"
 #include "kube/metrics.h"
+#include "job_keys.h"
 #include "kube/transport.h"
 #include "operator_flags.h"
 
 namespace neuropart::op {
 namespace {
 
-std::optional<CoordinatorReport> PollCoordinator(const std::string& url) {
-  StatusOr<HttpResponse> r = HttpGet(url, std::chrono::milliseconds(2000));
+std::optional<CoordinatorReport> PollCoordinator(const std::string& url, const std::string& token) {
+  StatusOr<HttpResponse> r = HttpGet(url, std::chrono::milliseconds(2000), token);
   if (!r.ok() || r->status != 200) return std::nullopt;
   StatusOr<Json> j = ParseJson(r->body);
   if (!j.ok()) return std::nullopt;
@@ -63,6 +64,7 @@ int Run(const OperatorFlags& flags, std::atomic<bool>& stop) {
   options.reconcile.worker.status_port = flags.status_port;
   options.reconcile.worker.metrics_port = flags.metrics_port;
   options.reconcile.poll_interval = std::chrono::seconds(flags.poll_interval_seconds);
+  options.reconcile.make_keys = worker::MakeJobKeyFiles;
   Controller controller(&client, options, &clock, &log, &metrics, PollCoordinator);
 
   LeaderElectionOptions le;

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "job_keys.h"
 #include "neuropart/wire/payloads.h"
 
 namespace neuropart::worker {
@@ -40,7 +41,8 @@ bool InboundFilter::greeted(uint32_t partition) const {
 }
 
 InboundVerdict InboundFilter::Admit(std::string_view link,
-                                    std::span<const std::string_view> frames) {
+                                    std::span<const std::string_view> frames,
+                                    std::string_view key_owner) {
   if (frames.empty()) {
     return Drop(DropReason::kMalformed, CorruptionError("wire message has no frames"));
   }
@@ -49,6 +51,10 @@ InboundVerdict InboundFilter::Admit(std::string_view link,
       wire::DecodeHeader(frames[0], wire::DecodeLimits{options_.max_payload_bytes}, &reason);
   if (!header.ok()) return Drop(reason, header.status());
   const MessageHeader& h = *header;
+  if (options_.authenticated) {
+    InboundVerdict keyed = CheckKey(h, key_owner);
+    if (keyed.action == InboundVerdict::Action::kDrop) return keyed;
+  }
   if (h.type == wire::MsgType::kInferRequest && h.source == kClientSource) {
     return AdmitClientRequest(link, h, frames.subspan(1));
   }
@@ -109,6 +115,23 @@ InboundVerdict InboundFilter::AdmitHello(std::string_view link, const MessageHea
   }
   partition_link_[h.source] = std::string(link);
   return Accept(InboundVerdict::Action::kConsumedHello, h);
+}
+
+InboundVerdict InboundFilter::CheckKey(const MessageHeader& h, std::string_view key_owner) const {
+  if (h.type == wire::MsgType::kInferRequest && h.source == kClientSource) {
+    if (key_owner == kClientKeyOwner) return Accept(InboundVerdict::Action::kDeliver, h);
+    return Drop(DropReason::kUnknownSource,
+                InvalidArgumentError("client request " + std::to_string(h.step) +
+                                     ": came with " + std::string(key_owner) +
+                                     "'s key, not the client key"));
+  }
+  if (key_owner == PartitionKeyOwner(static_cast<int>(h.source))) {
+    return Accept(InboundVerdict::Action::kDeliver, h);
+  }
+  return Drop(DropReason::kUnknownSource,
+              InvalidArgumentError(From(h) + "came with " +
+                                   (key_owner.empty() ? "no key" : std::string(key_owner) +
+                                                                       "'s key")));
 }
 
 InboundVerdict InboundFilter::CheckLink(std::string_view link, const MessageHeader& h) const {

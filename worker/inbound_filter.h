@@ -13,7 +13,11 @@
 //   4. a HELLO must describe its header, carry this plan's partition count and start step, and
 //      binds its link to its source partition (a later HELLO for the same partition rebinds it);
 //   5. any other partition message must come on the link bound to its source by a HELLO: a link
-//      that never said HELLO, or that speaks for another partition, is kUnknownSource.
+//      that never said HELLO, or that speaks for another partition, is kUnknownSource;
+//   6. when the links are authenticated (CURVE), every message comes with its sender's key owner
+//      (job_keys.h): a partition's message must come with that partition's key and a client
+//      request with the client key, else kUnknownSource — checked before rules 2–5, so a HELLO
+//      cannot bind or rebind a partition to a key that is not that partition's.
 // State is bounded: at most one link per partition and max_pending_requests client requests.
 // Not thread-safe: owned by the transport's thread.
 #ifndef NEUROPART_WORKER_INBOUND_FILTER_H_
@@ -42,6 +46,7 @@ struct InboundFilterOptions {
   uint64_t start_step = 0;  // every peer's HELLO must carry this start step
   uint64_t max_payload_bytes = wire::kMaxPayloadBytes;
   size_t max_pending_requests = 1024;  // client requests awaiting a reply
+  bool authenticated = false;          // CURVE links: rule 6 applies
 };
 
 struct InboundVerdict {
@@ -56,8 +61,10 @@ class InboundFilter {
  public:
   explicit InboundFilter(const InboundFilterOptions& options);
 
-  // `frames` are the message's frames after the routing id.
-  InboundVerdict Admit(std::string_view link, std::span<const std::string_view> frames);
+  // `frames` are the message's frames after the routing id; `key_owner` is the name its link's
+  // key was admitted under (empty on an unauthenticated link).
+  InboundVerdict Admit(std::string_view link, std::span<const std::string_view> frames,
+                       std::string_view key_owner = {});
 
   // Step-bound partition messages of steps below `step` are dropped as kStale from now on.
   void SetMinStep(uint64_t step) { min_step_ = step; }
@@ -76,6 +83,7 @@ class InboundFilter {
                                     std::span<const std::string_view> payload_frames);
   InboundVerdict AdmitHello(std::string_view link, const wire::MessageHeader& header,
                             std::string_view payload);
+  InboundVerdict CheckKey(const wire::MessageHeader& header, std::string_view key_owner) const;
   InboundVerdict CheckLink(std::string_view link, const wire::MessageHeader& header) const;
 
   InboundFilterOptions options_;

@@ -66,6 +66,61 @@ InboundVerdict AdmitMessage(InboundFilter& f, std::string_view link, const Messa
   return AdmitFrames(f, link, MessageFrames(m));
 }
 
+// As a CURVE link delivers it: with the name the ZAP handler gave the sender's key.
+InboundVerdict AdmitKeyed(InboundFilter& f, std::string_view link, const Message& m,
+                          std::string_view key_owner) {
+  const std::vector<std::string> frames = MessageFrames(m);
+  std::vector<std::string_view> views(frames.begin(), frames.end());
+  return f.Admit(link, views, key_owner);
+}
+
+InboundFilterOptions Authenticated() {
+  InboundFilterOptions o = Options();
+  o.authenticated = true;
+  return o;
+}
+
+TEST(InboundFilter, AuthenticatedHelloGreetsWithItsOwnPartitionsKey) {
+  InboundFilter f(Authenticated());
+  InboundVerdict v = AdmitKeyed(f, "link-1", Hello(1), "partition-1");
+  EXPECT_EQ(v.action, Action::kConsumedHello) << v.status.ToString();
+  EXPECT_EQ(AdmitKeyed(f, "link-1", Activations(1, 10), "partition-1").action, Action::kDeliver);
+}
+
+TEST(InboundFilter, AuthenticatedHelloWithAnotherPartitionsKeyIsRefused) {
+  InboundFilter f(Authenticated());
+  InboundVerdict v = AdmitKeyed(f, "link-2", Hello(1), "partition-2");
+  EXPECT_EQ(v.action, Action::kDrop);
+  EXPECT_EQ(v.reason, DropReason::kUnknownSource);
+  EXPECT_EQ(v.status.message(),
+            "HELLO from partition 1: came with partition-2's key");
+  EXPECT_FALSE(f.greeted(1));
+}
+
+TEST(InboundFilter, AuthenticatedHelloCannotRebindAPartitionToTheClientKey) {
+  InboundFilter f(Authenticated());
+  ASSERT_EQ(AdmitKeyed(f, "real", Hello(1), "partition-1").action, Action::kConsumedHello);
+  EXPECT_EQ(AdmitKeyed(f, "intruder", Hello(1), "client").reason, DropReason::kUnknownSource);
+  EXPECT_EQ(AdmitKeyed(f, "intruder", Activations(1, 10), "client").reason,
+            DropReason::kUnknownSource);
+  EXPECT_EQ(AdmitKeyed(f, "real", Activations(1, 10), "partition-1").action, Action::kDeliver);
+}
+
+TEST(InboundFilter, AuthenticatedClientRequestNeedsTheClientKey) {
+  InboundFilter f(Authenticated());
+  InboundVerdict v = AdmitKeyed(f, "c", ClientRequest(7), "partition-1");
+  EXPECT_EQ(v.reason, DropReason::kUnknownSource);
+  EXPECT_EQ(v.status.message(), "client request 7: came with partition-1's key, not the client key");
+  EXPECT_EQ(AdmitKeyed(f, "c", ClientRequest(7), "client").action, Action::kDeliver);
+}
+
+TEST(InboundFilter, AuthenticatedFilterDropsAMessageWithoutAKey) {
+  InboundFilter f(Authenticated());
+  InboundVerdict v = AdmitKeyed(f, "link-1", Hello(1), "");
+  EXPECT_EQ(v.reason, DropReason::kUnknownSource);
+  EXPECT_FALSE(f.greeted(1));
+}
+
 TEST(InboundFilter, HelloIsConsumedAndGreetsThePartition) {
   InboundFilter f(Options());
   EXPECT_FALSE(f.greeted(1));

@@ -6,7 +6,11 @@
 // Report lines on stdout tell the launcher what happened (report.h); errors go to stderr. Exit
 // codes (lifecycle/exit_codes.h): 0 ok, 1 runtime failure, 2 bad input, 130 stopped by SIGINT,
 // 143 stopped by SIGTERM or by a peer that was stopped.
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +25,7 @@
 #include "neuropart/store/checkpoint.h"
 #include "neuropart/store/file_util.h"
 #include "neuropart/wire/payloads.h"
+#include "job_keys.h"
 #include "report.h"
 #include "status_server.h"
 #include "worker_config.h"
@@ -124,10 +129,11 @@ Status Train(Runtime& rt) {
   // trains on. A stop ends the session after the step's update as Cancelled, which stops the
   // peers too; the store keeps the last committed checkpoint.
   std::signal(SIGTERM, OnStop);
+  std::signal(SIGHUP, OnStop);  // a closed terminal: as SIGTERM
   std::signal(SIGINT, OnStop);
   s.after_step = [](int64_t step) {
     if (g_stop == 0) return Status::Ok();
-    return CancelledError(std::string(g_stop == SIGINT ? "SIGINT" : "SIGTERM") + " after step " +
+    return CancelledError("SIG" + std::string(sigabbrev_np(g_stop)) + " after step " +
                           std::to_string(step));
   };
   s.on_checkpoint = [&](int64_t step, double took) {
@@ -178,6 +184,7 @@ Status Train(Runtime& rt) {
 
 Status Serve(Runtime& rt) {
   std::signal(SIGTERM, OnStop);
+  std::signal(SIGHUP, OnStop);  // a closed terminal: as SIGTERM
   std::signal(SIGINT, OnStop);
   ServeConfig s;
   s.spec = &rt.spec;
@@ -243,6 +250,15 @@ Status Run(const WorkerConfig& config) {
   t.listen_fd = config.listen_fd;
   t.peer_endpoints = config.peers;
   t.metrics = metrics.get();
+  if (job.spec.transport.encrypted()) {
+    if (config.keys_dir.empty()) {
+      return InvalidArgumentError(
+          "--keys: spec.transport.encryption is curve, so the worker needs the job's key "
+          "directory (NEUROPART_KEYS)");
+    }
+    ASSIGN_OR_RETURN(t.keys, ReadJobKeys(config.keys_dir, plan.num_partitions(),
+                                         PartitionKeyOwner(config.partition)));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<ZmqTransport> transport, ZmqTransport::Create(t));
 
   StatusBoard board;
@@ -256,10 +272,22 @@ Status Run(const WorkerConfig& config) {
   std::unique_ptr<StatusServer> status_server;
   const bool serves_status = config.status_port != 0 || config.status_fd >= 0;
   if (config.partition == wire::kCoordinator && serves_status) {
+    std::string token;
+    if (!config.status_token_file.empty()) {
+      ASSIGN_OR_RETURN(token, ReadFile(config.status_token_file));
+      while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
+        token.pop_back();
+      }
+      if (token.empty()) {
+        return InvalidArgumentError("--status-token-file: " + config.status_token_file +
+                                    " is empty");
+      }
+    }
     ASSIGN_OR_RETURN(status_server,
                      StatusServer::Start({.address = AnyInterface(config.status_port),
                                           .listen_fd = config.status_fd,
-                                          .board = &board}));
+                                          .board = &board,
+                                          .status_token = token}));
   }
 
   Runtime rt{config, job.spec, plan, transport.get(), metrics.get(), &board};
@@ -293,6 +321,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "neuropart-worker: %s\n\nRun neuropart-worker --help for its flags.\n",
                  s.message().c_str());
     return neuropart::kExitBadInput;
+  }
+  if (config.parent_pid > 0) {
+    // SIGKILL: the launcher is gone, so nobody is left to restart or report; the store keeps the
+    // last committed checkpoint. Checked after setting it, in case the launcher died before.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != config.parent_pid) {
+      std::fprintf(stderr, "neuropart-worker: launcher %d is gone\n", config.parent_pid);
+      return neuropart::kExitFailure;
+    }
   }
   neuropart::Status s = Run(config);
   if (!s.ok()) {

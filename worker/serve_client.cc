@@ -21,7 +21,8 @@ ServeClient::ServeClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ServeClient::~ServeClient() = default;
 
 StatusOr<std::unique_ptr<ServeClient>> ServeClient::Connect(const std::string& endpoint,
-                                                            uint64_t plan_hash) {
+                                                            uint64_t plan_hash,
+                                                            const std::optional<JobKeys>& keys) {
   auto impl = std::make_unique<Impl>();
   impl->plan_hash = plan_hash;
   // Ids only need to differ among this client's requests in flight; a random start keeps two
@@ -33,6 +34,7 @@ StatusOr<std::unique_ptr<ServeClient>> ServeClient::Connect(const std::string& e
   // The request waits in the queue until the coordinator is reachable; Infer's deadline bounds
   // the whole exchange, so an unreachable coordinator is "no answer within" that deadline.
   options.immediate = false;
+  if (keys) options.curve = CurveOptions{keys->own, keys->partition_public_keys[wire::kCoordinator]};
   ASSIGN_OR_RETURN(impl->socket,
                    ZmqSocket::Create(&impl->context, ZmqSocket::Role::kDealer, options));
   const std::string id = "np-client-" + std::to_string(std::random_device{}());

@@ -11,8 +11,10 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "job_keys.h"
 #include "neuropart/model/parameters.h"
 #include "neuropart/status.h"
 
@@ -20,8 +22,11 @@ namespace neuropart::worker {
 
 class ServeClient {
  public:
+  // With keys (the job's, read as the client: job_keys.h), the link is CURVE to the
+  // coordinator's key; a job with encryption refuses a client without them.
   static StatusOr<std::unique_ptr<ServeClient>> Connect(const std::string& endpoint,
-                                                        uint64_t plan_hash);
+                                                        uint64_t plan_hash,
+                                                        const std::optional<JobKeys>& keys = {});
   ~ServeClient();
   ServeClient(const ServeClient&) = delete;
   ServeClient& operator=(const ServeClient&) = delete;

@@ -1,6 +1,7 @@
 // StatusServer: a worker's small HTTP endpoint, served by neuropart/http/http_server.h.
 //
-//   GET /status   (with a board: the coordinator) 200, application/json:
+//   GET /status   (with a board: the coordinator) 200, application/json (401 without the
+//                 status token when one is set):
 //                 {"job","phase","step","totalSteps","epoch","loss","accuracy",
 //                  "samplesPerSecond","lastCheckpoint","partitions":[{"partition","state"}]}
 //                 (a non-finite loss, accuracy or rate is null)
@@ -29,6 +30,9 @@ struct StatusServerOptions {
   int listen_fd = -1;                    // or a listening socket passed down by the launcher
   const StatusBoard* board = nullptr;  // serves /status when set
   std::function<std::string()> metrics;  // serves /metrics when set
+  // When set, GET /status answers 401 unless the request says "Authorization: Bearer <token>".
+  // /metrics, /healthz and /readyz stay open (Prometheus and the kubelet have no token).
+  std::string status_token;
 };
 
 class StatusServer {

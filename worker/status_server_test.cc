@@ -67,6 +67,31 @@ TEST(StatusServer, StatusReportsTheBoard) {
   EXPECT_EQ(GetString(parts[2], "state"), "Starting");
 }
 
+TEST(StatusServer, StatusWithATokenNeedsTheBearerAndMetricsStayOpen) {
+  StatusBoard board;
+  board.Set(Sample());
+  StatusOr<std::unique_ptr<StatusServer>> server = StatusServer::Start(
+      {"127.0.0.1:0", -1, &board, [] { return std::string("m 1\n"); }, "s3cret-token"});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  const int port = (*server)->port();
+  auto get = [port](const std::string& path, const std::string& auth) {
+    StatusOr<httptest::HttpReply> r = httptest::HttpExchange(
+        port, "GET " + path + " HTTP/1.0\r\n" + auth + "\r\n");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : httptest::HttpReply{};
+  };
+  EXPECT_EQ(get("/status", "").status, 401);
+  EXPECT_EQ(get("/status", "Authorization: Bearer wrong-token\r\n").status, 401);
+  EXPECT_EQ(get("/status", "Authorization: Bearer s3cret-toke\r\n").status, 401);
+  EXPECT_EQ(get("/status", "Authorization: s3cret-token\r\n").status, 401);
+  const httptest::HttpReply ok = get("/status", "Authorization: Bearer s3cret-token\r\n");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_NE(ok.body.find("\"fashion\""), std::string::npos);
+  EXPECT_EQ(get("/metrics", "").status, 200);
+  EXPECT_EQ(get("/healthz", "").status, 200);
+  EXPECT_EQ(get("/status", "").body.find("fashion"), std::string::npos);
+}
+
 TEST(StatusServer, StatusFollowsBoardUpdates) {
   StatusBoard board;
   board.Set(Sample());

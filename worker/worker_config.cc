@@ -28,6 +28,13 @@ void AddWorkerFlags(Flags* flags, WorkerConfig* c) {
                 "NEUROPART_LISTEN");
   flags->String("--peers", &c->peer_list, "every partition's endpoint, in partition order",
                 "NEUROPART_PEERS");
+  flags->String("--keys", &c->keys_dir,
+                "the job's key directory (public.keys and this partition's .secret file); "
+                "required when spec.transport.encryption is curve",
+                "NEUROPART_KEYS");
+  flags->String("--status-token-file", &c->status_token_file,
+                "a file whose token GET /status requires (Authorization: Bearer); empty: open",
+                "NEUROPART_STATUS_TOKEN_FILE");
   flags->Int("--threads", &c->threads, "math threads", "NEUROPART_THREADS");
   flags->Int("--status-port", &c->status_port, "coordinator HTTP status port, 0 = off",
              "NEUROPART_STATUS_PORT");
@@ -37,6 +44,8 @@ void AddWorkerFlags(Flags* flags, WorkerConfig* c) {
   flags->Int("--status-fd", &c->status_fd, "an inherited listening socket for the status server");
   flags->Int("--metrics-fd", &c->metrics_fd,
              "an inherited listening socket for the metrics server");
+  flags->Int("--parent-pid", &c->parent_pid,
+             "die with this process (the launcher that started the worker); 0: no launcher");
   flags->Int("--max-steps", &c->max_steps,
              "stop after N steps (overrides spec.training.maxSteps; -1: the job's)");
   flags->Int("--timeout-seconds", &c->timeout_seconds,

@@ -23,6 +23,8 @@ struct WorkerConfig {
   std::string listen;
   std::string peer_list;            // as given: comma-separated
   std::vector<std::string> peers;   // filled by CheckWorkerConfig
+  std::string keys_dir;             // job_keys.h; needed when the job's links are encrypted
+  std::string status_token_file;    // empty: /status is open (local runs bind 127.0.0.1)
   int threads = 1;
   int status_port = 0;
   int metrics_port = 0;
@@ -32,6 +34,9 @@ struct WorkerConfig {
   int listen_fd = -1;
   int status_fd = -1;
   int metrics_fd = -1;
+  // The launcher that started this worker: the worker dies with it (PR_SET_PDEATHSIG), even
+  // when it is killed with SIGKILL and cannot stop its workers. 0: no launcher (a pod).
+  int parent_pid = 0;
   int64_t max_steps = -1;
   int timeout_seconds = 0;  // 0: the job's spec.transport.timeoutSeconds
 };

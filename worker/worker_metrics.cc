@@ -24,6 +24,7 @@ constexpr char kSentBytes[] = "neuropart_bytes_sent_total";
 constexpr char kReceivedMessages[] = "neuropart_messages_received_total";
 constexpr char kReceivedBytes[] = "neuropart_bytes_received_total";
 constexpr char kDropped[] = "neuropart_messages_dropped_total";
+constexpr char kRefused[] = "neuropart_handshakes_refused_total";
 
 Labels ReasonLabel(wire::DropReason reason) {
   return {{"reason", std::string(wire::DropReasonName(reason))}};
@@ -38,6 +39,8 @@ struct WorkerMetrics::Impl {
     registry.DeclareCounter(kReceivedMessages, "Messages admitted, by peer");
     registry.DeclareCounter(kReceivedBytes, "Bytes admitted (header + payload), by peer");
     registry.DeclareCounter(kDropped, "Inbound messages dropped, by reason");
+    registry.DeclareCounter(kRefused, "Inbound connections refused: key not in this job");
+    registry.GetCounter(kRefused);
     for (size_t r = 1; r < wire::kDropReasonCount; ++r) {
       registry.GetCounter(kDropped, ReasonLabel(static_cast<wire::DropReason>(r)));
     }
@@ -83,6 +86,8 @@ void WorkerMetrics::OnDropped(wire::DropReason reason) {
   impl_->registry.GetCounter(kDropped, ReasonLabel(reason)).Increment();
 }
 
+void WorkerMetrics::OnHandshakeRefused() { impl_->registry.GetCounter(kRefused).Increment(); }
+
 void WorkerMetrics::ObserveStep(double total_seconds, double compute_seconds,
                                 double wait_seconds) {
   impl_->step.Observe(total_seconds);
@@ -94,6 +99,9 @@ void WorkerMetrics::ObserveCheckpoint(double seconds) { impl_->checkpoint.Observ
 
 int64_t WorkerMetrics::dropped(wire::DropReason reason) const {
   return static_cast<int64_t>(impl_->registry.CounterValue(kDropped, ReasonLabel(reason)));
+}
+int64_t WorkerMetrics::handshakes_refused() const {
+  return static_cast<int64_t>(impl_->registry.CounterValue(kRefused, {}));
 }
 int64_t WorkerMetrics::messages_sent(int peer) const {
   return static_cast<int64_t>(impl_->registry.CounterValue(kSentMessages, {{"peer", PeerLabel(peer)}}));

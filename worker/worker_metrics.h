@@ -5,6 +5,7 @@
 //   neuropart_messages_sent_total{peer}      neuropart_bytes_sent_total{peer}
 //   neuropart_messages_received_total{peer}  neuropart_bytes_received_total{peer}
 //   neuropart_messages_dropped_total{reason} (reason = wire::DropReasonName; all pre-created at 0)
+//   neuropart_handshakes_refused_total       (CURVE peers whose key is not the job's)
 //   neuropart_step_seconds, neuropart_step_compute_seconds, neuropart_step_wait_seconds,
 //   neuropart_checkpoint_seconds (histograms)
 // with peer = the partition number or "client", and a constant label partition = this worker.
@@ -40,11 +41,13 @@ class WorkerMetrics {
   void OnSent(int peer, uint64_t bytes);
   void OnReceived(int peer, uint64_t bytes);
   void OnDropped(wire::DropReason reason);
+  void OnHandshakeRefused();
   void ObserveStep(double total_seconds, double compute_seconds, double wait_seconds);
   void ObserveCheckpoint(double seconds);
 
   // Current values, for tests and logs.
   int64_t dropped(wire::DropReason reason) const;
+  int64_t handshakes_refused() const;
   int64_t messages_sent(int peer) const;
   int64_t bytes_sent(int peer) const;
   int64_t messages_received(int peer) const;

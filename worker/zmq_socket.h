@@ -15,13 +15,30 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "neuropart/status.h"
 
 namespace neuropart::worker {
+
+// A CURVE key pair, both halves Z85-encoded (40 characters).
+struct CurveKeyPair {
+  std::string public_key;
+  std::string secret_key;
+};
+// A fresh key pair from libzmq (libsodium's random source).
+StatusOr<CurveKeyPair> MakeCurveKeyPair();
+
+struct CurveOptions {
+  CurveKeyPair own;
+  std::string server_public_key;  // DEALER only: the ROUTER it connects to
+};
 
 struct ZmqSocketOptions {
   size_t max_frame_bytes = 64 << 20;  // ZMQ_MAXMSGSIZE: a longer frame closes the connection
@@ -37,6 +54,10 @@ struct ZmqSocketOptions {
   // (ZMQ_IMMEDIATE). Off, the message waits in the queue until the connection is up, and the
   // caller bounds the whole exchange itself (a client with a request deadline).
   bool immediate = true;
+  // CURVE (ZMTP's encryption and authentication). With `curve`, a ROUTER is a CURVE server that
+  // only admits peers the context's ZAP handler knows (ZmqContext::Authenticate); a DEALER is a
+  // CURVE client of the server whose public key is curve->server_public_key.
+  std::optional<CurveOptions> curve;
 };
 
 // The ZeroMQ context (its I/O thread) that a group of sockets share. Outlives its sockets.
@@ -46,6 +67,17 @@ class ZmqContext {
   ~ZmqContext();
   ZmqContext(const ZmqContext&) = delete;
   ZmqContext& operator=(const ZmqContext&) = delete;
+
+  // Starts this context's ZAP handler (a thread answering libzmq's authentication requests):
+  // a CURVE peer whose public key (Z85) is a key of `known` is admitted, and its messages carry
+  // the value as their key owner (TryReceive); any other peer is refused during the handshake,
+  // before it can send a message, and counted in refused(). Call once, before binding a CURVE
+  // ROUTER.
+  // `on_refused` (may be empty) is called on the ZAP thread for each refusal.
+  Status Authenticate(std::map<std::string, std::string> known,
+                      std::function<void()> on_refused = {});
+  // Handshakes refused by the ZAP handler (unknown keys). Any thread.
+  int64_t refused() const;
 
  private:
   friend class ZmqSocket;
@@ -80,7 +112,10 @@ class ZmqSocket {
   // Reads one whole waiting message without blocking. Keeps its first `max_kept` frames in
   // *frames (the rest are read and dropped, so memory stays bounded) and counts all of them in
   // *total. False when no message is waiting.
-  StatusOr<bool> TryReceive(size_t max_kept, std::vector<std::string>* frames, size_t* total);
+  // *key_owner (if given) is the authenticated peer's name from ZmqContext::Authenticate, empty
+  // on a socket without CURVE.
+  StatusOr<bool> TryReceive(size_t max_kept, std::vector<std::string>* frames, size_t* total,
+                            std::string* key_owner = nullptr);
 
  private:
   struct Impl;

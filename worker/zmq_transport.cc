@@ -22,9 +22,11 @@ using std::chrono::milliseconds;
 // Routing id, header and one payload frame; one more is kept so that "too many" is visible.
 constexpr size_t kMaxKeptFrames = 4;
 
-// The socket settings of every link, from the transport's options.
-ZmqSocketOptions SocketOptions(const ZmqTransportOptions& o) {
+// The socket settings of every link, from the transport's options. `server_key` is the public key
+// of the ROUTER a DEALER connects to (empty for the ROUTER itself).
+ZmqSocketOptions SocketOptions(const ZmqTransportOptions& o, const std::string& server_key = {}) {
   ZmqSocketOptions s;
+  if (o.keys) s.curve = CurveOptions{o.keys->own, server_key};
   s.max_frame_bytes = wire::kHeaderBytes + o.max_payload_bytes;
   s.linger = o.linger;
   s.heartbeat_interval = o.heartbeat_interval;
@@ -46,6 +48,12 @@ Status CheckOptions(const ZmqTransportOptions& o) {
   if (!o.peer_endpoints.empty() && o.peer_endpoints.size() != o.num_partitions) {
     return InvalidArgumentError("transport: " + std::to_string(o.peer_endpoints.size()) +
                                 " peer endpoints for " + std::to_string(o.num_partitions) +
+                                " partitions");
+  }
+  if (o.keys && o.keys->partition_public_keys.size() != o.num_partitions) {
+    return InvalidArgumentError("transport: " +
+                                std::to_string(o.keys->partition_public_keys.size()) +
+                                " partition keys for " + std::to_string(o.num_partitions) +
                                 " partitions");
   }
   if (o.max_payload_bytes > wire::kMaxPayloadBytes || o.linger.count() < 0 ||
@@ -96,7 +104,8 @@ struct ZmqTransport::Impl {
   explicit Impl(const ZmqTransportOptions& o)
       : options(o),
         filter(InboundFilterOptions{o.plan_hash, o.self, o.num_partitions, o.start_step,
-                                    o.max_payload_bytes, o.max_pending_requests}),
+                                    o.max_payload_bytes, o.max_pending_requests,
+                                    o.keys.has_value()}),
         peers(o.num_partitions),
         nonce(RandomNonce()) {}
 
@@ -107,7 +116,8 @@ struct ZmqTransport::Impl {
   // Sends header (+ payload) on `socket`, after a routing-id frame when `link` is given.
   Status SendFrames(ZmqSocket& socket, const std::string* link, Message message,
                     const std::string& where);
-  std::optional<Message> Admit(std::vector<std::string>& frames, size_t total_frames);
+  std::optional<Message> Admit(std::vector<std::string>& frames, size_t total_frames,
+                               std::string_view key_owner);
   void CountDrop(wire::DropReason reason, Status why);
 
   ZmqTransportOptions options;
@@ -123,6 +133,12 @@ struct ZmqTransport::Impl {
 };
 
 Status ZmqTransport::Impl::Bind() {
+  if (options.keys) {
+    WorkerMetrics* metrics = options.metrics;
+    RETURN_IF_ERROR(context.Authenticate(options.keys->KeyOwners(), [metrics] {
+      if (metrics != nullptr) metrics->OnHandshakeRefused();
+    }));
+  }
   ASSIGN_OR_RETURN(router,
                    ZmqSocket::Create(&context, ZmqSocket::Role::kRouter, SocketOptions(options)));
   if (Status s = router->Bind(options.listen_endpoint, options.listen_fd); !s.ok()) {
@@ -134,8 +150,11 @@ Status ZmqTransport::Impl::Bind() {
 
 Status ZmqTransport::Impl::Connect(uint32_t partition, const std::string& where) {
   Peer& peer = peers[partition];
+  const std::string server_key =
+      options.keys ? options.keys->partition_public_keys[partition] : std::string();
   ASSIGN_OR_RETURN(std::unique_ptr<ZmqSocket> dealer,
-                   ZmqSocket::Create(&context, ZmqSocket::Role::kDealer, SocketOptions(options)));
+                   ZmqSocket::Create(&context, ZmqSocket::Role::kDealer,
+                                     SocketOptions(options, server_key)));
   // Stable across reconnects, so the peer's ROUTER keeps this link's HELLO (with handover).
   const std::string id =
       "np-" + std::to_string(options.self) + "-" + nonce + "-" + std::to_string(partition);
@@ -204,7 +223,8 @@ void ZmqTransport::Impl::CountDrop(wire::DropReason reason, Status why) {
 }
 
 std::optional<Message> ZmqTransport::Impl::Admit(std::vector<std::string>& frames,
-                                                 size_t total_frames) {
+                                                 size_t total_frames,
+                                                 std::string_view key_owner) {
   if (total_frames > 3) {
     CountDrop(wire::DropReason::kMalformed,
               CorruptionError("wire message of " + std::to_string(total_frames - 1) +
@@ -213,7 +233,7 @@ std::optional<Message> ZmqTransport::Impl::Admit(std::vector<std::string>& frame
   }
   std::vector<std::string_view> views;
   for (size_t i = 1; i < frames.size(); ++i) views.push_back(frames[i]);
-  const InboundVerdict verdict = filter.Admit(frames[0], views);
+  const InboundVerdict verdict = filter.Admit(frames[0], views, key_owner);
   if (verdict.action == InboundVerdict::Action::kDrop) {
     CountDrop(verdict.reason, verdict.status);
     return std::nullopt;
@@ -271,14 +291,16 @@ StatusOr<std::optional<Message>> ZmqTransport::Receive(milliseconds timeout) {
   }
   const Clock::time_point deadline = Clock::now() + timeout;
   std::vector<std::string> frames;
+  std::string key_owner;
   size_t total_frames = 0;
   while (true) {
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     ASSIGN_OR_RETURN(bool readable, impl_->router->WaitReadable(left));
     if (readable) {
-      ASSIGN_OR_RETURN(bool got, impl_->router->TryReceive(kMaxKeptFrames, &frames, &total_frames));
+      ASSIGN_OR_RETURN(bool got, impl_->router->TryReceive(kMaxKeptFrames, &frames,
+                                                           &total_frames, &key_owner));
       if (got) {
-        std::optional<Message> m = impl_->Admit(frames, total_frames);
+        std::optional<Message> m = impl_->Admit(frames, total_frames, key_owner);
         if (m) return m;
       }
     }
@@ -326,6 +348,8 @@ Status ZmqTransport::last_drop() const { return impl_->last_drop; }
 int64_t ZmqTransport::dropped(wire::DropReason reason) const {
   return impl_->drops[static_cast<size_t>(reason)].load(std::memory_order_relaxed);
 }
+
+int64_t ZmqTransport::handshakes_refused() const { return impl_->context.refused(); }
 
 int64_t ZmqTransport::dropped_total() const {
   int64_t total = 0;

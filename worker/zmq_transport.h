@@ -11,6 +11,9 @@
 // fails with Unavailable instead of queueing forever) and a stable routing id so a reconnect
 // keeps its HELLO; the ROUTER sets ZMQ_ROUTER_MANDATORY and ZMQ_ROUTER_HANDOVER.
 //
+// Security: with options.keys, links use CURVE (encrypted, and authenticated by the job's keys
+// through the context's ZAP handler); see the option below.
+//
 // Admission (see inbound_filter.h): a bad, foreign, stale or oversized message, or one from a
 // link that has not said HELLO for its source, is dropped, counted by wire::DropReason (here and
 // in the optional WorkerMetrics) and remembered in last_drop() for logs; Receive keeps waiting
@@ -38,6 +41,7 @@
 #include <vector>
 
 #include "inbound_filter.h"
+#include "job_keys.h"
 #include "neuropart/exec/transport.h"
 #include "neuropart/status.h"
 #include "neuropart/wire/codec.h"
@@ -69,6 +73,10 @@ struct ZmqTransportOptions {
   uint64_t start_step = 0;                        // sent in HELLO; peers must agree
   size_t max_pending_requests = 1024;             // client requests awaiting SendReply
   WorkerMetrics* metrics = nullptr;               // may be null; must outlive the transport
+  // CURVE: with keys, every link is encrypted; the ROUTER admits only the job's keys (a refused
+  // handshake is counted in handshakes_refused() and on metrics), and each message must come
+  // with its source's own key (inbound_filter.h, rule 6). Without, links are plain TCP.
+  std::optional<JobKeys> keys;
 };
 
 class ZmqTransport : public Transport {
@@ -109,6 +117,8 @@ class ZmqTransport : public Transport {
   bool greeted(uint32_t partition) const;
   int64_t dropped(wire::DropReason reason) const;
   int64_t dropped_total() const;
+  // Inbound connections refused during the CURVE handshake (key not in the job); any thread.
+  int64_t handshakes_refused() const;
   // Why the most recent message was dropped (OK if none was); owner thread only.
   Status last_drop() const;
 

@@ -13,6 +13,8 @@ std::string ServeServiceName(const std::string& job) { return job; }
 std::string NetworkPolicyName(const std::string& job) { return job + "-workers"; }
 std::string ServeNetworkPolicyName(const std::string& job) { return job + "-serve"; }
 
+std::string KeysSecretName(const std::string& job) { return job + "-keys"; }
+
 std::string WorkerEndpoint(const std::string& job, const std::string& ns, int partition, int port) {
   return "tcp://" + PodName(job, partition) + "." + WorkersServiceName(job) + "." + ns +
          ".svc:" + std::to_string(port);

@@ -26,6 +26,8 @@ inline constexpr char kLabelKueueQueue[] = "kueue.x-k8s.io/queue-name";
 inline constexpr char kLabelKueuePodGroup[] = "kueue.x-k8s.io/pod-group-name";
 inline constexpr char kAnnotationKueueGroupCount[] = "kueue.x-k8s.io/pod-group-total-count";
 inline constexpr char kAnnotationAttempt[] = "neuropart.io/attempt";
+// On the keys Secret: the partition count its keys are for.
+inline constexpr char kAnnotationPartitions[] = "neuropart.io/partitions";
 inline constexpr char kManagedBy[] = "neuropart-operator";
 
 // The label selector of every object the operator owns ("app.kubernetes.io/managed-by=...").
@@ -37,6 +39,7 @@ std::string WorkersServiceName(const std::string& job);      // "<job>-workers" 
 std::string ServeServiceName(const std::string& job);        // "<job>" (serve mode)
 std::string NetworkPolicyName(const std::string& job);       // "<job>-workers"
 std::string ServeNetworkPolicyName(const std::string& job);  // "<job>-serve" (serve mode)
+std::string KeysSecretName(const std::string& job);          // "<job>-keys"
 // "tcp://<job>-<q>.<job>-workers.<namespace>.svc:<port>"
 std::string WorkerEndpoint(const std::string& job, const std::string& ns, int partition, int port);
 

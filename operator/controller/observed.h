@@ -51,11 +51,11 @@ struct ObservedPod {
   std::string scheduled_at;  // PodScheduled turned True then (lastTransitionTime)
 };
 
-struct ObservedObject {  // a ConfigMap, Service or NetworkPolicy
+struct ObservedObject {  // a ConfigMap, Service, NetworkPolicy or Secret
   std::string name;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
-  Json data;  // ConfigMap .data; null for other kinds
+  Json data;  // ConfigMap and Secret .data (a Secret's base64); null for other kinds
   Json spec;  // Service and NetworkPolicy .spec; null for a ConfigMap
   bool deleting = false;
 };
@@ -70,6 +70,7 @@ struct ObservedState {
   std::vector<ObservedObject> config_maps;
   std::vector<ObservedObject> services;
   std::vector<ObservedObject> network_policies;
+  std::vector<ObservedObject> secrets;  // the job's keys Secret (its data is never logged)
   std::optional<CoordinatorReport> coordinator;
 };
 

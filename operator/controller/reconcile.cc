@@ -47,6 +47,8 @@ class Pass {
   void FailGang(const std::string& reason, const std::string& message);
   ReconcileResult KeepTerminal();
   void PublishObjects(const ObservedObject* config_map);
+  // Creates the keys Secret, or deletes one made for another partition count; sets keys_ready_.
+  void EnsureKeys();
   // Creates `desired` when missing, or patches what drifted from it.
   void Ensure(const ObservedObject* observed, Json desired, const std::string& reason);
   ReconcileResult RestartForSpecChange(const char* reason);
@@ -94,6 +96,7 @@ class Pass {
   std::optional<Plan> plan_;
   PublishedPlan published_;
   int events_ = 0;
+  bool keys_ready_ = false;  // the keys Secret for this partition count exists or is being made
 };
 
 const ObservedObject* FindObject(const std::vector<ObservedObject>& objects,
@@ -223,6 +226,8 @@ bool Pass::CreateMissingPods(const std::vector<PodView>& pods) {
     }
     status_.next_attempt_time.clear();
   }
+  // Every pod mounts the keys Secret of its partition count.
+  if (!keys_ready_) return false;
   // A gang starts together: no new pod while any pod of an earlier attempt, plan or namesake
   // still terminates (it could still answer on a peer's address, and holds the pod's name).
   for (const ObservedPod& pod : o_.pods) {
@@ -290,6 +295,7 @@ void Pass::PublishObjects(const ObservedObject* cm) {
   const std::string& job = np_.metadata.name;
   const bool serve = job_->spec.mode == JobMode::kServe;
   Ensure(cm, published_.config_map, "publish plan " + published_.plan_hash);
+  EnsureKeys();
   Ensure(FindObject(o_.services, WorkersServiceName(job)), WorkersService(np_, opt_.worker),
          "worker DNS");
   Ensure(FindObject(o_.network_policies, NetworkPolicyName(job)),
@@ -307,6 +313,30 @@ void Pass::PublishObjects(const ObservedObject* cm) {
   if (serve_policy != nullptr && !serve_policy->deleting) {
     Delete("NetworkPolicy", serve_policy->name, "not in serve mode");
   }
+}
+
+void Pass::EnsureKeys() {
+  const ObservedObject* secret = FindObject(o_.secrets, KeysSecretName(np_.metadata.name));
+  const std::string partitions = std::to_string(published_.partitions);
+  if (secret != nullptr) {
+    if (secret->deleting) return;  // made again once it is gone
+    const std::string made_for = Get(secret->annotations, kAnnotationPartitions);
+    if (made_for == partitions) {
+      keys_ready_ = true;
+      return;
+    }
+    Delete("Secret", secret->name,
+           "keys for " + made_for + " partitions; the plan has " + partitions);
+    return;
+  }
+  if (!opt_.make_keys) return;
+  StatusOr<std::map<std::string, std::string>> files = opt_.make_keys(published_.partitions);
+  if (!files.ok()) {
+    Event("Warning", kReasonKeysFailed, "cannot make the job's keys: " + files.status().message());
+    return;
+  }
+  Create(KeysSecret(np_, published_.partitions, *files), "keys for " + partitions + " partitions");
+  keys_ready_ = true;  // created before the pods, in this same pass
 }
 
 void Pass::Ensure(const ObservedObject* observed, Json desired, const std::string& reason) {

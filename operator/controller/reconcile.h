@@ -10,11 +10,16 @@
 // is Failed with reason BackoffLimitExceeded. A spec change that changes the plan (partitions,
 // strategy, model) or the job document re-publishes the plan and restarts the gang without
 // counting a restart. Status is returned as an action only when it differs from the observed one.
+// The keys Secret (worker_objects.h) is made once per partition count, from make_keys, and
+// replaced when the partition count changes; no pod is created until it is there.
 // Stateless; thread-safe.
 #ifndef NEUROPART_OPERATOR_CONTROLLER_RECONCILE_H_
 #define NEUROPART_OPERATOR_CONTROLLER_RECONCILE_H_
 
 #include <chrono>
+#include <functional>
+#include <map>
+#include <string>
 
 #include "controller/actions.h"
 #include "controller/clock.h"
@@ -24,8 +29,15 @@
 
 namespace neuropart::op {
 
+// Fresh keys for a job of `partitions` partitions: file name -> content (worker/job_keys.h's
+// MakeJobKeyFiles in the operator; a fake in tests).
+using KeyMaker =
+    std::function<StatusOr<std::map<std::string, std::string>>(int partitions)>;
+
 struct ReconcileOptions {
   WorkerOptions worker;
+  // Makes the keys Secret. Without it no keys Secret is made, so no worker pod is created.
+  KeyMaker make_keys;
   // While workers run, reconcile again this often to poll the coordinator's status.
   std::chrono::seconds poll_interval{5};
   // The delay before a gang restart that spends backoffLimit: Job's 10 s doubling to 6 min.

@@ -40,7 +40,7 @@ class ReconcileTestBase : public ::testing::Test {
     ASSERT_EQ(c.resource().status.phase, kPhaseRunning);
   }
 
-  ReconcileOptions options_;
+  ReconcileOptions options_{.make_keys = FakeKeys};
   FakeClock clock_{kT0};
 };
 

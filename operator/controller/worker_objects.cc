@@ -51,6 +51,11 @@ Json RestrictedContainerSecurity() {
                        {"seccompProfile", Json::object({{"type", "RuntimeDefault"}})}});
 }
 
+// "partition-<q>.secret" (worker/job_keys.h's name for partition q's key pair).
+std::string PartitionSecretFile(int partition) {
+  return "partition-" + std::to_string(partition) + ".secret";
+}
+
 Json WorkerSelector(const std::string& job) {
   return Json::object({{kLabelJob, job}, {kLabelComponent, "worker"}});
 }
@@ -100,6 +105,19 @@ PublishedPlan PublishPlan(const NeuralPartition& np, const Plan& plan,
                                  {"metadata", std::move(meta)},
                                  {"data", std::move(data)}});
   return out;
+}
+
+Json KeysSecret(const NeuralPartition& np, int partitions,
+                const std::map<std::string, std::string>& files) {
+  Json meta = Metadata(np, KeysSecretName(np.metadata.name), "keys");
+  meta["annotations"] = Json::object({{kAnnotationPartitions, std::to_string(partitions)}});
+  Json data = Json::object();
+  for (const auto& [name, content] : files) data[name] = content;
+  return Json::object({{"apiVersion", "v1"},
+                       {"kind", "Secret"},
+                       {"metadata", std::move(meta)},
+                       {"type", "Opaque"},
+                       {"stringData", std::move(data)}});
 }
 
 Json WorkersService(const NeuralPartition& np, const WorkerOptions& options) {
@@ -230,7 +248,12 @@ Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedP
        EnvVar("NEUROPART_LISTEN", "tcp://0.0.0.0:" + std::to_string(options.worker_port)),
        EnvVar("NEUROPART_PEERS", peers),
        EnvVar("NEUROPART_STATUS_PORT", std::to_string(partition == 0 ? options.status_port : 0)),
-       EnvVar("NEUROPART_METRICS_PORT", std::to_string(options.metrics_port))});
+       EnvVar("NEUROPART_METRICS_PORT", std::to_string(options.metrics_port)),
+       EnvVar("NEUROPART_KEYS", kKeysMountPath)});
+  if (partition == 0) {
+    env.push_back(EnvVar("NEUROPART_STATUS_TOKEN_FILE",
+                         std::string(kKeysMountPath) + "/" + kStatusTokenFile));
+  }
   Json ports =
       Json::array({Json::object({{"name", "worker"}, {"containerPort", options.worker_port}})});
   if (options.metrics_port != 0) {
@@ -246,11 +269,24 @@ Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedP
   }
   Json mounts = Json::array(
       {Json::object({{"name", "job"}, {"mountPath", kConfigMountPath}, {"readOnly", true}}),
-       std::move(store_mount), Json::object({{"name", "tmp"}, {"mountPath", "/tmp"}})});
+       std::move(store_mount), Json::object({{"name", "tmp"}, {"mountPath", "/tmp"}}),
+       Json::object({{"name", "keys"}, {"mountPath", kKeysMountPath}, {"readOnly", true}})});
+  // Only what this partition needs: the public list, its own key pair, the coordinator's token.
+  Json key_items = Json::array(
+      {Json::object({{"key", "public.keys"}, {"path", "public.keys"}}),
+       Json::object({{"key", PartitionSecretFile(partition)},
+                     {"path", PartitionSecretFile(partition)}})});
+  if (partition == 0) {
+    key_items.push_back(Json::object({{"key", kStatusTokenFile}, {"path", kStatusTokenFile}}));
+  }
   Json volumes =
       Json::array({Json::object({{"name", "job"},
                                  {"configMap", Json::object({{"name", ConfigMapName(name)}})}}),
-                   Json::object({{"name", "tmp"}, {"emptyDir", Json::object()}})});
+                   Json::object({{"name", "tmp"}, {"emptyDir", Json::object()}}),
+                   Json::object({{"name", "keys"},
+                                 {"secret", Json::object({{"secretName", KeysSecretName(name)},
+                                                          {"items", std::move(key_items)},
+                                                          {"defaultMode", 0440}})}})});
   if (!storage.claim_name.empty()) {
     volumes.push_back(Json::object(
         {{"name", "store"},

@@ -9,6 +9,9 @@
 //   NetworkPolicy "<job>-workers" only the job's own pods reach the worker port;
 //   NetworkPolicy "<job>-serve"   serve mode: pods labelled neuropart.io/client=<job> reach the
 //                                 coordinator's worker port too (policies add up);
+//   Secret "<job>-keys"           the job's CURVE keys and /status token (worker/job_keys.h); pod
+//                                 q mounts only public.keys, its own partition-<q>.secret and,
+//                                 the coordinator, status.token;
 //   Pod "<job>-<q>"               one per partition (Pod Security "restricted", no API token).
 // Every object carries the app.kubernetes.io labels and a controller ownerReference, so deleting
 // the NeuralPartition deletes them. Pure functions; thread-safe.
@@ -16,6 +19,7 @@
 #define NEUROPART_OPERATOR_CONTROLLER_WORKER_OBJECTS_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -40,6 +44,8 @@ struct WorkerOptions {
 inline constexpr char kConfigMountPath[] = "/etc/neuropart";
 inline constexpr char kGeneratedPlanDir[] = "/var/run/neuropart/plan";
 inline constexpr char kStoreMountPath[] = "/var/lib/neuropart/store";
+inline constexpr char kKeysMountPath[] = "/etc/neuropart/keys";
+inline constexpr char kStatusTokenFile[] = "status.token";
 
 // FNV-1a 64 of `text`, 16 hex digits.
 std::string ContentHash(std::string_view text);
@@ -59,6 +65,11 @@ struct PublishedPlan {
 
 PublishedPlan PublishPlan(const NeuralPartition& np, const Plan& plan,
                           const WorkerOptions& options);
+
+// The keys Secret for `partitions` partitions, holding `files` (file name -> content) as
+// stringData. Never logged, never in status.
+Json KeysSecret(const NeuralPartition& np, int partitions,
+                const std::map<std::string, std::string>& files);
 
 Json WorkersService(const NeuralPartition& np, const WorkerOptions& options);
 Json ServeService(const NeuralPartition& np, const WorkerOptions& options);

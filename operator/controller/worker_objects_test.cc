@@ -113,6 +113,38 @@ TEST(WorkerObjectsTest, PodIsRestrictedAndWiredToItsPeers) {
   EXPECT_EQ(Env(coordinator, "NEUROPART_STATUS_PORT"), "8080");
 }
 
+TEST(WorkerObjectsTest, EachPodMountsOnlyItsOwnKeyAndTheCoordinatorTheToken) {
+  Built b = Build(MakeNeuralPartition("np").Partitions(3).Obj());
+  Json pod = WorkerPod(b.np, b.job, b.published, 2, 0, WorkerOptions{});
+  EXPECT_EQ(Env(pod, "NEUROPART_KEYS"), "/etc/neuropart/keys");
+  EXPECT_EQ(Env(pod, "NEUROPART_STATUS_TOKEN_FILE"), "<unset>");
+  const std::string spec = DumpJson(*FindMember(pod, "spec"));
+  EXPECT_NE(spec.find(R"({"name":"keys","secret":{"secretName":"np-keys","items":[)"
+                      R"({"key":"public.keys","path":"public.keys"},)"
+                      R"({"key":"partition-2.secret","path":"partition-2.secret"}],)"
+                      R"("defaultMode":288}})"),
+            std::string::npos)
+      << spec;
+  EXPECT_NE(spec.find(R"({"name":"keys","mountPath":"/etc/neuropart/keys","readOnly":true})"),
+            std::string::npos);
+  Json coordinator = WorkerPod(b.np, b.job, b.published, 0, 0, WorkerOptions{});
+  EXPECT_EQ(Env(coordinator, "NEUROPART_STATUS_TOKEN_FILE"), "/etc/neuropart/keys/status.token");
+  EXPECT_NE(DumpJson(coordinator).find(R"({"key":"status.token","path":"status.token"})"),
+            std::string::npos);
+}
+
+TEST(WorkerObjectsTest, KeysSecretIsOwnedAndSaysItsPartitionCount) {
+  NeuralPartition np = MakeNeuralPartition("np").Partitions(2).Obj();
+  Json secret = KeysSecret(np, 2, {{"public.keys", "partition-0 k\n"}, {"status.token", "t\n"}});
+  EXPECT_EQ(GetString(secret, "kind"), "Secret");
+  EXPECT_EQ(GetString(secret, "type"), "Opaque");
+  EXPECT_EQ(AsString(*AtPath(secret, {"metadata", "name"})), "np-keys");
+  EXPECT_EQ(AsString(*AtPath(secret, {"metadata", "annotations", kAnnotationPartitions})), "2");
+  EXPECT_EQ(AsString(*AtPath(secret, {"stringData", "status.token"})), "t\n");
+  EXPECT_EQ(GetString(Elements(*AtPath(secret, {"metadata", "ownerReferences"}))[0], "uid"),
+            np.metadata.uid);
+}
+
 TEST(WorkerObjectsTest, WorkerTemplateFieldsAreCopied) {
   NeuralPartition np = MakeNeuralPartition("np").Partitions(2).WorkerImage("reg/w:1").Obj();
   np.spec["worker"]["resources"] = Json::object({{"limits", Json::object({{"memory", "1Gi"}})}});

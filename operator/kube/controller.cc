@@ -2,6 +2,7 @@
 
 #include "controller/naming.h"
 #include "kube/executor.h"
+#include "kube/kube_config.h"
 #include "neuropart/wire/protocol.h"
 
 namespace neuropart::op {
@@ -19,6 +20,18 @@ std::vector<Json> OfJob(const Informer& informer, const std::string& ns, const s
       out.push_back(std::move(o));
   }
   return out;
+}
+
+// The job's /status token, from its keys Secret's data (base64); "" when there is none yet.
+std::string StatusToken(const std::vector<ObservedObject>& secrets, const std::string& job) {
+  for (const ObservedObject& s : secrets) {
+    if (s.name != KeysSecretName(job)) continue;
+    bool ok = false;
+    std::string token = Base64Decode(GetString(s.data, kStatusTokenFile), &ok);
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    return ok ? token : "";
+  }
+  return "";
 }
 
 }  // namespace
@@ -50,6 +63,7 @@ Controller::Controller(KubeClient* client, ControllerOptions options, const Cloc
   config_maps_ = make("ConfigMap", OwnedSelector(), owned);
   services_ = make("Service", OwnedSelector(), owned);
   network_policies_ = make("NetworkPolicy", OwnedSelector(), owned);
+  secrets_ = make("Secret", OwnedSelector(), owned);
 }
 
 Controller::~Controller() { Stop(); }
@@ -62,7 +76,7 @@ void Controller::OnOwned(const Json& object) {
 
 void Controller::Start() {
   for (Informer* inf : {resources_.get(), pods_.get(), config_maps_.get(), services_.get(),
-                        network_policies_.get()}) {
+                        network_policies_.get(), secrets_.get()}) {
     threads_.emplace_back([this, inf] { inf->Run(stop_); });
   }
   if (metrics_ != nullptr) {
@@ -73,7 +87,7 @@ void Controller::Start() {
 
 Status Controller::SyncOnce() {
   for (Informer* inf : {resources_.get(), pods_.get(), config_maps_.get(), services_.get(),
-                        network_policies_.get()}) {
+                        network_policies_.get(), secrets_.get()}) {
     RETURN_IF_ERROR(inf->SyncOnce());
   }
   return Status::Ok();
@@ -81,7 +95,7 @@ Status Controller::SyncOnce() {
 
 bool Controller::Synced() const {
   return resources_->HasSynced() && pods_->HasSynced() && config_maps_->HasSynced() &&
-         services_->HasSynced() && network_policies_->HasSynced();
+         services_->HasSynced() && network_policies_->HasSynced() && secrets_->HasSynced();
 }
 
 void Controller::Stop() {
@@ -92,7 +106,8 @@ void Controller::Stop() {
   threads_.clear();
 }
 
-std::optional<CoordinatorReport> Controller::Poll(const std::string& key, const std::string& url) {
+std::optional<CoordinatorReport> Controller::Poll(const std::string& key, const std::string& url,
+                                                  const std::string& token) {
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard<std::mutex> lock(polls_mu_);
@@ -101,7 +116,7 @@ std::optional<CoordinatorReport> Controller::Poll(const std::string& key, const 
       return it->second.report;
     }
   }
-  std::optional<CoordinatorReport> report = poller_(url);
+  std::optional<CoordinatorReport> report = poller_(url, token);
   std::lock_guard<std::mutex> lock(polls_mu_);
   polls_[key] = LastPoll{now, report};
   return report;
@@ -117,12 +132,14 @@ ObservedState Controller::Observe(const NeuralPartition& np) {
   for (const Json& s : OfJob(*services_, ns, job)) o.services.push_back(ObjectFromJson(s));
   for (const Json& n : OfJob(*network_policies_, ns, job))
     o.network_policies.push_back(ObjectFromJson(n));
+  for (const Json& s : OfJob(*secrets_, ns, job)) o.secrets.push_back(ObjectFromJson(s));
   for (const ObservedPod& p : o.pods) {
     const bool coordinator = p.name == PodName(job, wire::kCoordinator);
     if (coordinator && p.phase == kPodRunning && !p.pod_ip.empty() && poller_) {
       o.coordinator = Poll(ns + "/" + job,
                            "http://" + p.pod_ip + ":" +
-                               std::to_string(options_.reconcile.worker.status_port) + "/status");
+                               std::to_string(options_.reconcile.worker.status_port) + "/status",
+                           StatusToken(o.secrets, job));
     }
   }
   return o;

@@ -39,7 +39,10 @@ struct ControllerOptions {
 class Controller {
  public:
   // GET of the coordinator's status URL; nullopt when it did not answer.
-  using Poller = std::function<std::optional<CoordinatorReport>(const std::string& url)>;
+  // GETs `url` with "Authorization: Bearer <token>" (the job's status.token from its keys
+  // Secret; empty when the Secret is not there yet).
+  using Poller = std::function<std::optional<CoordinatorReport>(const std::string& url,
+                                                                const std::string& token)>;
 
   Controller(KubeClient* client, ControllerOptions options, const Clock* clock, const Logger* log,
              OperatorMetrics* metrics, Poller poller);
@@ -63,7 +66,8 @@ class Controller {
   ObservedState Observe(const NeuralPartition& np);
   // The coordinator's report for `key`, polled at most once per poll interval: reconciles
   // triggered by the operator's own status writes reuse the last answer instead of feeding back.
-  std::optional<CoordinatorReport> Poll(const std::string& key, const std::string& url);
+  std::optional<CoordinatorReport> Poll(const std::string& key, const std::string& url,
+                                        const std::string& token);
   void OnOwned(const Json& object);
 
   KubeClient* client_;
@@ -80,7 +84,8 @@ class Controller {
   std::map<std::string, LastPoll> polls_;
   WorkQueue queue_;
   std::atomic<bool> stop_{false};
-  std::unique_ptr<Informer> resources_, pods_, config_maps_, services_, network_policies_;
+  std::unique_ptr<Informer> resources_, pods_, config_maps_, services_, network_policies_,
+      secrets_;
   std::vector<std::thread> threads_;
 };
 

@@ -32,6 +32,15 @@ Json RunningPod(const std::string& name, const std::string& job, const std::stri
        {"status", Json::object({{"phase", "Running"}, {"podIP", ip}})}});
 }
 
+// The keys Secret of `job`, as the API server lists it (data is base64).
+Json KeysSecret(const std::string& job, const std::string& token_base64) {
+  return Json::object(
+      {{"metadata", Json::object({{"name", job + "-keys"},
+                                  {"namespace", "ml"},
+                                  {"labels", Json::object({{"neuropart.io/job", job}})}})},
+       {"data", Json::object({{"status.token", token_base64}})}});
+}
+
 class ControllerTest : public ::testing::Test {
  protected:
   ControllerTest()
@@ -47,6 +56,8 @@ class ControllerTest : public ::testing::Test {
       }
       if (c.path.find("/pods") != std::string::npos)
         return HttpResponse{200, List("PodList", pods_)};
+      if (c.path.find("/secrets") != std::string::npos)
+        return HttpResponse{200, List("SecretList", secrets_)};
       return HttpResponse{200, List("List", {})};
     };
     transport_.on_stream = [](const std::string&) -> StatusOr<FakeStream> { return FakeStream{}; };
@@ -64,11 +75,18 @@ class ControllerTest : public ::testing::Test {
   FakeTransport transport_;
   KubeClient client_;
   FakeClock clock_;
+  static ControllerOptions Options() {
+    ControllerOptions o;
+    o.reconcile.make_keys = testing::FakeKeys;
+    return o;
+  }
+
   std::vector<Json> pods_;
+  std::vector<Json> secrets_;
 };
 
 TEST_F(ControllerTest, ReconcilesAListedResourceIntoCreatesAndAStatusWrite) {
-  Controller c(&client_, ControllerOptions{}, &clock_, &log_, nullptr, nullptr);
+  Controller c(&client_, Options(), &clock_, &log_, nullptr, nullptr);
   ASSERT_TRUE(c.SyncOnce().ok());
   EXPECT_TRUE(c.Synced());
   EXPECT_EQ(c.queue().Len(), 1u);  // the listed NeuralPartition was queued
@@ -77,6 +95,7 @@ TEST_F(ControllerTest, ReconcilesAListedResourceIntoCreatesAndAStatusWrite) {
   for (const FakeCall& w : Writes()) writes.push_back(w.method + " " + w.path);
   EXPECT_EQ(writes, (std::vector<std::string>{
                         "POST /api/v1/namespaces/ml/configmaps",
+                        "POST /api/v1/namespaces/ml/secrets",
                         "POST /api/v1/namespaces/ml/services",
                         "POST /apis/networking.k8s.io/v1/namespaces/ml/networkpolicies",
                         "POST /api/v1/namespaces/ml/pods",
@@ -89,22 +108,24 @@ TEST_F(ControllerTest, ReconcilesAListedResourceIntoCreatesAndAStatusWrite) {
 
 TEST_F(ControllerTest, PollsTheCoordinatorOfARunningJobAndIgnoresOtherJobsPods) {
   pods_ = {RunningPod("np-0", "np", "10.1.2.3"), RunningPod("other-0", "other", "10.9.9.9")};
+  secrets_ = {KeysSecret("np", "dG9rZW4tb2YtbnAK")};  // base64 of "token-of-np\n"
   std::vector<std::string> polled;
-  Controller c(&client_, ControllerOptions{}, &clock_, &log_, nullptr,
-               [&](const std::string& url) -> std::optional<CoordinatorReport> {
-                 polled.push_back(url);
+  Controller c(&client_, Options(), &clock_, &log_, nullptr,
+               [&](const std::string& url,
+                   const std::string& token) -> std::optional<CoordinatorReport> {
+                 polled.push_back(url + " " + token);
                  return std::nullopt;
                });
   ASSERT_TRUE(c.SyncOnce().ok());
   ASSERT_TRUE(c.ReconcileKey("ml/np").ok());
-  EXPECT_EQ(polled, (std::vector<std::string>{"http://10.1.2.3:8080/status"}));
+  EXPECT_EQ(polled, (std::vector<std::string>{"http://10.1.2.3:8080/status token-of-np"}));
   // Reconciles within the poll interval (e.g. after its own status write) reuse the answer.
   ASSERT_TRUE(c.ReconcileKey("ml/np").ok());
   EXPECT_EQ(polled.size(), 1u);
 }
 
 TEST_F(ControllerTest, DeletedResourceNeedsNoAction) {
-  Controller c(&client_, ControllerOptions{}, &clock_, &log_, nullptr, nullptr);
+  Controller c(&client_, Options(), &clock_, &log_, nullptr, nullptr);
   ASSERT_TRUE(c.SyncOnce().ok());
   EXPECT_TRUE(c.ReconcileKey("ml/gone").ok());
   EXPECT_TRUE(Writes().empty());

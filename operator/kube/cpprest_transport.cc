@@ -107,12 +107,15 @@ std::unique_ptr<KubeTransport> NewCpprestTransport(const ClusterConfig& config,
   return std::make_unique<CpprestTransport>(config, request_timeout);
 }
 
-StatusOr<HttpResponse> HttpGet(const std::string& url, std::chrono::milliseconds timeout) {
+StatusOr<HttpResponse> HttpGet(const std::string& url, std::chrono::milliseconds timeout,
+                               const std::string& bearer_token) {
   try {
     http_client_config config;
     config.set_timeout(timeout);
     http_client client(url, config);
-    web::http::http_response resp = client.request(web::http::methods::GET).get();
+    web::http::http_request request(web::http::methods::GET);
+    if (!bearer_token.empty()) request.headers().add("Authorization", "Bearer " + bearer_token);
+    web::http::http_response resp = client.request(request).get();
     return HttpResponse{resp.status_code(), resp.extract_utf8string(true).get()};
   } catch (const std::exception& e) {
     return UnavailableError("GET " + url + ": " + e.what());

@@ -8,6 +8,7 @@ namespace neuropart::op {
 StatusOr<ResourceType> ResourceOf(std::string_view kind) {
   if (kind == "Pod") return ResourceType{"/api/v1", "pods"};
   if (kind == "ConfigMap") return ResourceType{"/api/v1", "configmaps"};
+  if (kind == "Secret") return ResourceType{"/api/v1", "secrets"};
   if (kind == "Service") return ResourceType{"/api/v1", "services"};
   if (kind == "Event") return ResourceType{"/api/v1", "events"};
   if (kind == "NetworkPolicy") return ResourceType{"/apis/networking.k8s.io/v1", "networkpolicies"};

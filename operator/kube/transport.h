@@ -44,8 +44,10 @@ class KubeTransport {
 std::unique_ptr<KubeTransport> NewCpprestTransport(const ClusterConfig& config,
                                                    std::chrono::seconds request_timeout);
 
-// A plain GET of an http:// URL (the coordinator's /status). Unavailable on any failure.
-StatusOr<HttpResponse> HttpGet(const std::string& url, std::chrono::milliseconds timeout);
+// A plain GET of an http:// URL (the coordinator's /status), with "Authorization: Bearer
+// <token>" unless the token is empty. Unavailable on any failure.
+StatusOr<HttpResponse> HttpGet(const std::string& url, std::chrono::milliseconds timeout,
+                               const std::string& bearer_token = "");
 
 }  // namespace neuropart::op
 

@@ -141,6 +141,7 @@ NeuralPartitionBuilder MakeNeuralPartition(std::string name) {
 std::string FakeCluster::KindOf(const std::vector<ObservedObject>& objects) const {
   if (&objects == &state_.config_maps) return "ConfigMap";
   if (&objects == &state_.services) return "Service";
+  if (&objects == &state_.secrets) return "Secret";
   return "NetworkPolicy";
 }
 
@@ -161,6 +162,15 @@ void FakeCluster::MergePatch(ObservedObject* o, const Json& patch) {
   if (const Json* spec = FindMember(patch, "spec")) {
     for (const auto& [k, v] : Members(*spec)) o->spec[k] = v;
   }
+}
+
+StatusOr<std::map<std::string, std::string>> FakeKeys(int partitions) {
+  std::map<std::string, std::string> files{{"public.keys", ""}, {"status.token", "token\n"}};
+  for (int q = 0; q < partitions; ++q) {
+    files["public.keys"] += "partition-" + std::to_string(q) + " key" + std::to_string(q) + "\n";
+    files["partition-" + std::to_string(q) + ".secret"] = "secret" + std::to_string(q) + "\n";
+  }
+  return files;
 }
 
 ReconcileResult FakeCluster::Reconcile(const ReconcileOptions& options, const Clock& clock) {
@@ -186,6 +196,8 @@ void FakeCluster::Apply(const ReconcileResult& result) {
           state_.services.push_back(ObjectFromJson(a.object));
         } else if (a.kind == "NetworkPolicy") {
           state_.network_policies.push_back(ObjectFromJson(a.object));
+        } else if (a.kind == "Secret") {
+          state_.secrets.push_back(ObjectFromJson(a.object));
         }
         break;
       case Action::Type::kDelete: {
@@ -200,6 +212,10 @@ void FakeCluster::Apply(const ReconcileResult& result) {
         auto& services = state_.services;
         if (a.kind == "Service") {
           services.erase(std::remove_if(services.begin(), services.end(), by_name), services.end());
+        }
+        auto& secrets = state_.secrets;
+        if (a.kind == "Secret") {
+          secrets.erase(std::remove_if(secrets.begin(), secrets.end(), by_name), secrets.end());
         }
         break;
       }

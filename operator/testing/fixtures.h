@@ -42,6 +42,9 @@ class NeuralPartitionBuilder {
 
 NeuralPartitionBuilder MakeNeuralPartition(std::string name);
 
+// A KeyMaker (reconcile.h) with fixed, recognisable contents: "key<q>", "secret<q>", "token".
+StatusOr<std::map<std::string, std::string>> FakeKeys(int partitions);
+
 // The observed cluster around one NeuralPartition. Apply() executes reconcile's actions: creates
 // add objects (pods start Pending), deletes remove them (or, with graceful deletion on, mark pods
 // deleting until Finalize()), status updates replace the resource's status.

@@ -161,10 +161,12 @@ granted=(
   "jobs create networkpolicies.networking.k8s.io" "jobs patch networkpolicies.networking.k8s.io"
   "jobs delete networkpolicies.networking.k8s.io"
   "jobs create events"
+  "jobs list secrets" "jobs watch secrets" "jobs create secrets" "jobs delete secrets"
   "${NS} create leases.coordination.k8s.io"
 )
 denied=(
-  "jobs get secrets" "jobs list secrets" "jobs create neuralpartitions.neuropart.io"
+  "jobs get secrets" "jobs update secrets" "jobs patch secrets"
+  "jobs create neuralpartitions.neuropart.io"
   "jobs delete neuralpartitions.neuropart.io" "jobs update neuralpartitions.neuropart.io"
   "jobs patch neuralpartitions.neuropart.io" "jobs patch neuralpartitions.neuropart.io status"
   "jobs update pods" "jobs patch pods" "jobs create pods exec"

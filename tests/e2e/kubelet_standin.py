@@ -6,7 +6,7 @@ creates. This script plays the kubelet's part for pods labelled
 app.kubernetes.io/managed-by=neuropart-operator, talking to the API server with the test's
 kubeconfig (client certificate, TLS verified):
 
-  * a new pod: its ConfigMap volumes are written to a directory, its PersistentVolumeClaim and
+  * a new pod: its ConfigMap and Secret volumes are written to a directory, its PersistentVolumeClaim and
     emptyDir volumes become local directories (a claim is the same directory for every pod, like
     the shared NFS volume), its init containers run to completion, then its container's command
     runs with the pod's environment, where mount paths are mapped to those directories and the
@@ -26,6 +26,7 @@ kubeconfig (client certificate, TLS verified):
 
 Usage: kubelet_standin.py KUBECONFIG WORKDIR BINDIR
 """
+import base64
 import json
 import os
 import signal
@@ -137,6 +138,22 @@ class Kubelet:
                 for key, text in (cm.get("data") or {}).items():
                     with open(os.path.join(d, key), "w") as f:
                         f.write(text)
+                dirs[name] = d
+            elif "secret" in v:
+                # As the kubelet: the pod waits (here: raises, retried on the next pass) until the
+                # Secret exists; only the listed items are written, owner-readable only.
+                secret_name = v["secret"]["secretName"]
+                code, secret = self.api.call("GET", "/api/v1/namespaces/%s/secrets/%s" % (ns, secret_name))
+                if code != 200:
+                    raise RuntimeError("secret %s/%s: HTTP %d" % (ns, secret_name, code))
+                data = secret.get("data") or {}
+                items = v["secret"].get("items") or [{"key": k, "path": k} for k in data]
+                d = os.path.join(root, "secret-" + name)
+                os.makedirs(d, mode=0o700, exist_ok=True)
+                for item in items:
+                    path = os.path.join(d, item["path"])
+                    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+                        f.write(base64.b64decode(data[item["key"]]))
                 dirs[name] = d
             elif "persistentVolumeClaim" in v:
                 d = os.path.join(self.workdir, "claims", ns, v["persistentVolumeClaim"]["claimName"])

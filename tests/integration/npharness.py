@@ -1,6 +1,7 @@
 """Helpers for neuropart's multi-process integration tests (run by CTest, see CMakeLists.txt)."""
 import json
 import os
+import re
 import shutil
 import signal
 import struct
@@ -8,6 +9,8 @@ import subprocess
 import tempfile
 import textwrap
 import time
+import unittest
+import urllib.request
 
 import numpy as np
 
@@ -68,11 +71,15 @@ class Workdir:
         self.path = tempfile.mkdtemp(prefix="np-it-")
         self.store = os.path.join(self.path, "store")
 
-    def job(self, name, distribution=BALANCED3, samples=640, epochs=2, every=5, backoff=3):
+    def job(self, name, distribution=BALANCED3, samples=640, epochs=2, every=5, backoff=3,
+            encryption="curve", mode="train"):
         path = os.path.join(self.path, name + ".yaml")
         with open(path, "w") as f:
-            f.write(SMALL_JOB.format(name=name, distribution=distribution, samples=samples,
-                                     epochs=epochs, every=every, backoff=backoff))
+            text = SMALL_JOB.format(name=name, distribution=distribution, samples=samples,
+                                    epochs=epochs, every=every, backoff=backoff)
+            f.write(text.replace("spec:\n", f"spec:\n  mode: {mode}\n", 1))
+            if encryption != "curve":  # the default
+                f.write(f"  transport: {{encryption: {encryption}}}\n")
         return path
 
     def export(self, name):
@@ -106,3 +113,46 @@ def children(pid):
             return [int(p) for p in f.read().split()]
     except FileNotFoundError:
         return []
+
+
+def http_get(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read().decode()
+
+
+class Started:
+    """What `neuropart run` printed on start: the plan hash and each partition's endpoints."""
+
+    def __init__(self, lines):
+        text = "".join(lines)
+        self.plan_hash = re.search(r"plan ([0-9a-f]{16})", text).group(1)
+        self.zmq = dict((int(q), e) for q, e in re.findall(r"Partition (\d+): pid \d+, (tcp://\S+),", text))
+        self.metrics = dict((int(q), u) for q, u in re.findall(r"Partition (\d+):.* metrics (\S+/metrics)", text))
+        status = re.search(r"status (\S+/status)", text)
+        self.status = status.group(1) if status else None
+
+
+def start_serving(job, store):
+    """Starts a serve-mode job; returns (process, Started, the coordinator's endpoint)."""
+    p = subprocess.Popen(neuropart("run", job, "--store", store), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in p.stderr:
+        seen.append(line)
+        if line.startswith("Serving "):
+            return p, Started(seen), line.split(" at ")[1].split()[0]
+    p.wait()
+    raise AssertionError("the job never served:\n" + "".join(seen))
+
+
+class WorkdirTest(unittest.TestCase):
+    """A test case with its own Workdir (self.w), removed afterwards."""
+
+    def setUp(self):
+        self.w = Workdir()
+
+    def tearDown(self):
+        self.w.cleanup()
+
+    def serve_job(self, name, **kw):
+        return self.w.job(name, mode="serve", **kw)

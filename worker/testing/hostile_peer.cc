@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "neuropart/wire/payloads.h"
 #include "neuropart/wire/values.h"
 
 namespace neuropart::worker {
@@ -27,9 +28,11 @@ Message ValidActivations(const AttackTarget& t) {
 }  // namespace
 
 StatusOr<std::unique_ptr<RawPeer>> RawPeer::Connect(const std::string& endpoint,
-                                                    std::chrono::milliseconds linger) {
+                                                    std::chrono::milliseconds linger,
+                                                    std::optional<CurveOptions> curve) {
   auto peer = std::unique_ptr<RawPeer>(new RawPeer());
   ZmqSocketOptions options;
+  options.curve = std::move(curve);
   options.linger = linger;
   options.max_frame_bytes = wire::kHeaderBytes + wire::kMaxPayloadBytes;
   ASSIGN_OR_RETURN(peer->socket_,
@@ -85,12 +88,19 @@ std::string_view AttackName(Attack attack) {
       return "unknown_source";
     case Attack::kNoHello:
       return "no_hello";
+    case Attack::kHello:
+      return "hello";
+    case Attack::kAbort:
+      return "abort";
   }
   return "unknown";
 }
 
 StatusOr<Attack> ParseAttack(std::string_view name) {
   for (Attack a : kAllAttacks) {
+    if (AttackName(a) == name) return a;
+  }
+  for (Attack a : {Attack::kHello, Attack::kAbort}) {
     if (AttackName(a) == name) return a;
   }
   return InvalidArgumentError("unknown attack '" + std::string(name) + "'");
@@ -116,6 +126,9 @@ wire::DropReason ExpectedDrop(Attack attack) {
       return wire::DropReason::kUnknownSource;
     case Attack::kNoHello:
       return wire::DropReason::kUnknownSource;
+    case Attack::kHello:
+    case Attack::kAbort:
+      return wire::DropReason::kNone;
   }
   return wire::DropReason::kNone;
 }
@@ -153,6 +166,25 @@ std::vector<std::string> AttackFrames(Attack attack, const AttackTarget& t) {
       break;
     case Attack::kNoHello:
       break;
+    case Attack::kHello:
+    case Attack::kAbort: {
+      Message control;  // a structured payload: no tensor shape in the header
+      control.header.plan_hash = t.plan_hash;
+      control.header.source = t.impersonate;
+      control.header.destination = t.target;
+      if (attack == Attack::kHello) {
+        control.header.type = wire::MsgType::kHello;
+        control.header.step = t.stale_step;
+        control.payload = wire::EncodeHello({wire::kProtocolVersion, t.impersonate,
+                                             t.num_partitions, t.plan_hash, t.stale_step});
+      } else {
+        control.header.type = wire::MsgType::kAbort;
+        control.header.step = t.step;
+        control.payload = wire::EncodeAbort({1, "stopped by neuropart-hostile-peer"});
+      }
+      control.header.payload_length = control.payload.size();
+      return MessageFrames(control);
+    }
   }
   return MessageFrames(m);
 }

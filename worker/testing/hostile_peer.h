@@ -27,8 +27,10 @@ namespace neuropart::worker {
 class RawPeer {
  public:
   // Connects a DEALER to `endpoint`; close waits at most `linger` for unsent frames.
+  // With `curve`, the DEALER is a CURVE client with those keys.
   static StatusOr<std::unique_ptr<RawPeer>> Connect(const std::string& endpoint,
-                                                    std::chrono::milliseconds linger);
+                                                    std::chrono::milliseconds linger,
+                                                    std::optional<CurveOptions> curve = {});
   ~RawPeer();
   RawPeer(const RawPeer&) = delete;
   RawPeer& operator=(const RawPeer&) = delete;
@@ -57,6 +59,11 @@ enum class Attack {
   kStale,             // a step below the receiver's current one  -> stale
   kUnknownSource,     // source partition outside the plan        -> unknown_source
   kNoHello,           // valid, but the link never said HELLO     -> unknown_source
+  // Not in kAllAttacks: well-formed control messages that take over a partition on a link
+  // without authentication. "hello" binds the link to the impersonated partition (start step
+  // stale_step); "abort" then stops the job as that partition.
+  kHello,
+  kAbort,
 };
 inline constexpr Attack kAllAttacks[] = {
     Attack::kGarbage,     Attack::kBadVersion,       Attack::kUnknownType,
@@ -74,7 +81,7 @@ struct AttackTarget {
 
 std::string_view AttackName(Attack attack);  // "garbage", "huge_length", "no_hello", ...
 StatusOr<Attack> ParseAttack(std::string_view name);
-wire::DropReason ExpectedDrop(Attack attack);
+wire::DropReason ExpectedDrop(Attack attack);  // kNone for kHello and kAbort
 // One ACTIVATIONS message (or garbage) built to trip exactly one check of the receiver.
 std::vector<std::string> AttackFrames(Attack attack, const AttackTarget& target);
 

@@ -3,15 +3,17 @@
 //
 //   neuropart-hostile-peer --connect=tcp://127.0.0.1:5555 --plan-hash=0x1234 --target=0
 //       --partitions=2 [--impersonate=1] [--step=5] [--stale-step=0] [--attacks=all|a,b,...]
-//       [--repeat=1]
+//       [--repeat=1] [--keys=DIR --key-owner=client|partition-N]
+// With --keys it connects with CURVE as that key's owner (job_keys.h), to the target's key.
 // Attacks: garbage bad_version unknown_type huge_length foreign_plan wrong_destination stale
-// unknown_source no_hello.
+// unknown_source no_hello; and, not in "all", hello abort (take over a partition, stop the job).
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "job_keys.h"
 #include "testing/hostile_peer.h"
 
 namespace {
@@ -75,7 +77,19 @@ int main(int argc, char** argv) {
   target.stale_step = Number(flags, "stale-step", 0);
   const auto it = flags.find("attacks");
   const std::vector<Attack> attacks = Attacks(it == flags.end() ? "all" : it->second);
-  auto peer = neuropart::worker::RawPeer::Connect(flags.at("connect"), std::chrono::seconds(2));
+  std::optional<neuropart::worker::CurveOptions> curve;
+  if (flags.count("keys") != 0) {
+    auto keys = neuropart::worker::ReadJobKeys(flags.at("keys"), target.num_partitions,
+                                               flags.count("key-owner") ? flags.at("key-owner")
+                                                                        : "client");
+    if (!keys.ok()) {
+      std::fprintf(stderr, "error: %s\n", keys.status().ToString().c_str());
+      return 2;
+    }
+    curve = neuropart::worker::CurveOptions{keys->own, keys->partition_public_keys[target.target]};
+  }
+  auto peer = neuropart::worker::RawPeer::Connect(flags.at("connect"), std::chrono::seconds(2),
+                                                  curve);
   if (!peer.ok()) {
     std::fprintf(stderr, "error: %s\n", peer.status().ToString().c_str());
     return 1;

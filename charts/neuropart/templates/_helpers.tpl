@@ -103,6 +103,12 @@ and no `update` but on status. Nothing else: no secrets, no PVCs (workers mount 
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["list", "watch", "create", "patch"]
+# informer.cc watches the keys Secrets (label selector: its own) to read each job's /status
+# token; executor.cc creates one per job and deletes it when the partition count changes. It
+# never GETs, updates or patches a Secret.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["list", "watch", "create", "delete"]
 # As Services: the workers' NetworkPolicy and the serve one.
 - apiGroups: ["networking.k8s.io"]
   resources: ["networkpolicies"]

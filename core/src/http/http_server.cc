@@ -105,6 +105,7 @@ Head ParseHead(const std::string& head) {
     const std::string name = Lower(field.substr(0, colon));
     std::string value = field.substr(colon + 1);
     value.erase(0, value.find_first_not_of(" \t"));
+    if (name == "authorization") h.request.authorization = value;
     if (name == "transfer-encoding" || (name == "content-length" && value != "0")) {
       h.refuse = 413;
     }

@@ -196,8 +196,10 @@ Status ParseSpec(const YamlReader& r, JobSpec* spec) {
   }
   if (r.Has("transport")) {
     YamlReader t = r.Child("transport");
-    RETURN_IF_ERROR(t.ExpectMap({"dtype", "timeoutSeconds", "rendezvousTimeoutSeconds"}));
+    RETURN_IF_ERROR(
+        t.ExpectMap({"dtype", "encryption", "timeoutSeconds", "rendezvousTimeoutSeconds"}));
     RETURN_IF_ERROR(t.Optional("dtype", &spec->transport.dtype));
+    RETURN_IF_ERROR(t.Optional("encryption", &spec->transport.encryption));
     RETURN_IF_ERROR(t.Optional("timeoutSeconds", &spec->transport.timeout_seconds));
     RETURN_IF_ERROR(
         t.Optional("rendezvousTimeoutSeconds", &spec->transport.rendezvous_timeout_seconds));
@@ -301,6 +303,11 @@ Status ValidateJob(const JobSpec& spec) {
   if (dtype != "fp32" && dtype != "fp16" && dtype != "bf16") {
     return InvalidArgumentError("spec.transport.dtype: must be fp32, fp16 or bf16, got \"" + dtype +
                                 "\"");
+  }
+  const std::string& encryption = spec.transport.encryption;
+  if (encryption != "curve" && encryption != "none") {
+    return InvalidArgumentError("spec.transport.encryption: must be curve or none, got \"" +
+                                encryption + "\"");
   }
   if (spec.transport.rendezvous_timeout_seconds < 1) {
     return InvalidArgumentError("spec.transport.rendezvousTimeoutSeconds: must be >= 1");

@@ -65,6 +65,8 @@ TEST(JobFileTest, ParsesEveryField) {
   EXPECT_EQ(s.storage.directory, "/tmp/store");
   EXPECT_EQ(job->source.lines.at("spec.training.batchSize"), 21);
   EXPECT_EQ(s.transport.rendezvous_timeout_seconds, 600);  // defaults
+  EXPECT_EQ(s.transport.encryption, "curve");
+  EXPECT_TRUE(s.transport.encrypted());
   EXPECT_FALSE(s.suspend);
   EXPECT_EQ(s.pending_deadline_seconds, 600);
   StatusOr<Plan> plan = PlanJob(*job);
@@ -130,6 +132,8 @@ TEST(JobFileTest, ErrorsNameTheFieldAndTheLine) {
       {"momentum: 0.9", "momentum: 1.5", "spec.training.optimizer.momentum: must be in [0, 1) (job.yaml:23)"},
       {"  storage:", "  transport: {dtype: fp8}\n  storage:",
        "spec.transport.dtype: must be fp32, fp16 or bf16, got \"fp8\" (job.yaml:25)"},
+      {"  storage:", "  transport: {encryption: tls}\n  storage:",
+       "spec.transport.encryption: must be curve or none, got \"tls\" (job.yaml:25)"},
       {"  storage:", "  transport: {rendezvousTimeoutSeconds: 0}\n  storage:",
        "spec.transport.rendezvousTimeoutSeconds: must be >= 1 (job.yaml:25)"},
       {"  storage:", "  pendingDeadlineSeconds: -5\n  storage:",

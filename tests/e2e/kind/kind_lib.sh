@@ -196,11 +196,12 @@ kind_dump() {
   kubectl -n neuropart-system logs -l app.kubernetes.io/name=neuropart --tail=40 2>&1
 }
 
-# client_pod NAMESPACE NAME LABEL_YAML SCRIPT: a restricted pod with the worker image that runs
-# SCRIPT (sh) with the job's ConfigMap at /job and the store's samples/percentage at /store, and
-# waits until it ends. Prints its log; returns 0 when it Succeeded.
+# client_pod NAMESPACE NAME LABEL_YAML SCRIPT KEYS_OF: a restricted pod with the worker image
+# that runs SCRIPT (sh) with the job's ConfigMap at /job, the store's samples/percentage at /store
+# and the client key of job KEYS_OF (a serving job; its Secret <job>-keys) at /keys, and waits
+# until it ends. Prints its log; returns 0 when it Succeeded.
 client_pod() {
-  local ns="$1" name="$2" labels="$3" script="$4"
+  local ns="$1" name="$2" labels="$3" script="$4" keys_of="$5"
   kubectl -n "${ns}" delete pod "${name}" --ignore-not-found --wait=true >/dev/null 2>&1
   kubectl -n "${ns}" apply -f - >/dev/null <<EOF
 apiVersion: v1
@@ -212,6 +213,7 @@ spec:
   securityContext:
     runAsNonRoot: true
     runAsUser: 65532
+    fsGroup: 65532
     seccompProfile: {type: RuntimeDefault}
   containers:
     - name: client
@@ -220,6 +222,7 @@ spec:
       volumeMounts:
         - {name: job, mountPath: /job, readOnly: true}
         - {name: store, mountPath: /store, subPath: samples/percentage, readOnly: true}
+        - {name: keys, mountPath: /keys, readOnly: true}
       securityContext:
         allowPrivilegeEscalation: false
         readOnlyRootFilesystem: true
@@ -227,6 +230,11 @@ spec:
   volumes:
     - {name: job, configMap: {name: percentage-job}}
     - {name: store, persistentVolumeClaim: {claimName: neuropart-store}}
+    - name: keys
+      secret:
+        secretName: ${keys_of}-keys
+        defaultMode: 0440
+        items: [{key: public.keys, path: public.keys}, {key: client.secret, path: client.secret}]
 EOF
   local deadline=$((SECONDS + 120)) phase=""
   while ((SECONDS < deadline)); do
@@ -243,15 +251,15 @@ EOF
 # same rows with --reference from the store; prints both outputs separated by a line "===".
 serve_client() {
   client_pod "$1" infer-client "neuropart.io/client: $2" \
-    "neuropart infer /job/job.yaml --connect tcp://$2.$1.svc:7000 --rows 20 && echo === && neuropart infer /job/job.yaml --reference --store /store --rows 20"
+    "neuropart infer /job/job.yaml --connect tcp://$2.$1.svc:7000 --keys /keys --rows 20 && echo === && neuropart infer /job/job.yaml --reference --store /store --rows 20" "$2"
 }
 
 # unadmitted_client_refused NAMESPACE JOB: a client pod without that label cannot reach the
-# coordinator through the same Service (the NetworkPolicy is enforced).
+# coordinator through the same Service (the NetworkPolicy is enforced), though it has the key.
 unadmitted_client_refused() {
   local out
   out="$(client_pod "$1" stranger "app: stranger" \
-    "neuropart infer /job/job.yaml --connect tcp://$2.$1.svc:7000 --rows 1 --timeout-seconds 10")" &&
+    "neuropart infer /job/job.yaml --connect tcp://$2.$1.svc:7000 --keys /keys --rows 1 --timeout-seconds 10" "$2")" &&
     return 1
   echo "${out}"
   contains "${out}" "no answer within 10000 ms"  # dropped by the policy, not failed otherwise

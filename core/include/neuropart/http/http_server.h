@@ -31,6 +31,7 @@ struct HttpRequest {
   std::string method;  // GET or HEAD
   std::string path;    // without the query
   std::string query;   // after '?', or ""
+  std::string authorization;  // the Authorization header's value, or ""
 };
 
 struct HttpResponse {

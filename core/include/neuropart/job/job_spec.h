@@ -54,7 +54,11 @@ struct StorageSpec {
 };
 
 struct TransportSpec {
+  bool encrypted() const { return encryption == "curve"; }
   std::string dtype = "fp32";  // fp32 | fp16 | bf16
+  // curve: every link and the serving endpoint use ZeroMQ CURVE with the job's keys (only they
+  // connect); none: plain TCP, for a network where every process is trusted.
+  std::string encryption = "curve";
   int timeout_seconds = 60;    // a silent peer fails the step after this long
   // How long a worker waits for a peer it has not heard from yet: on a cluster, pods start
   // minutes apart (image pulls, scheduling).

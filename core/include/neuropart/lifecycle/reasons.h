@@ -28,6 +28,7 @@ inline constexpr char kReasonInvalidSpec[] = "InvalidSpec";  // the spec does no
 inline constexpr char kReasonPlanFailed[] = "PlanFailed";    // the Neuron Distributor refused it
 inline constexpr char kReasonPlanPublished[] = "PlanPublished";          // the plan's ConfigMap
 inline constexpr char kReasonCreatingWorkers[] = "CreatingWorkers";      // pods being created
+inline constexpr char kReasonKeysFailed[] = "KeysFailed";  // the job's keys could not be made
 inline constexpr char kReasonWaitingForWorkers[] = "WaitingForWorkers";  // pods not all running yet
 inline constexpr char kReasonWorkersRunning[] = "WorkersRunning";  // every partition's pod runs
 inline constexpr char kReasonWorkersReady[] = "WorkersReady";      // every partition's pod is ready
