@@ -23,7 +23,8 @@ struct LaunchOptions {
   int timeout_seconds = 0;    // 0: spec.transport.timeoutSeconds
 };
 
-// Returns the process exit code (0 ok, 1 the job failed, 130 interrupted).
+// Returns the process exit code (0 ok, 1 the job failed, 2 a worker refused its input, 130
+// interrupted). REQUIRES: the job's directory in options.store exists (CheckJobStore).
 int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options);
 
 // The worker binary next to this program (or $NEUROPART_WORKER).
