@@ -1,8 +1,6 @@
 // neuropart infer: runs the job's model forward on input rows, through a serving job or in this
 // process, and prints one CSV line per row.
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "commands.h"
 #include "neuropart/app/flags.h"
@@ -23,38 +21,6 @@ serves (spec.mode: serve); with --reference they are computed in this process fr
 last checkpoint in the store (else spec.model.weights, else the seed) — the same weights a
 serving job loads. When the rows come from the job's test set, the accuracy goes to stderr. Give
 exactly one of --connect and --reference.)";
-
-// Rows of `path`: one sample per line, `columns` comma-separated numbers.
-StatusOr<MatrixF> ReadRows(const std::string& path, int64_t columns) {
-  std::ifstream in(path);
-  if (!in) return NotFoundError(path + ": cannot open");
-  std::vector<float> values;
-  std::string line;
-  for (int64_t n = 1; std::getline(in, line); ++n) {
-    if (line.empty()) continue;
-    std::stringstream cells(line);
-    std::string cell;
-    int64_t got = 0;
-    while (std::getline(cells, cell, ',')) {
-      char* end = nullptr;
-      const float v = std::strtof(cell.c_str(), &end);
-      if (end == cell.c_str() || *end != '\0') {
-        return InvalidArgumentError(path + ":" + std::to_string(n) + ": column " +
-                                    std::to_string(got + 1) + " is not a number: \"" + cell + "\"");
-      }
-      values.push_back(v);
-      ++got;
-    }
-    if (got != columns) {
-      return InvalidArgumentError(path + ":" + std::to_string(n) + ": want " +
-                                  std::to_string(columns) + " columns (spec.model.inputSize), got " +
-                                  std::to_string(got));
-    }
-  }
-  MatrixF x(static_cast<int64_t>(values.size()) / columns, columns);
-  std::copy(values.begin(), values.end(), x.data());
-  return x;
-}
 
 StatusOr<MatrixF> ReferenceOutputs(const JobSpec& spec, const std::string& store, const MatrixF& x) {
   DistributionSpec whole;
@@ -108,7 +74,7 @@ int InferCommand(const std::vector<std::string>& args) {
   MatrixF x;
   std::vector<int32_t> labels;
   if (!input.empty()) {
-    StatusOr<MatrixF> read = ReadRows(input, spec.model.input_size);
+    StatusOr<MatrixF> read = LoadCsvRows(input, spec.model.input_size);
     if (!read.ok()) return ReportError(read.status());
     x = std::move(*read);
   } else {

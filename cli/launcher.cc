@@ -286,10 +286,6 @@ std::string FindWorkerBinary() {
 int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options) {
   const std::string job_dir = options.store + "/jobs/" + job.spec.name;
   const std::string plan_path = job_dir + "/plan.yaml";
-  if (Status s = CheckWritableDirectory(job_dir); !s.ok()) {
-    std::fprintf(stderr, "neuropart: store: %s\n", s.message().c_str());
-    return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
-  }
   if (Status s = WriteFileAtomic(plan_path, PlanToYaml(plan)); !s.ok()) {
     std::fprintf(stderr, "neuropart: %s\n", s.message().c_str());
     return 1;

@@ -24,7 +24,8 @@ struct LaunchOptions {
   std::string keys_dir;       // the job's CURVE keys (worker/job_keys.h); empty: unencrypted
 };
 
-// Returns the process exit code (0 ok, 1 the job failed, 130 interrupted).
+// Returns the process exit code (0 ok, 1 the job failed, 2 a worker refused its input, 130
+// interrupted). REQUIRES: the job's directory in options.store exists (CheckJobStore).
 int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options);
 
 // The worker binary next to this program (or $NEUROPART_WORKER).

@@ -11,6 +11,8 @@
 #include "neuropart/job/batch_schedule.h"
 #include "neuropart/job/job_data.h"
 #include "neuropart/job/job_file.h"
+#include "neuropart/job/job_memory.h"
+#include "neuropart/job/job_paths.h"
 #include "neuropart/store/checkpoint.h"
 #include "neuropart/store/file_util.h"
 #include "neuropart/store/model_io.h"
@@ -39,8 +41,7 @@ struct RunOptions {
 
 StatusOr<ModelParams> InitialWeights(const JobSpec& spec, const std::string& store) {
   if (spec.weights.empty()) return InitModel(spec.model, spec.init_seed);
-  const std::string path = spec.weights[0] == '/' ? spec.weights : store + "/" + spec.weights;
-  StatusOr<ModelParams> params = ReadModelWeights(path, spec.model);
+  StatusOr<ModelParams> params = ReadModelWeights(WeightsPath(spec, store), spec.model);
   if (!params.ok()) return params.status().WithContext("spec.model.weights");
   return params;
 }
@@ -88,9 +89,8 @@ int RunReference(const JobSpec& spec, const RunOptions& options) {
     std::printf("test_loss: %.6f\ntest_accuracy: %.4f\ntest_samples: %lld\n", eval.loss,
                 eval.accuracy, static_cast<long long>(eval.samples));
   }
-  const std::string dir = options.store + "/jobs/" + spec.name + "/export";
-  if (Status s = MakeDirs(dir); !s.ok()) return ReportError(s);
-  const std::string path = dir + "/model.safetensors";
+  const std::string path = ExportPath(spec, options.store);
+  if (Status s = MakeDirs(path.substr(0, path.rfind('/'))); !s.ok()) return ReportError(s);
   if (Status s = WriteModelWeights(path, spec.model, trainer.params()); !s.ok()) {
     return ReportError(s);
   }
@@ -109,6 +109,36 @@ std::string StoreDir(const std::string& store_flag, const JobSpec& spec) {
 std::string JobKeysDir(const std::string& store, const JobSpec& spec) {
   return JobDir(store, spec.name) + "/keys";
 }
+
+namespace {
+
+// Configuration every attempt would trip over, refused before training starts (exit 2).
+Status CheckBeforeStart(const ParsedJob& job, const std::string& store_flag,
+                        const std::string& store) {
+  const std::string field = !store_flag.empty()                        ? "--store"
+                            : !job.spec.storage.directory.empty() ? "spec.storage.directory"
+                                                                   : "store " + store;
+  RETURN_IF_ERROR(CheckDatasetFiles(job));
+  return CheckJobStore(job, store, field);
+}
+
+// Every partition of a local run shares this machine: together they must fit in its memory.
+Status CheckFitsThisMachine(const ParsedJob& job, const Plan& plan) {
+  const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
+  int64_t need = 0;
+  for (int p = 0; p < plan.num_partitions(); ++p) {
+    need += EstimatePartitionMemory(job.spec, plan, p).total();
+  }
+  if (need <= memory) return Status::Ok();
+  return Locate(InvalidArgumentError("spec.model: the " + std::to_string(plan.num_partitions()) +
+                                     " partitions need at least " + std::to_string(need) +
+                                     " bytes together, more than this machine's " +
+                                     std::to_string(static_cast<int64_t>(memory)) +
+                                     " bytes of memory"),
+                job.source);
+}
+
+}  // namespace
 
 int RunCommand(const std::vector<std::string>& args) {
   std::string job_path, store;
@@ -135,10 +165,13 @@ int RunCommand(const std::vector<std::string>& args) {
       return ReportError(InvalidArgumentError(
           "--reference trains; this job has spec.mode: serve (run it without --reference)"));
     }
+    if (Status s = CheckBeforeStart(*job, store, options.store); !s.ok()) return ReportError(s);
     return RunReference(job->spec, options);
   }
   StatusOr<Plan> plan = PlanJob(*job);
   if (!plan.ok()) return ReportError(plan.status());
+  if (Status s = CheckFitsThisMachine(*job, *plan); !s.ok()) return ReportError(s);
+  if (Status s = CheckBeforeStart(*job, store, options.store); !s.ok()) return ReportError(s);
   LaunchOptions launch;
   launch.job_path = Absolute(job_path);
   launch.store = Absolute(options.store);
@@ -146,14 +179,10 @@ int RunCommand(const std::vector<std::string>& args) {
   launch.max_steps = options.max_steps;
   // The cores are shared by the partitions; each gets its share of math threads.
   launch.threads_per_worker = std::max(1, options.threads / plan->num_partitions());
-  if (Status s = MakeDirs(launch.store); !s.ok()) return ReportError(s);
   if (job->spec.transport.encrypted()) {
-    // Fresh keys for every run: keys an earlier run left behind open nothing now.
+    // Fresh keys for every run: keys an earlier run left behind open nothing now. The job's
+    // store directory exists and is writable (CheckBeforeStart).
     launch.keys_dir = JobKeysDir(launch.store, job->spec);
-    // A store this uid cannot write is bad input (exit 2), named as the worker names it.
-    if (Status s = CheckWritableDirectory(JobDir(launch.store, job->spec.name)); !s.ok()) {
-      return ReportError(s);
-    }
     if (Status s = worker::WriteJobKeys(launch.keys_dir, plan->num_partitions()); !s.ok()) {
       return ReportError(s);
     }

@@ -21,6 +21,7 @@
 #include "neuropart/exec/serve_session.h"
 #include "neuropart/exec/training_session.h"
 #include "neuropart/job/job_file.h"
+#include "neuropart/job/job_paths.h"
 #include "neuropart/plan/plan_io.h"
 #include "neuropart/store/checkpoint.h"
 #include "neuropart/store/file_util.h"
@@ -223,6 +224,8 @@ Status Run(const WorkerConfig& config) {
                                 " endpoints");
   }
   SetMathThreads(config.threads);
+  // A dataset that is not there is configuration, not a transient failure: exit 2, not retried.
+  RETURN_IF_ERROR(CheckDatasetFiles(job));
   // A store this uid cannot write fails every attempt the same way: say so once, as bad input
   // (exit 2), which the launcher and the operator do not retry.
   if (Status s = CheckWritableDirectory(JobDir(config.store, job.spec.name)); !s.ok()) {

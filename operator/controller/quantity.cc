@@ -1,9 +1,8 @@
 #include "controller/quantity.h"
 
 #include <cmath>
-#include <cstdlib>
-#include <utility>
-#include <vector>
+
+#include "neuropart/base/quantity.h"
 
 namespace neuropart::op {
 
@@ -13,28 +12,7 @@ StatusOr<double> ParseQuantity(const Json& quantity) {
     return AsNumber(quantity);
   }
   if (!quantity.is_string()) return InvalidArgumentError("a quantity must be a number or a string");
-  const std::string& text = AsString(quantity);
-  // Longest suffixes first, so "Mi" is not read as "M".
-  static const std::vector<std::pair<std::string, double>> kSuffixes = {
-      {"Ki", 0x1p10}, {"Mi", 0x1p20}, {"Gi", 0x1p30}, {"Ti", 0x1p40}, {"Pi", 0x1p50},
-      {"Ei", 0x1p60}, {"m", 1e-3},    {"k", 1e3},     {"M", 1e6},     {"G", 1e9},
-      {"T", 1e12},    {"P", 1e15},    {"E", 1e18}};
-  std::string number = text;
-  double scale = 1;
-  for (const auto& [suffix, factor] : kSuffixes) {
-    if (text.size() > suffix.size() && text.ends_with(suffix)) {
-      number = text.substr(0, text.size() - suffix.size());
-      scale = factor;
-      break;
-    }
-  }
-  char* end = nullptr;
-  const double value = std::strtod(number.c_str(), &end);
-  if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(value) ||
-      value < 0) {
-    return InvalidArgumentError("\"" + text + "\" is not a resource quantity");
-  }
-  return value * scale;
+  return ParseQuantityText(AsString(quantity));
 }
 
 std::string FormatQuantity(double value, bool whole) {

@@ -44,7 +44,8 @@ struct WorkerOptions {
 inline constexpr char kConfigMountPath[] = "/etc/neuropart";
 inline constexpr char kGeneratedPlanDir[] = "/var/run/neuropart/plan";
 inline constexpr char kStoreMountPath[] = "/var/lib/neuropart/store";
-inline constexpr char kKeysMountPath[] = "/etc/neuropart/keys";
+// Not under kConfigMountPath: a volume cannot be mounted inside a ConfigMap's read-only one.
+inline constexpr char kKeysMountPath[] = "/var/run/secrets/neuropart";
 inline constexpr char kStatusTokenFile[] = "status.token";
 
 // FNV-1a 64 of `text`, 16 hex digits.

@@ -116,7 +116,7 @@ TEST(WorkerObjectsTest, PodIsRestrictedAndWiredToItsPeers) {
 TEST(WorkerObjectsTest, EachPodMountsOnlyItsOwnKeyAndTheCoordinatorTheToken) {
   Built b = Build(MakeNeuralPartition("np").Partitions(3).Obj());
   Json pod = WorkerPod(b.np, b.job, b.published, 2, 0, WorkerOptions{});
-  EXPECT_EQ(Env(pod, "NEUROPART_KEYS"), "/etc/neuropart/keys");
+  EXPECT_EQ(Env(pod, "NEUROPART_KEYS"), "/var/run/secrets/neuropart");
   EXPECT_EQ(Env(pod, "NEUROPART_STATUS_TOKEN_FILE"), "<unset>");
   const std::string spec = DumpJson(*FindMember(pod, "spec"));
   EXPECT_NE(spec.find(R"({"name":"keys","secret":{"secretName":"np-keys","items":[)"
@@ -125,10 +125,12 @@ TEST(WorkerObjectsTest, EachPodMountsOnlyItsOwnKeyAndTheCoordinatorTheToken) {
                       R"("defaultMode":288}})"),
             std::string::npos)
       << spec;
-  EXPECT_NE(spec.find(R"({"name":"keys","mountPath":"/etc/neuropart/keys","readOnly":true})"),
-            std::string::npos);
+  EXPECT_NE(
+      spec.find(R"({"name":"keys","mountPath":"/var/run/secrets/neuropart","readOnly":true})"),
+      std::string::npos);
   Json coordinator = WorkerPod(b.np, b.job, b.published, 0, 0, WorkerOptions{});
-  EXPECT_EQ(Env(coordinator, "NEUROPART_STATUS_TOKEN_FILE"), "/etc/neuropart/keys/status.token");
+  EXPECT_EQ(Env(coordinator, "NEUROPART_STATUS_TOKEN_FILE"),
+            "/var/run/secrets/neuropart/status.token");
   EXPECT_NE(DumpJson(coordinator).find(R"({"key":"status.token","path":"status.token"})"),
             std::string::npos);
 }

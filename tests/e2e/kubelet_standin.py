@@ -107,7 +107,8 @@ class Kubelet:
         return self.ports.setdefault(ns + "/" + pod, free_port())
 
     def map_env(self, ns, pod_name, value, mounts):
-        for mount_path, local in mounts.items():
+        # The longest mount path first: a volume mounted inside another's path wins, as in a pod.
+        for mount_path, local in sorted(mounts.items(), key=lambda m: -len(m[0])):
             if value == mount_path or value.startswith(mount_path + "/"):
                 return local + value[len(mount_path):]
         m = re.fullmatch(r"tcp://(0\.0\.0\.0|\*):\d+", value)

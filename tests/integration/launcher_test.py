@@ -16,6 +16,17 @@ def run(args, **kw):
     return subprocess.run(args, capture_output=True, text=True, timeout=300, **kw)
 
 
+SYNTHETIC = "{format: synthetic, samples: 640, testSamples: 200, seed: 8}"
+
+
+def replace_in(path, old, new):
+    with open(path) as f:
+        text = f.read()
+    assert old in text, old
+    with open(path, "w") as f:
+        f.write(text.replace(old, new))
+
+
 class LauncherTest(unittest.TestCase):
     def setUp(self):
         self.w = Workdir()
@@ -146,6 +157,59 @@ class LauncherTest(unittest.TestCase):
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn(os.path.join(store, "jobs", "denied") + " is not writable by uid ", r.stderr)
         self.assertIn(store + " is owned by uid", r.stderr)
+        self.assertNotIn("Restarting", r.stderr)
+
+    def test_a_missing_dataset_exits_2_before_any_worker_starts(self):
+        job = self.w.job("nodata")
+        replace_in(job, SYNTHETIC, "{format: csv, path: /nonexistent/train.csv}")
+        r = run(neuropart("run", job, "--store", self.w.store))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr, "neuropart: spec.training.dataset.path: /nonexistent/train.csv: "
+                                   f"No such file or directory ({job}:19)\n")
+
+    def test_an_export_path_that_is_a_file_exits_2_before_training(self):
+        job = self.w.job("blocked")
+        os.makedirs(os.path.join(self.w.store, "jobs", "blocked"))
+        export = os.path.join(self.w.store, "jobs", "blocked", "export")
+        open(export, "w").close()
+        r = run(neuropart("run", job, "--store", self.w.store))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr, f"neuropart: --store: {export} is not a directory; the job "
+                                   f"exports its model to {export}/model.safetensors\n")
+
+    def test_a_store_directory_that_is_a_file_names_the_field_and_line(self):
+        job = self.w.job("filestore")
+        store = os.path.join(self.w.path, "store-file")
+        open(store, "w").close()
+        with open(job, "a") as f:
+            f.write(f"  storage:\n    directory: {store}\n")
+        r = run(neuropart("run", job))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr, f"neuropart: spec.storage.directory: mkdir {store}/jobs: Not a "
+                                   f"directory ({job}:27)\n")
+
+    # Workers would each allocate their share and die with bad_alloc, attempt after attempt.
+    def test_a_model_larger_than_this_machine_exits_2_before_any_worker_starts(self):
+        job = self.w.job("huge")
+        replace_in(job, "{name: h1, neurons: 48,", "{name: h1, neurons: 1073741824,")
+        r = run(neuropart("run", job, "--store", self.w.store))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertRegex(r.stderr, r"^neuropart: spec.model: the 3 partitions need at least \d+ "
+                                   r"bytes together, more than this machine's \d+ bytes of memory "
+                                   r"\(.*:7\)\n$")
+
+    def test_a_worker_refusing_its_input_stops_the_job_without_restarts(self):
+        # The dataset is there (the launcher's check passes) but does not fit the model: every
+        # worker refuses it with exit 2, which no restart can mend.
+        job = self.w.job("narrow")
+        data = os.path.join(self.w.path, "narrow.csv")
+        with open(data, "w") as f:
+            f.write("0,1,2\n1,3,4\n")
+        replace_in(job, SYNTHETIC, "{format: csv, path: " + data + "}")
+        r = run(neuropart("run", job, "--store", self.w.store))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("job narrow failed (WorkerConfigError): partition ", r.stderr)
+        self.assertIn("has 2 features, spec.model.inputSize is 20", r.stderr)
         self.assertNotIn("Restarting", r.stderr)
 
     def test_bad_job_file_exits_2_with_the_field_and_line(self):

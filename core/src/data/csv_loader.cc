@@ -16,8 +16,10 @@ std::string_view Trim(std::string_view s) {
   return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
 }
 
-std::vector<std::string_view> SplitCells(std::string_view line) {
-  std::vector<std::string_view> cells;
+using Cells = std::vector<std::string_view>;
+
+Cells SplitCells(std::string_view line) {
+  Cells cells;
   size_t start = 0;
   while (true) {
     const size_t comma = line.find(',', start);
@@ -107,12 +109,9 @@ class CsvReader {
   std::vector<int32_t> labels_;
 };
 
-}  // namespace
-
-StatusOr<Dataset> LoadCsv(const std::string& path, int label_column) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  CsvReader reader(path, label_column);
-  bool first = true;
+// Calls add(line_no, cells) for each line of `text` that is not blank, lines counted from 1.
+template <typename Add>
+Status ForEachLine(const std::string& text, Add add) {
   int64_t line_no = 0;
   for (size_t start = 0; start < text.size();) {
     size_t end = text.find('\n', start);
@@ -120,16 +119,49 @@ StatusOr<Dataset> LoadCsv(const std::string& path, int label_column) {
     const std::string_view line(text.data() + start, end - start);
     start = end + 1;
     ++line_no;
-    if (Trim(line).empty()) continue;
-    const std::vector<std::string_view> cells = SplitCells(line);
-    if (first && !AllNumbers(cells)) {
-      first = false;
-      continue;  // the header
-    }
-    first = false;
-    RETURN_IF_ERROR(reader.AddLine(line_no, cells));
+    if (!Trim(line).empty()) RETURN_IF_ERROR(add(line_no, SplitCells(line)));
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<Dataset> LoadCsv(const std::string& path, int label_column) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  CsvReader reader(path, label_column);
+  bool first = true;
+  RETURN_IF_ERROR(ForEachLine(text, [&](int64_t line_no, const Cells& cells) {
+    const bool header = first && !AllNumbers(cells);
+    first = false;
+    return header ? Status::Ok() : reader.AddLine(line_no, cells);
+  }));
   return reader.Finish();
+}
+
+StatusOr<MatrixF> LoadCsvRows(const std::string& path, int64_t features) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  std::vector<float> values;
+  RETURN_IF_ERROR(ForEachLine(text, [&](int64_t line_no, const Cells& cells) {
+    const std::string at = path + ":" + std::to_string(line_no) + ": ";
+    if (static_cast<int64_t>(cells.size()) != features) {
+      return InvalidArgumentError(at + "want " + std::to_string(features) +
+                                  " columns (spec.model.inputSize), got " +
+                                  std::to_string(cells.size()));
+    }
+    for (size_t c = 0; c < cells.size(); ++c) {
+      double v;
+      if (!ParseNumber(cells[c], &v)) {
+        return InvalidArgumentError(at + "column " + std::to_string(c + 1) +
+                                    " is not a finite number: \"" + std::string(cells[c]) + "\"");
+      }
+      values.push_back(static_cast<float>(v));
+    }
+    return Status::Ok();
+  }));
+  if (values.empty()) return InvalidArgumentError(path + ": no rows");
+  MatrixF x(static_cast<int64_t>(values.size()) / features, features);
+  std::copy(values.begin(), values.end(), x.data());
+  return x;
 }
 
 }  // namespace neuropart

@@ -115,5 +115,42 @@ TEST_F(CsvTest, MissingFileIsNotFound) {
   EXPECT_EQ(LoadCsv(dir_.File("absent.csv"), 0).status().code(), StatusCode::kNotFound);
 }
 
+class CsvRowsTest : public CsvTest {
+ protected:
+  StatusOr<MatrixF> Rows(const std::string& text) {
+    WriteRaw(path_, text);
+    return LoadCsvRows(path_, 3);
+  }
+};
+
+TEST_F(CsvRowsTest, ReadsRowsWithEitherLineEnding) {
+  for (const char* text : {"1,2,3\n4,5,6\n", "1,2,3\r\n4,5,6\r\n\r\n"}) {
+    StatusOr<MatrixF> x = Rows(text);
+    ASSERT_TRUE(x.ok()) << x.status().ToString();
+    ASSERT_EQ(x->rows(), 2);
+    EXPECT_FLOAT_EQ((*x)(1, 2), 6.0f);
+  }
+}
+
+// A NaN or infinite input would come back as class 0 with NaN outputs, and exit 0.
+TEST_F(CsvRowsTest, ANonFiniteValueIsRefusedNamingItsLineAndColumn) {
+  for (const std::string cell : {"nan", "inf", "-inf", "1e999"}) {
+    EXPECT_EQ(Rows("1,2,3\n4,5," + cell + "\n").status().message(),
+              path_ + ":2: column 3 is not a finite number: \"" + cell + "\"");
+  }
+}
+
+TEST_F(CsvRowsTest, ALineOfAnotherWidthIsRefused) {
+  EXPECT_EQ(Rows("1,2,3\n4,5\n").status().message(),
+            path_ + ":2: want 3 columns (spec.model.inputSize), got 2");
+}
+
+TEST_F(CsvRowsTest, NoRowsIsInvalidArgument) {
+  for (const char* text : {"", "\n\r\n"}) {
+    EXPECT_EQ(Rows(text).status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(Rows(text).status().message(), path_ + ": no rows");
+  }
+}
+
 }  // namespace
 }  // namespace neuropart

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "neuropart/job/batch_schedule.h"
+#include "neuropart/job/job_paths.h"
 #include "neuropart/store/checkpoint.h"
 #include "neuropart/store/model_io.h"
 #include "neuropart/wire/payloads.h"
@@ -134,7 +135,7 @@ class Session {
   StatusOr<std::string> Export() {
     ASSIGN_OR_RETURN(std::optional<CheckpointRef> latest, LatestCheckpoint(c_.store, spec_.name));
     if (!latest) return InternalError("no committed checkpoint to export");
-    const std::string path = c_.store + "/jobs/" + spec_.name + "/export/model.safetensors";
+    const std::string path = ExportPath(spec_, c_.store);
     RETURN_IF_ERROR(ExportModel(*latest, spec_.model, path));
     return path;
   }
@@ -154,7 +155,7 @@ StatusOr<InitialSlices> LoadInitialSlices(const JobSpec& spec, const Plan& plan,
   ASSIGN_OR_RETURN(std::optional<CheckpointRef> latest, LatestCheckpoint(store, spec.name));
   std::optional<SafetensorsReader> weights;
   if (!latest && !spec.weights.empty()) {
-    const std::string path = spec.weights[0] == '/' ? spec.weights : store + "/" + spec.weights;
+    const std::string path = WeightsPath(spec, store);
     StatusOr<SafetensorsReader> reader = SafetensorsReader::Open(path);
     if (!reader.ok()) return reader.status().WithContext("spec.model.weights");
     weights = std::move(reader).value();

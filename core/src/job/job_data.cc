@@ -48,7 +48,7 @@ StatusOr<JobData> Load(const DatasetSpec& d, const Architecture& arch) {
       break;
     }
     case DatasetSpec::Format::kSynthetic: {
-      const int64_t test = d.test_samples > 0 ? d.test_samples : std::max<int64_t>(1, d.samples / 5);
+      const int64_t test = SyntheticTestSamples(d);
       Dataset all = MakeSynthetic(d.samples + test, arch.input_size, arch.output_size(), d.seed);
       data.test = Rows(all, d.samples, d.samples + test);
       data.train = Rows(all, 0, d.samples);
@@ -59,6 +59,10 @@ StatusOr<JobData> Load(const DatasetSpec& d, const Architecture& arch) {
 }
 
 }  // namespace
+
+int64_t SyntheticTestSamples(const DatasetSpec& d) {
+  return d.test_samples > 0 ? d.test_samples : std::max<int64_t>(1, d.samples / 5);
+}
 
 void GatherBatch(const Dataset& data, const std::vector<int64_t>& rows, MatrixF* x,
                  std::vector<int32_t>* labels) {

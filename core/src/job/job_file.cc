@@ -1,11 +1,13 @@
 // The job-file schema: NeuralPartition YAML -> JobSpec, read through YamlReader.
 #include "neuropart/job/job_file.h"
 
-#include <fstream>
 #include <regex>
-#include <sstream>
 
+#include "neuropart/base/limits.h"
+#include "neuropart/base/quantity.h"
+#include "neuropart/job/job_memory.h"
 #include "neuropart/plan/distributor.h"
+#include "neuropart/store/file_util.h"
 #include "neuropart/yaml/yaml_reader.h"
 
 namespace neuropart {
@@ -167,6 +169,20 @@ Status ParseStorage(const YamlReader& r, StorageSpec* s) {
   return Status::Ok();
 }
 
+// spec.worker.resources.limits.memory, the one resource a job is checked against; the CRD's
+// schema checks the rest of spec.worker.resources.
+Status ParseMemoryLimit(const YamlReader& worker, double* bytes) {
+  if (!worker.Has("resources") || !worker.Child("resources").Has("limits")) return Status::Ok();
+  const YamlReader limits = worker.Child("resources").Child("limits");
+  if (!limits.Has("memory")) return Status::Ok();
+  const YamlReader memory = limits.Child("memory");
+  ASSIGN_OR_RETURN(std::string text, memory.AsString());
+  StatusOr<double> parsed = ParseQuantityText(text);
+  if (!parsed.ok()) return memory.Error(parsed.status().message());
+  *bytes = *parsed;
+  return Status::Ok();
+}
+
 Status ParseSpec(const YamlReader& r, JobSpec* spec) {
   RETURN_IF_ERROR(r.ExpectMap({"model", "distribution", "mode", "training", "storage", "worker",
                                "transport", "backoffLimit", "suspend", "pendingDeadlineSeconds"}));
@@ -193,6 +209,7 @@ Status ParseSpec(const YamlReader& r, JobSpec* spec) {
                                  "serviceAccountName", "imagePullSecrets", "runAsUser",
                                  "fsGroup"}));
     RETURN_IF_ERROR(w.Optional("image", &spec->worker_image));
+    RETURN_IF_ERROR(ParseMemoryLimit(w, &spec->worker_memory_limit));
   }
   if (r.Has("transport")) {
     YamlReader t = r.Child("transport");
@@ -237,6 +254,33 @@ Status ParseDocument(const YamlReader& doc, JobSpec* spec) {
   return ParseSpec(doc.Child("spec"), spec);
 }
 
+Status AtMost(const std::string& field, int64_t v, int64_t max) {
+  if (v <= max) return Status::Ok();
+  return InvalidArgumentError(field + ": must be <= " + std::to_string(max) + ", got " +
+                              std::to_string(v));
+}
+
+// The limits a model's layers keep together; each layer's own are Architecture::Validate's.
+// REQUIRES: model.Validate() is OK, so each layer's parameters fit in 2^61 and the sum, stopped
+// at the limit, never overflows.
+Status CheckModelSize(const Architecture& model) {
+  if (model.num_layers() > kMaxLayers) {
+    return InvalidArgumentError("spec.model.layers: must have at most " +
+                                std::to_string(kMaxLayers) + " layers, got " +
+                                std::to_string(model.num_layers()));
+  }
+  int64_t parameters = 0;
+  for (int l = 0; l < model.num_layers(); ++l) {
+    parameters += model.layers[l].neurons * (model.FanIn(l) + 1);
+    if (parameters > kMaxModelParameters) {
+      return InvalidArgumentError(
+          "spec.model.layers[" + std::to_string(l) + "].neurons: the model has more than " +
+          std::to_string(kMaxModelParameters) + " parameters up to this layer (the limit)");
+    }
+  }
+  return Status::Ok();
+}
+
 std::string ErrorPath(const std::string& message) {
   std::string path = message.substr(0, message.find(": "));
   // "spec.model.layers[2] (h3).activation" -> "spec.model.layers[2].activation"
@@ -259,6 +303,7 @@ Status ValidateJob(const JobSpec& spec) {
   if (Status s = spec.model.Validate(); !s.ok()) {
     return Status(s.code(), "spec.model." + s.message());
   }
+  RETURN_IF_ERROR(CheckModelSize(spec.model));
   const TrainingSpec& t = spec.training;
   auto at_least = [](const char* field, int64_t v, int64_t min) {
     if (v >= min) return Status::Ok();
@@ -285,6 +330,9 @@ Status ValidateJob(const JobSpec& spec) {
     if (t.dataset.format == DatasetSpec::Format::kSynthetic) {
       RETURN_IF_ERROR(at_least("dataset.samples", t.dataset.samples, 1));
       RETURN_IF_ERROR(at_least("dataset.testSamples", t.dataset.test_samples, 0));
+      RETURN_IF_ERROR(AtMost("spec.training.dataset.samples", t.dataset.samples, kMaxSamples));
+      RETURN_IF_ERROR(
+          AtMost("spec.training.dataset.testSamples", t.dataset.test_samples, kMaxSamples));
     }
     if (t.dataset.label_column < 0) {
       return InvalidArgumentError("spec.training.dataset.labelColumn: must be >= 0");
@@ -332,16 +380,18 @@ StatusOr<ParsedJob> ParseJob(const std::string& text, const std::string& file) {
 }
 
 StatusOr<ParsedJob> LoadJobFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError(path + ": cannot open the job file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseJob(text.str(), path);
+  ASSIGN_OR_RETURN(std::string text, ReadFileAtMost(path, kMaxJobFileBytes, "a job file"));
+  return ParseJob(text, path);
 }
 
 StatusOr<Plan> PlanJob(const ParsedJob& job) {
   StatusOr<Plan> plan = Distribute(job.spec.model, job.spec.distribution);
   if (!plan.ok()) return Locate(plan.status(), job.source);
+  if (job.spec.worker_memory_limit > 0) {
+    RETURN_IF_ERROR(Locate(CheckPartitionMemory(job.spec, *plan, job.spec.worker_memory_limit,
+                                                "spec.worker.resources.limits.memory"),
+                           job.source));
+  }
   return plan;
 }
 

@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "neuropart/base/limits.h"
+
 namespace neuropart {
 namespace {
 
@@ -140,6 +142,24 @@ TEST(JobFileTest, ErrorsNameTheFieldAndTheLine) {
        "spec.pendingDeadlineSeconds: must be >= 0 (0: no deadline) (job.yaml:25)"},
       {"    layers:\n", "    layer:\n",
        "spec.model.layer: unknown field (known: inputSize, layers, init, weights) (job.yaml:9)"},
+      // Sizes are bounded before anything of their size is allocated (neuropart/base/limits.h).
+      {"    partitions: 2", "    partitions: 1000000000",
+       "spec.distribution.partitions: must be <= 256, got 1000000000 (job.yaml:14)"},
+      {"{name: h1, neurons: 8,", "{name: h1, neurons: 2000000000,",
+       "spec.model.layers[0] (h1).neurons: must be <= 1073741824, got 2000000000 (job.yaml:10)"},
+      {"    inputSize: 4", "    inputSize: 1000000000000",
+       "spec.model.inputSize: must be <= 1073741824, got 1000000000000 (job.yaml:7)"},
+      {"samples: 64,", "samples: 1000000000000,",
+       "spec.training.dataset.samples: must be <= 16777216, got 1000000000000 (job.yaml:19)"},
+      {"samples: 64,", "samples: 64, testSamples: 20000000,",
+       "spec.training.dataset.testSamples: must be <= 16777216, got 20000000 (job.yaml:19)"},
+      // 46 parameters of partition 0 at 12 bytes, and 76 synthetic rows of 4 floats.
+      {"  storage:", "  worker: {resources: {limits: {memory: 1Ki}}}\n  storage:",
+       "spec.worker.resources.limits.memory: partition 0 needs at least 1768 bytes (46 parameters "
+       "at 12 bytes each and 1216 bytes of dataset), more than the limit of 1024 (job.yaml:25)"},
+      {"  storage:", "  worker: {resources: {limits: {memory: lots}}}\n  storage:",
+       "spec.worker.resources.limits.memory: \"lots\" is not a resource quantity (job.yaml:25)"},
+      {"  storage:", "  worker: {resources: {limits: {memory: 1Mi, cpu: 2}}}\n  storage:", ""},
       {"    scope: perLayer", "    scope: perLayer\n    counts: [1, 2]\n",
        ""},  // counts are ignored by percentage: no error (strategy decides which list applies)
   };
@@ -158,6 +178,25 @@ TEST(JobFileTest, ErrorsNameTheFieldAndTheLine) {
     EXPECT_EQ(job.status().code(), StatusCode::kInvalidArgument) << c.to;
     EXPECT_EQ(job.status().message(), c.message);
   }
+}
+
+TEST(JobFileTest, AModelOverTheParameterLimitIsRefusedAtTheLayerThatCrossesIt) {
+  std::string text = Replace(kJob, "    inputSize: 4", "    inputSize: 1024");
+  text = Replace(text, "{name: h1, neurons: 8,", "{name: h1, neurons: 1073741824,");
+  EXPECT_EQ(ParseJob(text, "job.yaml").status().message(),
+            "spec.model.layers[0].neurons: the model has more than 1099511627776 parameters up "
+            "to this layer (the limit) (job.yaml:10)");
+}
+
+TEST(JobFileTest, AModelOverTheLayerLimitIsRefused) {
+  std::string layers;
+  for (int l = 0; l < 257; ++l) {
+    layers += "      - {name: l" + std::to_string(l) + ", neurons: 3}\n";
+  }
+  const std::string text =
+      Replace(kJob, "      - {name: h1, neurons: 8, activation: relu}\n", layers);
+  EXPECT_EQ(ParseJob(text, "job.yaml").status().message(),
+            "spec.model.layers: must have at most 256 layers, got 259 (job.yaml:10)");
 }
 
 TEST(JobFileTest, PlanErrorsPointAtTheirLine) {
@@ -180,6 +219,45 @@ TEST(JobFileTest, SyntaxErrorsGiveLineAndColumn) {
 
 TEST(JobFileTest, MissingFileIsNotFound) {
   EXPECT_EQ(LoadJobFile("/nonexistent/job.yaml").status().code(), StatusCode::kNotFound);
+}
+
+TEST(JobFileTest, ADirectoryIsNotAJobFile) {
+  const std::string dir = ::testing::TempDir();
+  EXPECT_EQ(LoadJobFile(dir).status().message(), dir + ": is a directory, not a job file");
+  EXPECT_EQ(LoadJobFile(dir).status().code(), StatusCode::kInvalidArgument);
+}
+
+// A job file that never ends is refused after the limit, before it is all in memory.
+TEST(JobFileTest, AJobFileIsReadUpToItsLimit) {
+  EXPECT_EQ(LoadJobFile("/dev/zero").status().message(),
+            "/dev/zero: is larger than 1048576 bytes, the limit for a job file");
+  const std::string path = ::testing::TempDir() + "/big-job.yaml";
+  std::ofstream(path) << kJob << "# " << std::string(kMaxJobFileBytes, 'x') << "\n";
+  EXPECT_EQ(LoadJobFile(path).status().message(),
+            path + ": is larger than 1048576 bytes, the limit for a job file");
+  std::ofstream(path, std::ios::trunc) << kJob;
+  EXPECT_TRUE(LoadJobFile(path).ok());
+}
+
+TEST(JobFileTest, ADuplicateKeyIsRefusedWithItsPosition) {
+  EXPECT_EQ(ParseJob(Replace(kJob, "    shuffle: false", "    shuffle: false\n    epochs: 9"),
+                     "job.yaml")
+                .status()
+                .message(),
+            "job.yaml:25:5: duplicate key \"epochs\" (first at line 20)");
+}
+
+// Layer names go into plans, JSON, metrics labels and tensor names: bytes that are not printable
+// ASCII are refused, and not echoed back.
+TEST(JobFileTest, ALayerNameMustBePrintableAscii) {
+  for (const char* name : {"h\xff", "h\xc3\xa9", "h\x01x"}) {
+    StatusOr<ParsedJob> job =
+        ParseJob(Replace(kJob, "{name: h2,", std::string("{name: \"") + name + "\","), "job.yaml");
+    EXPECT_EQ(job.status().message(),
+              "spec.model.layers[1].name: must be printable ASCII (letters, digits, punctuation) "
+              "(job.yaml:11)")
+        << name;
+  }
 }
 
 TEST(JobFileTest, EveryExampleIsValid) {

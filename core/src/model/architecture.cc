@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "neuropart/base/limits.h"
+
 namespace neuropart {
 
 StatusOr<Activation> ParseActivation(std::string_view name) {
@@ -59,12 +61,23 @@ Status Architecture::Validate() const {
   if (input_size < 1) {
     return InvalidArgumentError("inputSize: must be >= 1, got " + std::to_string(input_size));
   }
+  if (input_size > kMaxInputSize) {
+    return InvalidArgumentError("inputSize: must be <= " + std::to_string(kMaxInputSize) +
+                                ", got " + std::to_string(input_size));
+  }
   if (layers.empty()) return InvalidArgumentError("layers: must have at least one layer");
   std::set<std::string> names;
   for (int l = 0; l < num_layers(); ++l) {
     const LayerSpec& layer = layers[l];
     std::string where = "layers[" + std::to_string(l) + "]";
     if (layer.name.empty()) return InvalidArgumentError(where + ".name: must not be empty");
+    // Checked before the name is quoted in any message: it goes into plans, JSON and metrics.
+    for (const char c : layer.name) {
+      if (c < ' ' || c > '~') {
+        return InvalidArgumentError(
+            where + ".name: must be printable ASCII (letters, digits, punctuation)");
+      }
+    }
     where += " (" + layer.name + ")";
     if (!names.insert(layer.name).second) {
       return InvalidArgumentError(where + ".name: duplicate layer name");
@@ -76,8 +89,10 @@ Status Architecture::Validate() const {
       return InvalidArgumentError(where + ".neurons: must be >= 1, got " +
                                   std::to_string(layer.neurons));
     }
-    if (layer.neurons > INT32_MAX) {
-      return InvalidArgumentError(where + ".neurons: must be <= 2^31-1");
+    if (layer.neurons > kMaxLayerNeurons) {
+      return InvalidArgumentError(where + ".neurons: must be <= " +
+                                  std::to_string(kMaxLayerNeurons) + ", got " +
+                                  std::to_string(layer.neurons));
     }
     if (IsSparse(l)) {
       int64_t fan_in = layer.connectivity.fan_in;

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <string>
 
+#include "neuropart/base/limits.h"
+
 namespace neuropart {
 namespace {
 
@@ -284,6 +286,10 @@ StatusOr<NeuronSelection> ParseNeuronSelection(const Architecture& arch, std::st
 StatusOr<Plan> Distribute(const Architecture& arch, const DistributionSpec& spec) {
   if (spec.partitions < 1) {
     return InvalidArgumentError(kField + "partitions: must be >= 1, got " + Str(spec.partitions));
+  }
+  if (spec.partitions > kMaxPartitions) {
+    return InvalidArgumentError(kField + "partitions: must be <= " + Str(kMaxPartitions) +
+                                ", got " + Str(spec.partitions));
   }
   StatusOr<Ranges> ranges = InvalidArgumentError("unreachable");
   switch (spec.strategy) {

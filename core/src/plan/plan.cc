@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "neuropart/base/limits.h"
 #include "neuropart/model/init.h"
 
 namespace neuropart {
@@ -33,7 +34,10 @@ class Fnv64 {
 StatusOr<Plan> Plan::Create(Architecture arch, int partitions, Strategy strategy,
                             std::vector<std::vector<OwnedRange>> ranges) {
   RETURN_IF_ERROR(arch.Validate().WithContext("plan.model"));
-  if (partitions < 1) return InvalidArgumentError("plan.partitions: must be >= 1");
+  if (partitions < 1 || partitions > kMaxPartitions) {
+    return InvalidArgumentError("plan.partitions: must be in [1, " +
+                                std::to_string(kMaxPartitions) + "]");
+  }
   if (static_cast<int>(ranges.size()) != arch.num_layers()) {
     return InvalidArgumentError("plan.ownership: has " + std::to_string(ranges.size()) +
                                 " layers, the model has " + std::to_string(arch.num_layers()));

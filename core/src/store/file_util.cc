@@ -19,6 +19,8 @@ std::string ErrnoText(int err) { return std::error_code(err, std::generic_catego
 Status PosixError(std::string_view op, const std::string& path, int err) {
   std::string msg = std::string(op) + " " + path + ": " + ErrnoText(err);
   if (err == ENOENT) return NotFoundError(std::move(msg));
+  // A component of the path is a file: the path is wrong, which no retry mends.
+  if (err == ENOTDIR) return InvalidArgumentError(std::move(msg));
   return InternalError(std::move(msg));
 }
 
@@ -154,6 +156,26 @@ StatusOr<std::string> ReadFile(const std::string& path) {
   std::string content(file->size(), '\0');
   RETURN_IF_ERROR(file->ReadAt(0, content.size(), content.data()));
   return content;
+}
+
+StatusOr<std::string> ReadFileAtMost(const std::string& path, int64_t max_bytes,
+                                     const std::string& what) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return PosixError("open", path, errno);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return PosixError("fstat", path, errno);
+  if (S_ISDIR(st.st_mode)) return InvalidArgumentError(path + ": is a directory, not " + what);
+  std::string content;
+  char buf[64 * 1024];
+  while (static_cast<int64_t>(content.size()) <= max_bytes) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return PosixError("read", path, errno);
+    if (n == 0) return content;
+    content.append(buf, static_cast<size_t>(n));
+  }
+  return InvalidArgumentError(path + ": is larger than " + std::to_string(max_bytes) +
+                              " bytes, the limit for " + what);
 }
 
 Status MakeDirs(const std::string& path) {

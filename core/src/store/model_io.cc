@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "neuropart/model/init.h"
+
 namespace neuropart {
 namespace {
 
@@ -76,6 +78,26 @@ Status CheckIndexRows(const SafetensorsReader& reader, const std::string& name,
   return Status::Ok();
 }
 
+// The plan exchanges the inputs the job's connectivity seeds (plan.h NeededInputs), so an index
+// that differs would have a distributed run read other inputs than the weights were made for.
+Status CheckIndexIsSeeded(const SafetensorsReader& reader, const std::string& name,
+                          const Architecture& arch, int layer, const LayerParams& p) {
+  std::vector<int32_t> seeded(p.index.cols());
+  for (int64_t r = 0; r < p.index.rows(); ++r) {
+    SparseInputs(arch, layer, p.first_neuron + r, seeded.data());
+    for (int64_t j = 0; j < p.index.cols(); ++j) {
+      if (p.index(r, j) == seeded[j]) continue;
+      return InvalidArgumentError(
+          reader.path() + ": tensor \"" + name + "\" row " + std::to_string(p.first_neuron + r) +
+          " position " + std::to_string(j) + ": input " + std::to_string(p.index(r, j)) +
+          " differs from the job's sparse connectivity (seed " +
+          std::to_string(arch.layers[layer].connectivity.seed) + "), which reads input " +
+          std::to_string(seeded[j]));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status WriteModelWeights(const std::string& path, const Architecture& arch,
@@ -132,6 +154,7 @@ StatusOr<LayerParams> ReadLayerRows(const SafetensorsReader& reader, const Archi
     RETURN_IF_ERROR(
         reader.ReadRows(index, begin, end, p.index.data(), p.index.size() * sizeof(int32_t)));
     RETURN_IF_ERROR(CheckIndexRows(reader, index, p, arch.InputsOf(layer)));
+    RETURN_IF_ERROR(CheckIndexIsSeeded(reader, index, arch, layer, p));
   }
   return p;
 }

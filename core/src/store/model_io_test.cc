@@ -123,6 +123,26 @@ TEST_F(ModelIoTest, DenseFileReadAsSparseLacksTheIndex) {
   EXPECT_TRUE(Contains(read.status(), "missing tensor \"h2.index\"")) << read.status().ToString();
 }
 
+// A well-formed index other than the job's seeded connectivity: the plan exchanges the seeded
+// inputs, so a distributed run would compute with other inputs than the reference trainer.
+TEST_F(ModelIoTest, AnIndexOtherThanTheSeededConnectivityIsRefusedAtItsFirstDifference) {
+  Architecture reseeded = arch_;
+  reseeded.layers[0].connectivity.seed = 10;
+  const IndexMatrix seeded = InitModel(reseeded, 42)[0].index;
+  int64_t row = 0, position = 0;
+  while (seeded(row, position) == params_[0].index(row, position)) {
+    if (++position == seeded.cols()) position = 0, ++row;
+  }
+  StatusOr<ModelParams> read = ReadModelWeights(path_, reseeded);
+  EXPECT_EQ(read.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(read.status().message(),
+            path_ + ": tensor \"h1.index\" row " + std::to_string(row) + " position " +
+                std::to_string(position) + ": input " +
+                std::to_string(params_[0].index(row, position)) +
+                " differs from the job's sparse connectivity (seed 10), which reads input " +
+                std::to_string(seeded(row, position)));
+}
+
 TEST_F(ModelIoTest, IndexOutOfRangeIsCorruptionWithRowAndOffset) {
   StatusOr<SafetensorsReader> probe = SafetensorsReader::Open(path_);
   ASSERT_TRUE(probe.ok());

@@ -5,6 +5,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <map>
+#include <set>
 
 namespace neuropart {
 namespace {
@@ -17,6 +19,35 @@ std::string Join(std::initializer_list<const char*> names) {
   std::string out;
   for (const char* n : names) out += (out.empty() ? "" : ", ") + std::string(n);
   return out;
+}
+
+std::string Position(const std::string& file, const YAML::Mark& mark) {
+  return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+// yaml-cpp keeps every entry of a map but looks keys up by the first, so a repeated key would be
+// silently ignored. Aliases share their node, and `seen` (start offsets of visited collections)
+// lets each be checked once: an alias bomb costs its text, not its expansion.
+Status CheckUniqueKeys(const YAML::Node& node, const std::string& file, std::set<int>* seen) {
+  if (!node.IsMap() && !node.IsSequence()) return Status::Ok();
+  if (!seen->insert(node.Mark().pos).second) return Status::Ok();
+  std::map<std::string, int> first_line;
+  for (const auto& entry : node) {
+    if (node.IsSequence()) {
+      RETURN_IF_ERROR(CheckUniqueKeys(entry, file, seen));
+      continue;
+    }
+    if (entry.first.IsScalar()) {
+      const YAML::Mark mark = entry.first.Mark();
+      auto [it, first] = first_line.emplace(entry.first.Scalar(), mark.line + 1);
+      if (!first) {
+        return InvalidArgumentError(Position(file, mark) + ": duplicate key \"" + it->first +
+                                    "\" (first at line " + std::to_string(it->second) + ")");
+      }
+    }
+    RETURN_IF_ERROR(CheckUniqueKeys(entry.second, file, seen));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -39,10 +70,11 @@ StatusOr<YamlReader> YamlReader::Parse(const std::string& text, SourceMap* sourc
     if (!root.IsDefined() || root.IsNull()) {
       return InvalidArgumentError(source->file + ": is empty");
     }
+    std::set<int> seen;
+    RETURN_IF_ERROR(CheckUniqueKeys(root, source->file, &seen));
     return YamlReader(root, "", source);
   } catch (const YAML::Exception& e) {
-    return InvalidArgumentError(source->file + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return InvalidArgumentError(Position(source->file, e.mark) + ": " + e.msg);
   }
 }
 

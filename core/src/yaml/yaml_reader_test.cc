@@ -64,5 +64,29 @@ TEST(YamlReaderTest, MalformedAndEmptyTextAreInvalidArgumentsWithAPosition) {
             StatusCode::kInvalidArgument);
 }
 
+// yaml-cpp keeps both entries of a repeated key and reads the first: the second would be ignored.
+TEST(YamlReaderTest, ADuplicateKeyIsRefusedAtItsSecondOccurrence) {
+  SourceMap source{"f.yaml", {}};
+  EXPECT_EQ(YamlReader::Parse("a: 1\nb:\n  c: 2\n  c: 3\n", &source).status().message(),
+            "f.yaml:4:3: duplicate key \"c\" (first at line 3)");
+  EXPECT_EQ(YamlReader::Parse("l:\n  - {x: 1, y: 2, x: 3}\n", &source).status().message(),
+            "f.yaml:2:18: duplicate key \"x\" (first at line 2)");
+  // The same map reached twice through an alias is not a duplicate.
+  EXPECT_TRUE(YamlReader::Parse("a: &m {k: 1}\nb: *m\nc: [*m, *m]\n", &source).ok());
+}
+
+// Aliases share their node, so checking every map visits each one once: a "billion laughs"
+// document costs its text, not its expansion.
+TEST(YamlReaderTest, AnAliasBombIsCheckedInLinearTime) {
+  std::string text = "l0: &l0 {a: 1, b: 2}\n";
+  for (int i = 1; i < 40; ++i) {
+    const std::string prev = "*l" + std::to_string(i - 1);
+    text += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [" + prev + ", " + prev +
+            ", " + prev + "]\n";
+  }
+  SourceMap source{"f.yaml", {}};
+  EXPECT_TRUE(YamlReader::Parse(text, &source).ok());
+}
+
 }  // namespace
 }  // namespace neuropart

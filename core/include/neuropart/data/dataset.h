@@ -39,6 +39,12 @@ StatusOr<Dataset> LoadIdx(const std::string& images_path, const std::string& lab
 // of columns. InvalidArgument if label_column is outside the columns.
 StatusOr<Dataset> LoadCsv(const std::string& path, int label_column);
 
+// Unlabelled input rows (`neuropart infer --input`): `features` numbers a line, no header; blank
+// lines are ignored and CRLF line ends accepted, as by LoadCsv. InvalidArgument "<path>:<line>: "
+// for a line of another width or a cell that is not a finite number (naming its column, counted
+// from 1), and "<path>: no rows" when there are none.
+StatusOr<MatrixF> LoadCsvRows(const std::string& path, int64_t features);
+
 // `samples` points in `features` dimensions around one random centre per class, plus Gaussian
 // noise; the same arguments always give the same dataset. num_classes = `classes`.
 // REQUIRES: samples >= 0, features >= 1, classes >= 1.

@@ -19,6 +19,9 @@ struct JobData {
 // < the output layer's size.
 StatusOr<JobData> LoadJobData(const JobSpec& spec);
 
+// The test samples a synthetic dataset draws: testSamples, else a fifth of samples (at least 1).
+int64_t SyntheticTestSamples(const DatasetSpec& d);
+
 // The rows `rows` of `data` as a batch: x [rows.size(), features] and their labels.
 void GatherBatch(const Dataset& data, const std::vector<int64_t>& rows, MatrixF* x,
                  std::vector<int32_t>* labels);

@@ -27,7 +27,9 @@ StatusOr<ParsedJob> LoadJobFile(const std::string& path);
 // Semantic checks that span fields (softmax + training, dataset fields per format, sizes).
 Status ValidateJob(const JobSpec& spec);
 
-// Runs the Neuron Distributor for the job; errors carry the file position of their field.
+// Runs the Neuron Distributor for the job and checks each partition's memory against
+// spec.worker.resources.limits.memory when given (job_memory.h); errors carry the file position
+// of their field.
 StatusOr<Plan> PlanJob(const ParsedJob& job);
 
 // Appends the source position of the field path that `status`'s message starts with.

@@ -82,6 +82,8 @@ struct JobSpec {
   bool suspend = false;               // the operator keeps no pods while true (Kueue admission)
   int pending_deadline_seconds = 600;  // a partition Pending longer fails the job; 0: never
   std::string worker_image;  // spec.worker.image; the rest of spec.worker is for the operator
+  // spec.worker.resources.limits.memory in bytes, 0 if not given: each partition must fit.
+  double worker_memory_limit = 0;
 };
 
 }  // namespace neuropart

@@ -27,6 +27,13 @@ Status WriteFileAtomic(const std::string& path, std::span<const std::string_view
 // The whole content of `path`; NotFound if it does not exist.
 StatusOr<std::string> ReadFile(const std::string& path);
 
+// The whole content of `path` if it holds at most `max_bytes`. Reads no more than max_bytes + 1
+// bytes, so a file that never ends (/dev/zero, a FIFO) is refused too. InvalidArgument
+// "<path>: is a directory, not <what>" or "<path>: is larger than N bytes, the limit for <what>";
+// NotFound if it does not exist.
+StatusOr<std::string> ReadFileAtMost(const std::string& path, int64_t max_bytes,
+                                     const std::string& what);
+
 // Creates `path` and its missing parents (mkdir -p). OK if it already is a directory.
 Status MakeDirs(const std::string& path);
 

@@ -25,7 +25,9 @@ Status WriteModelWeights(const std::string& path, const Architecture& arch,
 
 // Neurons [begin, end) of `layer`. InvalidArgument for a layer or range outside `arch`;
 // Corruption if a tensor is missing, has the wrong dtype or shape, or (sparse) an index row is
-// out of range [0, InputsOf(layer)) or not strictly ascending. REQUIRES: arch.Validate() is OK.
+// out of range [0, InputsOf(layer)) or not strictly ascending; InvalidArgument naming the row and
+// position if a well-formed index differs from the seeded connectivity (SparseInputs), which
+// the plan's exchanges follow. REQUIRES: arch.Validate() is OK.
 StatusOr<LayerParams> ReadLayerRows(const SafetensorsReader& reader, const Architecture& arch,
                                     int layer, int64_t begin, int64_t end);
 
