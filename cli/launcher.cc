@@ -295,6 +295,9 @@ int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options)
   // A job's store remembers it: a second run continues (or, finished, only re-evaluates).
   if (StatusOr<std::optional<CheckpointRef>> latest = LatestCheckpoint(options.store, job.spec.name);
       latest.ok() && *latest) {
+    if (!(*latest)->warning.empty()) {
+      std::fprintf(stderr, "Warning: %s\n", (*latest)->warning.c_str());
+    }
     std::fprintf(stderr,
                  "Continuing from the checkpoint of step %lld in %s (remove that directory to "
                  "start over)\n",
