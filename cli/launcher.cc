@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "child_process.h"
+#include "lease_keeper.h"
 #include "neuropart/lifecycle/exit_codes.h"
 #include "neuropart/lifecycle/report_line.h"
 #include "neuropart/lifecycle/gang_lifecycle.h"
@@ -18,8 +19,10 @@
 #include "neuropart/plan/plan_stats.h"
 #include "neuropart/store/checkpoint.h"
 #include "neuropart/store/file_util.h"
+#include "neuropart/store/job_lease.h"
 #include "neuropart/wire/protocol.h"
 #include "neuropart/http/tcp_listener.h"
+#include "job_keys.h"
 #include "progress.h"
 
 namespace neuropart::cli {
@@ -42,6 +45,10 @@ void InstallInterruptHandler() {
 // Local restarts wait 1 s, doubling up to 30 s: a local crash rarely heals by waiting long.
 constexpr BackoffPolicy kLocalBackoff{std::chrono::seconds(1), std::chrono::seconds(30)};
 
+// A killed launcher keeps its job locked this long; renewing every third of it leaves two more
+// chances before it expires.
+constexpr std::chrono::seconds kLeaseTtl{30};
+
 // How a worker process ended, in the lifecycle's words.
 PartitionObservation Ended(int q, int status, const std::string& last_error) {
   PartitionObservation p;
@@ -59,7 +66,7 @@ PartitionObservation Ended(int q, int status, const std::string& last_error) {
 }
 
 struct Attempt {
-  enum class Outcome { kSucceeded, kFailed, kInterrupted } outcome = Outcome::kFailed;
+  enum class Outcome { kSucceeded, kFailed, kInterrupted, kLeaseLost } outcome = Outcome::kFailed;
   std::optional<PartitionObservation> failed;  // the partition whose end stopped the attempt
   std::optional<ReportLine> result;
   std::map<int, ReportLine> traffic;  // per partition
@@ -67,8 +74,13 @@ struct Attempt {
 
 class Gang {
  public:
-  Gang(const ParsedJob& job, const Plan& plan, const LaunchOptions& options, std::string plan_path)
-      : job_(job), plan_(plan), options_(options), plan_path_(std::move(plan_path)) {}
+  Gang(const ParsedJob& job, const Plan& plan, const LaunchOptions& options, std::string plan_path,
+       const LeaseKeeper& lease)
+      : job_(job),
+        plan_(plan),
+        options_(options),
+        plan_path_(std::move(plan_path)),
+        lease_(lease) {}
 
   Attempt Run(int attempt) {
     const int P = plan_.num_partitions();
@@ -194,6 +206,12 @@ class Gang {
         interrupted.outcome = Attempt::Outcome::kInterrupted;
         return interrupted;
       }
+      if (lease_.lost()) {  // another run may be writing the job's checkpoints now
+        StopAll();
+        Attempt lost;
+        lost.outcome = Attempt::Outcome::kLeaseLost;
+        return lost;
+      }
       std::vector<pollfd> fds;
       for (auto& c : children_) {
         fds.push_back({c->stdout_fd(), POLLIN, 0});
@@ -231,6 +249,7 @@ class Gang {
   const Plan& plan_;
   const LaunchOptions& options_;
   std::string plan_path_;
+  const LeaseKeeper& lease_;
   std::vector<std::unique_ptr<ChildProcess>> children_;
   std::vector<TcpListener> sockets_;  // this attempt's, inherited by its workers
   std::vector<std::string> last_error_;
@@ -272,6 +291,35 @@ bool SleepUnlessInterrupted(std::chrono::seconds delay) {
   return !g_interrupted;
 }
 
+// Takes the job's lease, held until the keeper is destroyed, and removes the temp files a stopped
+// run left: with the lease held, no worker started and no renewal yet, no live process writes
+// there. nullptr, after saying why, when it cannot; *exit_code is then the exit code.
+std::unique_ptr<LeaseKeeper> LockJob(const std::string& job_dir, const LeaseClock& clock,
+                                     int* exit_code) {
+  StatusOr<JobLease> lease = JobLease::Acquire(job_dir, ThisProcess(), kLeaseTtl, clock);
+  if (!lease.ok()) {
+    std::fprintf(stderr, "neuropart: store: %s\n", lease.status().message().c_str());
+    *exit_code =
+        lease.status().code() == StatusCode::kInvalidArgument ? kExitBadInput : kExitFailure;
+    return nullptr;
+  }
+  if (lease->taken_over()) {
+    std::fprintf(stderr, "Took over %s from a run that stopped renewing it: %s\n",
+                 lease->path().c_str(), DescribeLease(*lease->taken_over()).c_str());
+  }
+  StatusOr<int> removed = RemoveTempFiles(job_dir);
+  if (!removed.ok()) {
+    std::fprintf(stderr, "neuropart: store: %s\n", removed.status().message().c_str());
+    *exit_code = kExitFailure;
+    return nullptr;
+  }
+  if (*removed > 0) {
+    std::fprintf(stderr, "Removed %d temp file(s) that a stopped run left in %s\n", *removed,
+                 job_dir.c_str());
+  }
+  return std::make_unique<LeaseKeeper>(std::move(lease).value(), kLeaseTtl / 3);
+}
+
 }  // namespace
 
 std::string FindWorkerBinary() {
@@ -286,6 +334,18 @@ std::string FindWorkerBinary() {
 int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options) {
   const std::string job_dir = options.store + "/jobs/" + job.spec.name;
   const std::string plan_path = job_dir + "/plan.yaml";
+  // Before anything is written: a second run must not even replace the first one's plan or keys.
+  const SystemLeaseClock clock;
+  int exit_code = kExitOk;
+  const std::unique_ptr<LeaseKeeper> lease = LockJob(job_dir, clock, &exit_code);
+  if (!lease) return exit_code;
+  if (!options.keys_dir.empty()) {
+    // Fresh keys for every run: keys an earlier run left behind open nothing now.
+    if (Status s = worker::WriteJobKeys(options.keys_dir, plan.num_partitions()); !s.ok()) {
+      std::fprintf(stderr, "neuropart: %s\n", s.message().c_str());
+      return kExitFailure;
+    }
+  }
   if (Status s = WriteFileAtomic(plan_path, PlanToYaml(plan)); !s.ok()) {
     std::fprintf(stderr, "neuropart: %s\n", s.message().c_str());
     return 1;
@@ -298,6 +358,9 @@ int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options)
   // A job's store remembers it: a second run continues (or, finished, only re-evaluates).
   if (StatusOr<std::optional<CheckpointRef>> latest = LatestCheckpoint(options.store, job.spec.name);
       latest.ok() && *latest) {
+    if (!(*latest)->warning.empty()) {
+      std::fprintf(stderr, "Warning: %s\n", (*latest)->warning.c_str());
+    }
     std::fprintf(stderr,
                  "Continuing from the checkpoint of step %lld in %s (remove that directory to "
                  "start over)\n",
@@ -305,7 +368,7 @@ int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options)
   }
   int restarts = 0;  // counted against backoffLimit
   for (int attempt = 0;; ++attempt) {
-    Gang gang(job, plan, options, plan_path);
+    Gang gang(job, plan, options, plan_path, *lease);
     Attempt a = gang.Run(attempt);
     if (a.outcome == Attempt::Outcome::kSucceeded) {
       PrintResult(*a.result);
@@ -320,6 +383,10 @@ int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options)
       }
       std::fprintf(stderr, "Stopped all partitions; the store keeps the last committed checkpoint.\n");
       return 130;
+    }
+    if (a.outcome == Attempt::Outcome::kLeaseLost) {
+      std::fprintf(stderr, "neuropart: stopped all partitions: %s\n", lease->why_lost().c_str());
+      return kExitFailure;
     }
     GangObservation observed;
     observed.partitions.push_back(*a.failed);

@@ -21,7 +21,9 @@ struct LaunchOptions {
   int64_t max_steps = -1;     // -1: the job's own
   int threads_per_worker = 1;
   int timeout_seconds = 0;    // 0: spec.transport.timeoutSeconds
-  std::string keys_dir;       // the job's CURVE keys (worker/job_keys.h); empty: unencrypted
+  // Where Launch writes the job's fresh CURVE keys, once it holds the job's lease
+  // (worker/job_keys.h); empty: the links are not encrypted.
+  std::string keys_dir;
 };
 
 // Returns the process exit code (0 ok, 1 the job failed, 2 a worker refused its input, 130

@@ -16,7 +16,6 @@
 #include "neuropart/store/checkpoint.h"
 #include "neuropart/store/file_util.h"
 #include "neuropart/store/model_io.h"
-#include "job_keys.h"
 #include "launcher.h"
 #include "progress.h"
 
@@ -179,14 +178,7 @@ int RunCommand(const std::vector<std::string>& args) {
   launch.max_steps = options.max_steps;
   // The cores are shared by the partitions; each gets its share of math threads.
   launch.threads_per_worker = std::max(1, options.threads / plan->num_partitions());
-  if (job->spec.transport.encrypted()) {
-    // Fresh keys for every run: keys an earlier run left behind open nothing now. The job's
-    // store directory exists and is writable (CheckBeforeStart).
-    launch.keys_dir = JobKeysDir(launch.store, job->spec);
-    if (Status s = worker::WriteJobKeys(launch.keys_dir, plan->num_partitions()); !s.ok()) {
-      return ReportError(s);
-    }
-  }
+  if (job->spec.transport.encrypted()) launch.keys_dir = JobKeysDir(launch.store, job->spec);
   return Launch(*job, *plan, launch);
 }
 

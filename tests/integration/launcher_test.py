@@ -1,9 +1,12 @@
 """The local launcher end to end: real worker processes on 127.0.0.1 over ZeroMQ."""
 import os
+import pwd
 import random
 import re
 import signal
+import socket
 import subprocess
+import time
 import unittest
 
 import numpy as np
@@ -27,12 +30,31 @@ def replace_in(path, old, new):
         f.write(text.replace(old, new))
 
 
+def stop(launcher):
+    """Ctrl-C for a launcher a failed test left running: it stops its workers too."""
+    if launcher.poll() is None:
+        launcher.send_signal(signal.SIGINT)
+        launcher.communicate(timeout=60)
+
+
 class LauncherTest(unittest.TestCase):
     def setUp(self):
         self.w = Workdir()
 
     def tearDown(self):
         self.w.cleanup()
+
+    def assert_export_matches_the_reference(self, job, name):
+        """The job's export in the store is the reference trainer's model, within 1e-5."""
+        ref_store = os.path.join(self.w.path, "ref")
+        ref = run(neuropart("run", job, "--reference", "--store", ref_store))
+        self.assertEqual(ref.returncode, 0, ref.stderr)
+        want = read_safetensors(os.path.join(ref_store, "jobs", name, "export",
+                                             "model.safetensors"))
+        got = self.w.export(name)
+        for tensor in want:
+            diff = np.abs(got[tensor] - want[tensor]) / np.maximum(1.0, np.abs(want[tensor]))
+            self.assertLessEqual(float(diff.max()), 1e-5, tensor)
 
     def test_distributed_run_matches_the_reference_trainer(self):
         job = self.w.job("match")
@@ -98,13 +120,7 @@ class LauncherTest(unittest.TestCase):
         self.assertEqual(second.returncode, 0, second.stderr)
         self.assertIn("Continuing from the checkpoint of step 12", second.stderr)
         self.assertEqual(parse_result(second.stdout)["start_step"], "12")
-        ref_store = os.path.join(self.w.path, "ref")
-        self.assertEqual(run(neuropart("run", job, "--reference", "--store", ref_store)).returncode, 0)
-        want = read_safetensors(os.path.join(ref_store, "jobs", "replan", "export", "model.safetensors"))
-        got = self.w.export("replan")
-        for name in want:
-            diff = np.abs(got[name] - want[name]) / np.maximum(1.0, np.abs(want[name]))
-            self.assertLessEqual(float(diff.max()), 1e-5, name)
+        self.assert_export_matches_the_reference(job, "replan")
 
     def test_backoff_limit_ends_the_job_with_the_reason(self):
         job = self.w.job("giveup", samples=6400, epochs=2, backoff=0)
@@ -138,12 +154,55 @@ class LauncherTest(unittest.TestCase):
         self.assertEqual(p.returncode, 130, err)
         for w in workers:
             self.assertFalse(os.path.exists(f"/proc/{w}"), "a worker outlived the launcher")
+        self.assertFalse(os.path.exists(os.path.join(self.w.store, "jobs", "interrupt", "LEASE")))
         latest = os.path.join(self.w.store, "jobs", "interrupt", "LATEST")
         if os.path.exists(latest):
             with open(latest) as f:
                 step = f.read().strip()
             self.assertTrue(os.path.exists(os.path.join(self.w.store, "jobs", "interrupt", "checkpoints",
                                                         step, "manifest.json")))
+
+    def test_a_second_run_of_a_running_job_exits_2_at_once_naming_the_holder(self):
+        job = self.w.job("locked", samples=6400, epochs=2, every=8)  # 400 steps
+        first, _ = start_and_wait_for_step(neuropart("run", job, "--store", self.w.store), 20)
+        self.addCleanup(stop, first)
+        began = time.monotonic()
+        second = subprocess.run(neuropart("run", job, "--store", self.w.store),
+                                capture_output=True, text=True, timeout=60)
+        self.assertLess(time.monotonic() - began, 10)
+        lease = os.path.join(self.w.store, "jobs", "locked", "LEASE")
+        self.assertEqual(second.returncode, 2, second.stderr)
+        holder = (f"owner {pwd.getpwuid(os.geteuid()).pw_name}, host {socket.gethostname()}, "
+                  f"pid {first.pid}")
+        self.assertRegex(second.stderr,
+                         f"^neuropart: store: {re.escape(lease)}: held by another run: "
+                         f"{re.escape(holder)}, until "
+                         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+ s from now; the holder renews it "
+                         r"while it runs\)\n$")
+        out, err = first.communicate(timeout=300)
+        self.assertEqual(first.returncode, 0, err)
+        self.assertEqual(parse_result(out)["steps"], "400")
+        self.assertFalse(os.path.exists(lease), "the lease outlived a clean exit")
+        self.assert_export_matches_the_reference(job, "locked")
+
+    def test_an_expired_lease_is_taken_over_and_temp_files_of_a_crash_removed(self):
+        job = self.w.job("stale")
+        job_dir = os.path.join(self.w.store, "jobs", "stale")
+        os.makedirs(job_dir)
+        lease = os.path.join(job_dir, "LEASE")
+        with open(lease, "w") as f:
+            f.write('{"owner":"gone","host":"elsewhere","pid":4242,"expires":1700000000,'
+                    '"token":"00000000000000dd"}\n')
+        temp = os.path.join(job_dir, ".LATEST.tmp.1234.0")
+        with open(temp, "w") as f:
+            f.write("8")
+        r = run(neuropart("run", job, "--store", self.w.store))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"Took over {lease} from a run that stopped renewing it: owner gone, "
+                      "host elsewhere, pid 4242, until 2023-11-14T22:13:20Z\n", r.stderr)
+        self.assertIn(f"Removed 1 temp file(s) that a stopped run left in {job_dir}\n", r.stderr)
+        self.assertFalse(os.path.exists(temp))
+        self.assertFalse(os.path.exists(lease))
 
     def test_a_store_the_user_cannot_write_exits_2_at_once_naming_path_and_uid(self):
         # A root-owned 0755 directory, as a kubelet creates a hostPath volume, and uid 65532.

@@ -25,6 +25,7 @@ class Session {
 
   StatusOr<TrainingOutcome> Run() {
     ASSIGN_OR_RETURN(InitialSlices init, LoadInitialSlices(spec_, plan_, self_, c_.store));
+    if (init.start_step > 0) resumed_from_ = init.start_step;
     PartitionExecutor exec(plan_, std::move(init.params), c_.exec, transport_);
     for (size_t i = 0; i < exec.slices().size(); ++i) {
       if (init.momentum[i]) exec.slices()[i].sgd.Restore(std::move(*init.momentum[i]), init.optimizer_steps[i]);
@@ -112,7 +113,8 @@ class Session {
         for (const IndexRange& r : plan_.Owned(p, l)) ranges[p].push_back({l, r.begin, r.end});
       }
     }
-    return CommitCheckpoint(c_.store, spec_.name, step, plan_.hash(), ranges, shards);
+    return CommitCheckpoint(c_.store, spec_.name, step, plan_.hash(), ranges, shards,
+                            resumed_from_);
   }
 
   StatusOr<EvalTotals> Evaluate(PartitionExecutor& exec) {
@@ -145,6 +147,7 @@ class Session {
   const Plan& plan_;
   int self_;
   Transport* transport_;
+  std::optional<int64_t> resumed_from_;  // the checkpoint's step, kept while this run lasts
 };
 
 }  // namespace

@@ -1,8 +1,10 @@
 #include "neuropart/store/checkpoint.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cinttypes>
 #include <filesystem>
+#include <functional>
 #include <map>
 
 #include "neuropart/base/json.h"
@@ -136,13 +138,71 @@ std::vector<int64_t> CheckpointSteps(const std::string& store, const std::string
   return steps;
 }
 
-void RemoveOlderThan(const std::string& store, const std::string& job, int64_t keep_from) {
-  for (int64_t step : CheckpointSteps(store, job)) {
-    if (step < keep_from) {
-      std::error_code ec;
-      fs::remove_all(CheckpointDir(store, job, step), ec);  // best effort: a leftover is harmless
+// The checkpoint of `step`, verified, and holding that step.
+StatusOr<CheckpointRef> VerifyStep(const std::string& store, const std::string& job,
+                                   int64_t step) {
+  StatusOr<CheckpointRef> ref = VerifyCheckpoint(CheckpointDir(store, job, step));
+  if (ref.ok() && ref->step != step) return CorruptionError("step mismatch");
+  return ref;
+}
+
+// Removes the checkpoints up to `step` but the newest kCheckpointsKept that verify and
+// `resumed_from`. Counting only verified ones keeps a corrupt newer checkpoint from displacing
+// the last good one; one that could not be read (an I/O error, not bad bytes) is left alone.
+void RemoveUnneeded(const std::string& store, const std::string& job, int64_t step,
+                    std::optional<int64_t> resumed_from) {
+  int verified = 0;
+  for (int64_t s : CheckpointSteps(store, job)) {
+    if (s > step || s == resumed_from) continue;
+    if (verified < kCheckpointsKept) {
+      const Status why = VerifyStep(store, job, s).status();
+      if (why.ok()) {
+        ++verified;
+        continue;
+      }
+      if (why.code() != StatusCode::kCorruption && why.code() != StatusCode::kNotFound) continue;
     }
+    std::error_code ec;
+    fs::remove_all(CheckpointDir(store, job, s), ec);  // best effort: a leftover is harmless
   }
+}
+
+// What LATEST says: the step it names, nullopt when it is missing, Corruption (naming the file
+// and its content) when it holds anything but "<step>\n": strtoll would read "64junk" as 64.
+StatusOr<std::optional<int64_t>> ReadLatest(const std::string& path) {
+  StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) {
+    if (text.status().code() == StatusCode::kNotFound) return std::optional<int64_t>();
+    return text.status();
+  }
+  std::string_view digits = *text;
+  if (digits.ends_with('\n')) digits.remove_suffix(1);
+  int64_t step = -1;
+  const char* end = digits.data() + digits.size();
+  const auto [stop, ec] = std::from_chars(digits.data(), end, step);
+  if (digits.empty() || ec != std::errc() || stop != end || step < 0) {
+    constexpr size_t kShown = 64;  // of a file that may hold anything
+    return CorruptionError(path + ": " + DumpJson(Json(text->substr(0, kShown))) +
+                           (text->size() > kShown ? "..." : "") + " is not a step number");
+  }
+  return std::optional<int64_t>(step);
+}
+
+// The newest checkpoint at or below `named` (all when nullopt) that verifies. `named` itself is
+// tried first even when its directory is gone, so that *first_error says what is wrong with it.
+std::optional<CheckpointRef> NewestVerified(const std::string& store, const std::string& job,
+                                            std::optional<int64_t> named, Status* first_error) {
+  std::vector<int64_t> steps = CheckpointSteps(store, job);
+  if (named && std::find(steps.begin(), steps.end(), *named) == steps.end()) {
+    steps.insert(std::upper_bound(steps.begin(), steps.end(), *named, std::greater<>()), *named);
+  }
+  for (int64_t step : steps) {
+    if (named && step > *named) continue;  // written after LATEST: never committed
+    StatusOr<CheckpointRef> ref = VerifyStep(store, job, step);
+    if (ref.ok()) return std::move(ref).value();
+    if (first_error->ok()) *first_error = ref.status();
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -189,38 +249,45 @@ StatusOr<ShardInfo> WriteShard(const std::string& store, const std::string& job,
 
 Status CommitCheckpoint(const std::string& store, const std::string& job, int64_t step,
                         uint64_t plan_hash, const std::vector<std::vector<ShardRange>>& shard_ranges,
-                        const std::vector<ShardInfo>& shards) {
+                        const std::vector<ShardInfo>& shards, std::optional<int64_t> resumed_from) {
   const std::string dir = CheckpointDir(store, job, step);
   RETURN_IF_ERROR(
       WriteFileAtomic(dir + "/manifest.json", EncodeManifest(step, plan_hash, shard_ranges, shards)));
   RETURN_IF_ERROR(WriteFileAtomic(JobDir(store, job) + "/LATEST", std::to_string(step) + "\n"));
-  std::vector<int64_t> committed;
-  for (int64_t s : CheckpointSteps(store, job)) {
-    if (s <= step && fs::exists(CheckpointDir(store, job, s) + "/manifest.json")) committed.push_back(s);
-  }
-  if (committed.size() > kCheckpointsKept) RemoveOlderThan(store, job, committed[kCheckpointsKept - 1]);
+  RemoveUnneeded(store, job, step, resumed_from);
   return Status::Ok();
 }
 
 StatusOr<std::optional<CheckpointRef>> LatestCheckpoint(const std::string& store,
                                                         const std::string& job) {
   const std::string latest_path = JobDir(store, job) + "/LATEST";
-  StatusOr<std::string> latest = ReadFile(latest_path);
-  if (!latest.ok()) {
-    if (latest.status().code() == StatusCode::kNotFound) return std::optional<CheckpointRef>();
-    return latest.status();
+  StatusOr<std::optional<int64_t>> named = ReadLatest(latest_path);
+  if (!named.ok() && named.status().code() != StatusCode::kCorruption) return named.status();
+  const std::optional<int64_t> limit = named.ok() ? *named : std::nullopt;
+  Status first_error;
+  std::optional<CheckpointRef> ref = NewestVerified(store, job, limit, &first_error);
+  if (limit) {
+    const std::string names = latest_path + " names step " + std::to_string(*limit);
+    if (!ref) {
+      return CorruptionError(names + " but no checkpoint verifies" +
+                             (first_error.ok() ? "" : ": " + first_error.ToString()));
+    }
+    if (ref->step != *limit) {
+      ref->warning = names + ", which does not verify (" + first_error.message() +
+                     "); using step " + std::to_string(ref->step);
+    }
+    return ref;
   }
-  const int64_t named = std::strtoll(latest->c_str(), nullptr, 10);
-  Status first_error = Status::Ok();
-  for (int64_t step : CheckpointSteps(store, job)) {
-    if (step > named) continue;  // written after LATEST: never committed
-    StatusOr<CheckpointRef> ref = VerifyCheckpoint(CheckpointDir(store, job, step));
-    if (ref.ok() && ref->step == step) return std::optional<CheckpointRef>(std::move(*ref));
-    if (first_error.ok()) first_error = ref.ok() ? CorruptionError("step mismatch") : ref.status();
+  // LATEST is missing or malformed, so which commit was the last is unknown: the newest that
+  // verifies is, and the launcher says so. Without LATEST and without one, none ever was.
+  if (!named.ok() && !ref) {
+    return CorruptionError(named.status().message() + ", and no checkpoint verifies");
   }
-  return CorruptionError(latest_path + " names step " + std::to_string(named) +
-                         " but no checkpoint verifies" +
-                         (first_error.ok() ? "" : ": " + first_error.ToString()));
+  if (ref) {
+    ref->warning = (named.ok() ? latest_path + " is missing" : named.status().message()) +
+                   "; using the newest verified checkpoint, step " + std::to_string(ref->step);
+  }
+  return ref;
 }
 
 StatusOr<OwnedSlice> LoadSlice(const CheckpointRef& ref, const Architecture& arch, int layer,

@@ -51,9 +51,23 @@ class CheckpointTest : public ::testing::Test {
       infos.push_back(*info);
     }
     if (commit) {
-      ASSERT_TRUE(CommitCheckpoint(dir_.path(), "j", step, 0xabc, kRanges, infos).ok());
+      ASSERT_TRUE(
+          CommitCheckpoint(dir_.path(), "j", step, 0xabc, kRanges, infos, resumed_from_).ok());
     }
   }
+  // Flips a byte near the end of partition 1's shard of `step`, after its commit.
+  void CorruptShard(int64_t step) {
+    std::fstream f(ShardPath(step), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-3, std::ios::end);
+    f.put('\x7f');
+  }
+  std::string ShardPath(int64_t step) {
+    return CheckpointDir(dir_.path(), "j", step) + "/part-1.safetensors";
+  }
+  bool Committed(int64_t step) {
+    return fs::exists(CheckpointDir(dir_.path(), "j", step) + "/manifest.json");
+  }
+  std::string LatestPath() { return JobDir(dir_.path(), "j") + "/LATEST"; }
   CheckpointRef Latest() {
     StatusOr<std::optional<CheckpointRef>> ref = LatestCheckpoint(dir_.path(), "j");
     EXPECT_TRUE(ref.ok()) << ref.status().ToString();
@@ -62,6 +76,7 @@ class CheckpointTest : public ::testing::Test {
 
   Architecture arch_ = Arch();
   testing::ScratchDir dir_;
+  std::optional<int64_t> resumed_from_;  // what Write tells CommitCheckpoint
 };
 
 TEST_F(CheckpointTest, NoCommitMeansNoCheckpoint) {
@@ -99,19 +114,88 @@ TEST_F(CheckpointTest, ShardsWithoutAManifestNeverBecomeLatest) {
 TEST_F(CheckpointTest, ACorruptShardFallsBackToTheOlderCommit) {
   Write(4, 1);
   Write(8, 2);
-  {
-    std::fstream f(CheckpointDir(dir_.path(), "j", 8) + "/part-1.safetensors",
-                   std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(-3, std::ios::end);
-    f.put('\x7f');
-  }
-  EXPECT_EQ(Latest().step, 4);
+  CorruptShard(8);
+  const CheckpointRef ref = Latest();
+  EXPECT_EQ(ref.step, 4);
+  EXPECT_EQ(ref.warning, LatestPath() + " names step 8, which does not verify (" + ShardPath(8) +
+                             ": size or checksum differs from " +
+                             CheckpointDir(dir_.path(), "j", 8) + "/manifest.json); using step 4");
+}
+
+TEST_F(CheckpointTest, TheCheckpointLatestNamesComesWithoutAWarning) {
+  Write(4, 1);
+  EXPECT_EQ(Latest().warning, "");
+}
+
+TEST_F(CheckpointTest, ACorruptNewerCommitNeverDisplacesTheLastVerifiedOne) {
+  Write(4, 1);
+  Write(8, 2);
+  CorruptShard(8);
+  ASSERT_EQ(Latest().step, 4);  // the fallback a resumed run starts from
+  Write(12, 3);
+  // 12 and 4 are the two newest that verify; the corrupt 8 is what goes.
+  EXPECT_TRUE(Committed(4));
+  EXPECT_FALSE(fs::exists(CheckpointDir(dir_.path(), "j", 8)));
+  EXPECT_TRUE(Committed(12));
+}
+
+TEST_F(CheckpointTest, TheCheckpointARunResumedFromIsNeverRemoved) {
+  Write(4, 1);
+  Write(8, 2);
+  CorruptShard(8);
+  resumed_from_ = Latest().step;
+  for (int step : {12, 16, 20}) Write(step, step);
+  EXPECT_TRUE(Committed(4));
+  EXPECT_FALSE(fs::exists(CheckpointDir(dir_.path(), "j", 12)));
+  EXPECT_TRUE(Committed(16));
+  EXPECT_EQ(Latest().step, 20);
+  fs::remove_all(CheckpointDir(dir_.path(), "j", 20));
+  fs::remove_all(CheckpointDir(dir_.path(), "j", 16));
+  EXPECT_EQ(Latest().step, 4);  // still a checkpoint to fall back to
+}
+
+TEST_F(CheckpointTest, AMissingLatestUsesTheNewestVerifiedCheckpointAndSaysSo) {
+  Write(4, 1);
+  Write(8, 2);
+  fs::remove(LatestPath());
+  const CheckpointRef ref = Latest();
+  EXPECT_EQ(ref.step, 8);
+  EXPECT_EQ(ref.warning,
+            LatestPath() + " is missing; using the newest verified checkpoint, step 8");
+}
+
+TEST_F(CheckpointTest, AMissingLatestWithNothingCommittedStartsOver) {
+  Write(4, 1, /*commit=*/false);  // a crash before the first manifest
+  StatusOr<std::optional<CheckpointRef>> ref = LatestCheckpoint(dir_.path(), "j");
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  EXPECT_FALSE(ref->has_value());
+}
+
+TEST_F(CheckpointTest, ALatestThatIsNotAStepIsRefusedAndTheNewestVerifiedOneUsed) {
+  Write(40, 1);
+  Write(80, 2);
+  testing::WriteRaw(LatestPath(), "64junk\n");  // strtoll would read 64 and pick step 40
+  const CheckpointRef ref = Latest();
+  EXPECT_EQ(ref.step, 80);
+  EXPECT_EQ(ref.warning, LatestPath() +
+                             ": \"64junk\\n\" is not a step number; using the newest verified "
+                             "checkpoint, step 80");
+}
+
+TEST_F(CheckpointTest, ALatestThatIsNotAStepWithNothingVerifiedIsCorruption) {
+  ASSERT_TRUE(MakeDirs(JobDir(dir_.path(), "j")).ok());
+  testing::WriteRaw(LatestPath(), "64junk\n");
+  StatusOr<std::optional<CheckpointRef>> ref = LatestCheckpoint(dir_.path(), "j");
+  ASSERT_FALSE(ref.ok());
+  EXPECT_EQ(ref.status().ToString(),
+            "Corruption: " + LatestPath() +
+                ": \"64junk\\n\" is not a step number, and no checkpoint verifies");
 }
 
 TEST_F(CheckpointTest, OnlyTheLastTwoCommitsAreKept) {
   for (int step : {2, 4, 6}) Write(step, step);
   EXPECT_FALSE(fs::exists(CheckpointDir(dir_.path(), "j", 2)));
-  EXPECT_TRUE(fs::exists(CheckpointDir(dir_.path(), "j", 4) + "/manifest.json"));
+  EXPECT_TRUE(Committed(4));
   EXPECT_EQ(Latest().step, 6);
 }
 

@@ -4,9 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <random>
 #include <system_error>
 #include <vector>
@@ -67,6 +70,20 @@ std::string TempPathFor(const std::string& path) {
          std::to_string(counter.fetch_add(1));
 }
 
+// Whether `name` is one that TempPathFor makes: "." + base + ".tmp." + nonce + "." + counter.
+bool IsTempName(std::string_view name) {
+  const size_t tmp = name.rfind(".tmp.");
+  if (!name.starts_with('.') || tmp == std::string_view::npos || tmp < 2) return false;
+  const std::string_view numbers = name.substr(tmp + 5);
+  const size_t dot = numbers.find('.');
+  auto digits = [](std::string_view v) {
+    return !v.empty() &&
+           std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  };
+  return dot != std::string_view::npos && digits(numbers.substr(0, dot)) &&
+         digits(numbers.substr(dot + 1));
+}
+
 Status WriteAll(int fd, const std::string& path, std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
@@ -88,13 +105,20 @@ Status SyncDirectory(const std::string& dir) {
   return Status::Ok();
 }
 
-Status WriteAndSyncTemp(const std::string& tmp, std::span<const std::string_view> pieces) {
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (fd.get() < 0) return PosixError("create", tmp, errno);
-  for (std::string_view piece : pieces) RETURN_IF_ERROR(WriteAll(fd.get(), tmp, piece));
-  if (::fsync(fd.get()) != 0) return PosixError("fsync", tmp, errno);
-  if (fd.Close() != 0) return PosixError("close", tmp, errno);
-  return Status::Ok();
+// Creates `path`, which must not exist, and writes `pieces` to it durably; removes it again when
+// that fails after creating it.
+Status CreateAndSync(const std::string& path, std::span<const std::string_view> pieces) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (fd.get() < 0) return PosixError("create", path, errno);
+  Status s;
+  for (std::string_view piece : pieces) {
+    s = WriteAll(fd.get(), path, piece);
+    if (!s.ok()) break;
+  }
+  if (s.ok() && ::fsync(fd.get()) != 0) s = PosixError("fsync", path, errno);
+  if (s.ok() && fd.Close() != 0) s = PosixError("close", path, errno);
+  if (!s.ok()) ::unlink(path.c_str());
+  return s;
 }
 
 class PosixRandomAccessFile : public RandomAccessFile {
@@ -136,7 +160,7 @@ class PosixRandomAccessFile : public RandomAccessFile {
 
 Status WriteFileAtomic(const std::string& path, std::span<const std::string_view> pieces) {
   const std::string tmp = TempPathFor(path);
-  Status s = WriteAndSyncTemp(tmp, pieces);
+  Status s = CreateAndSync(tmp, pieces);
   if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
     s = PosixError("rename " + tmp + " to", path, errno);
   }
@@ -149,6 +173,11 @@ Status WriteFileAtomic(const std::string& path, std::span<const std::string_view
 
 Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
   return WriteFileAtomic(path, std::span<const std::string_view>(&bytes, 1));
+}
+
+Status WriteNewFile(const std::string& path, std::string_view bytes) {
+  RETURN_IF_ERROR(CreateAndSync(path, std::span<const std::string_view>(&bytes, 1)));
+  return SyncDirectory(DirName(path));
 }
 
 StatusOr<std::string> ReadFile(const std::string& path) {
@@ -230,6 +259,21 @@ Status CheckWritableDirectory(const std::string& path) {
   ::close(fd);
   if (::unlink(probe.c_str()) != 0) return PosixError("unlink", probe, errno);
   return Status::Ok();
+}
+
+StatusOr<int> RemoveTempFiles(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  int removed = 0;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;  // a file that vanished meanwhile is no error
+    if (!it->is_regular_file(type_ec) || !IsTempName(it->path().filename().string())) continue;
+    const std::string path = it->path().string();
+    if (::unlink(path.c_str()) != 0) return PosixError("unlink", path, errno);
+    ++removed;
+  }
+  if (ec) return InternalError("list " + dir + ": " + ec.message());
+  return removed;
 }
 
 StatusOr<std::unique_ptr<RandomAccessFile>> OpenRandomAccessFile(const std::string& path) {

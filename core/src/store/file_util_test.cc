@@ -87,6 +87,24 @@ TEST(WriteFileAtomicTest, FailedRenameRemovesTheTempFile) {
   EXPECT_EQ(dir.List(), std::vector<std::string>{"target"});
 }
 
+TEST(RemoveTempFilesTest, RemovesWhatACrashLeftAtAnyDepthAndNothingElse) {
+  ScratchDir dir;
+  ASSERT_TRUE(MakeDirs(dir.File("checkpoints/8")).ok());
+  for (const char* name : {"LATEST", ".LATEST.tmp.1234.0", "checkpoints/8/part-0.safetensors",
+                           "checkpoints/8/.part-1.safetensors.tmp.99.3", "notes.tmp.1",
+                           ".LEASE.claim.host.7.5", ".hidden"}) {
+    WriteRaw(dir.File(name), "x");
+  }
+  StatusOr<int> removed = RemoveTempFiles(dir.path());
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_EQ(*removed, 2);
+  EXPECT_EQ(dir.List(),
+            (std::vector<std::string>{".LEASE.claim.host.7.5", ".hidden", "LATEST", "checkpoints",
+                                      "notes.tmp.1"}));
+  EXPECT_TRUE(std::filesystem::exists(dir.File("checkpoints/8/part-0.safetensors")));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("checkpoints/8/.part-1.safetensors.tmp.99.3")));
+}
+
 TEST(ReadFileTest, MissingFileIsNotFoundNamingThePath) {
   ScratchDir dir;
   StatusOr<std::string> r = ReadFile(dir.File("absent"));

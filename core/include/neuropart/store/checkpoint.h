@@ -53,6 +53,9 @@ struct CheckpointRef {
   int64_t step = 0;
   uint64_t plan_hash = 0;  // of the plan that wrote it (any plan may read it)
   std::vector<std::vector<ShardRange>> shard_ranges;  // [partition] -> ranges in that shard
+  // Why this is not the checkpoint LATEST names (LATEST missing, malformed, or naming one that
+  // does not verify), for the launcher to print; empty when it is.
+  std::string warning;
 };
 
 std::string JobDir(const std::string& store, const std::string& job);
@@ -65,11 +68,13 @@ StatusOr<ShardInfo> WriteShard(const std::string& store, const std::string& job,
                                const std::vector<OwnedSlice>& slices);
 
 // The commit: writes the manifest for `shards` (one per partition, in order, holding
-// `shard_ranges[partition]`), then replaces LATEST, then removes checkpoints older than the
-// previous commit. REQUIRES: every shard is durable; shards.size() == shard_ranges.size().
+// `shard_ranges[partition]`), then replaces LATEST, then removes older checkpoints: every one
+// up to `step` except the newest two that verify and `resumed_from` (the step this run started
+// from, if it resumed), so a corrupt checkpoint never displaces a good one.
+// REQUIRES: every shard is durable; shards.size() == shard_ranges.size().
 Status CommitCheckpoint(const std::string& store, const std::string& job, int64_t step,
                         uint64_t plan_hash, const std::vector<std::vector<ShardRange>>& shard_ranges,
-                        const std::vector<ShardInfo>& shards);
+                        const std::vector<ShardInfo>& shards, std::optional<int64_t> resumed_from);
 
 // The newest trustworthy checkpoint of `job`, or nullopt when none was ever committed.
 // Corruption when LATEST exists but neither it nor any older checkpoint verifies.

@@ -24,6 +24,10 @@ Status WriteFileAtomic(const std::string& path, std::string_view bytes);
 // The same for content made of several pieces, written one after the other without copying.
 Status WriteFileAtomic(const std::string& path, std::span<const std::string_view> pieces);
 
+// Creates `path` holding `bytes`, durably (the file and its directory synced); fails if `path`
+// exists, leaving it alone. The parent directory must exist.
+Status WriteNewFile(const std::string& path, std::string_view bytes);
+
 // The whole content of `path`; NotFound if it does not exist.
 StatusOr<std::string> ReadFile(const std::string& path);
 
@@ -43,6 +47,11 @@ Status MakeDirs(const std::string& path);
 // existing directory on the way — the facts needed to fix a volume's ownership. Other failures
 // keep their errno text.
 Status CheckWritableDirectory(const std::string& path);
+
+// Removes the temp files WriteFileAtomic leaves behind when its process dies between creating
+// and renaming one, in `dir` and every directory below it; returns how many. Other files stay.
+// REQUIRES: no process writes in `dir` (for a job directory: its lease is held, no worker runs).
+StatusOr<int> RemoveTempFiles(const std::string& dir);
 
 // Read-only access to byte ranges of a file. Implementations must be safe to read concurrently.
 class RandomAccessFile {
