@@ -77,7 +77,9 @@ class Workdir:
         with open(path, "w") as f:
             text = SMALL_JOB.format(name=name, distribution=distribution, samples=samples,
                                     epochs=epochs, every=every, backoff=backoff)
-            f.write(text.replace("spec:\n", f"spec:\n  mode: {mode}\n", 1))
+            if mode != "train":  # the default; left out so that line numbers stay put
+                text = text.replace("spec:\n", f"spec:\n  mode: {mode}\n", 1)
+            f.write(text)
             if encryption != "curve":  # the default
                 f.write(f"  transport: {{encryption: {encryption}}}\n")
         return path
