@@ -274,6 +274,15 @@ std::string DumpJson(const Json& value) {
   }
 }
 
+bool IsValidUtf8(std::string_view text) {
+  try {
+    (void)Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::strict);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 bool JsonEquals(const Json& a, const Json& b) {
   if (a.is_object() && b.is_object()) return ObjectsEqual(a, b);
   if (a.is_array() && b.is_array()) {

@@ -254,5 +254,15 @@ TEST(JsonTest, MutationHelpers) {
   EXPECT_EQ(s, "not an object");
 }
 
+TEST(JsonTest, IsValidUtf8AgreesWithWhatDumpJsonKeeps) {
+  for (const std::string text : {"", "plain", "\xc3\xa9t\xc3\xa9", "\xf0\x9f\x98\x80"}) {
+    EXPECT_TRUE(IsValidUtf8(text)) << text;
+    EXPECT_EQ(DumpJson(Json(text)), "\"" + text + "\"");
+  }
+  for (const std::string text : {"o\xdd\xddut", "\xc3", "\xed\xa0\x80", "\xff"}) {
+    EXPECT_FALSE(IsValidUtf8(text)) << text;
+  }
+}
+
 }  // namespace
 }  // namespace neuropart

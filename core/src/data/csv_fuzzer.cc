@@ -27,7 +27,8 @@ std::string WriteCsv(const Dataset& ds, int label_column) {
   for (int64_t r = 0; r < ds.size(); ++r) {
     for (int64_t c = 0, f = 0; c <= ds.features(); ++c) {
       if (c > 0) out += ',';
-      AppendNumber(c == label_column ? ds.labels[r] : ds.x(r, f++), &out);
+      // A label as double: above 2^24 it would not survive float, the conditional's type else.
+      AppendNumber(c == label_column ? static_cast<double>(ds.labels[r]) : ds.x(r, f++), &out);
     }
     out += '\n';
   }

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "neuropart/base/json.h"
+
 namespace neuropart {
 
 StatusOr<Activation> ParseActivation(std::string_view name) {
@@ -65,6 +67,8 @@ Status Architecture::Validate() const {
     const LayerSpec& layer = layers[l];
     std::string where = "layers[" + std::to_string(l) + "]";
     if (layer.name.empty()) return InvalidArgumentError(where + ".name: must not be empty");
+    // Names reach plan.yaml and checkpoint headers as JSON strings, which must not alter them.
+    if (!IsValidUtf8(layer.name)) return InvalidArgumentError(where + ".name: must be valid UTF-8");
     where += " (" + layer.name + ")";
     if (!names.insert(layer.name).second) {
       return InvalidArgumentError(where + ".name: duplicate layer name");

@@ -48,6 +48,16 @@ TEST(ArchitectureTest, DuplicateNamesRefused) {
   EXPECT_EQ(a.Validate().message(), "layers[2] (h1).name: duplicate layer name");
 }
 
+// Found by job_file_fuzzer (tests/fuzz/corpus/job_file_fuzzer/regression-layer-name-not-utf8):
+// the name reached plan.yaml and checkpoint headers as U+FFFD, and the plan's hash then failed.
+TEST(ArchitectureTest, LayerNameMustBeValidUtf8) {
+  Architecture a = Mlp();
+  a.layers[2].name = "o\xdd\xddut";
+  EXPECT_EQ(a.Validate().message(), "layers[2].name: must be valid UTF-8");
+  a.layers[2].name = "\xc3\xa9tage";  // "étage"
+  EXPECT_TRUE(a.Validate().ok());
+}
+
 TEST(ArchitectureTest, ActivationNamesRoundTrip) {
   for (auto a : {Activation::kRelu, Activation::kTanh, Activation::kSigmoid, Activation::kIdentity,
                  Activation::kSoftmax}) {

@@ -59,6 +59,9 @@ Status ParseJsonWithOffsets(std::string_view text, const JsonLimits& limits, Jso
 // Compact JSON text. Invalid UTF-8 in strings is replaced by U+FFFD; non-finite numbers are null.
 std::string DumpJson(const Json& value);
 
+// True if `text` is valid UTF-8: a string that DumpJson prints as it is, without U+FFFD.
+bool IsValidUtf8(std::string_view text);
+
 // Objects compare as sets of members (member order is ignored), numbers by value (2 == 2.0).
 bool JsonEquals(const Json& a, const Json& b);
 
