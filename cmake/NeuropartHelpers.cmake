@@ -28,6 +28,31 @@ function(neuropart_cc_test)
                        ENVIRONMENT "NEUROPART_SOURCE_DIR=${PROJECT_SOURCE_DIR};NEUROPART_BINARY_DIR=${PROJECT_BINARY_DIR}")
 endfunction()
 
+# neuropart_cc_fuzzer(NAME name SRCS ... DEPS ...)
+#   A libFuzzer harness, built only by the fuzz preset (NEUROPART_FUZZ) as part of the target
+#   neuropart_fuzzers. Its corpus is tests/fuzz/corpus/<name>. Two CTests, label `fuzz`:
+#   <name>.corpus replays the corpus (the regression cases), <name>.run fuzzes a scratch copy of
+#   it for NEUROPART_FUZZ_SECONDS through scripts/fuzz.
+function(neuropart_cc_fuzzer)
+  if(NOT NEUROPART_FUZZ OR NOT BUILD_TESTING)
+    return()
+  endif()
+  cmake_parse_arguments(A "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${A_NAME} ${A_SRCS})
+  target_include_directories(${A_NAME} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}
+                                               ${PROJECT_SOURCE_DIR}/tests/fuzz)
+  target_link_libraries(${A_NAME} PRIVATE ${A_DEPS})
+  target_link_options(${A_NAME} PRIVATE -fsanitize=fuzzer)
+  add_dependencies(neuropart_fuzzers ${A_NAME})
+  # -runs=0 executes every input of the corpus once and generates none.
+  add_test(NAME ${A_NAME}.corpus
+           COMMAND ${A_NAME} -runs=0 ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${A_NAME})
+  add_test(NAME ${A_NAME}.run
+           COMMAND ${PROJECT_SOURCE_DIR}/scripts/fuzz --no-build --build-dir ${PROJECT_BINARY_DIR}
+                   --seconds ${NEUROPART_FUZZ_SECONDS} ${A_NAME})
+  set_tests_properties(${A_NAME}.corpus ${A_NAME}.run PROPERTIES LABELS fuzz)
+endfunction()
+
 # neuropart_install_binary(TARGET target COMPONENT worker|operator)
 #   Installs the binary into <prefix>/bin as part of COMPONENT (the images run
 #   `cmake --install --component`).

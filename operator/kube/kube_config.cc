@@ -46,7 +46,7 @@ StatusOr<std::string> Str(const YamlReader& n, const std::string& key) {
 
 // PEM from `<key>-data` (base64) or from the file `<key>`.
 StatusOr<std::string> Pem(const YamlReader& n, const std::string& key, const std::string& where,
-                          const std::string& kubeconfig) {
+                          const std::string& kubeconfig, const ReadTextFn& read) {
   ASSIGN_OR_RETURN(const std::string data, Str(n, key + "-data"));
   if (!data.empty()) {
     bool ok = false;
@@ -56,13 +56,13 @@ StatusOr<std::string> Pem(const YamlReader& n, const std::string& key, const std
   }
   ASSIGN_OR_RETURN(const std::string file, Str(n, key));
   if (file.empty()) return std::string();
-  return ReadText(Resolve(file, kubeconfig), where + "." + key);
+  return read(Resolve(file, kubeconfig), where + "." + key);
 }
 
 Status ParseUser(const YamlReader& user, const std::string& uwhere, const std::string& path,
-                 ClusterConfig* c) {
-  ASSIGN_OR_RETURN(c->client_cert_pem, Pem(user, "client-certificate", uwhere, path));
-  ASSIGN_OR_RETURN(c->client_key_pem, Pem(user, "client-key", uwhere, path));
+                 const ReadTextFn& read, ClusterConfig* c) {
+  ASSIGN_OR_RETURN(c->client_cert_pem, Pem(user, "client-certificate", uwhere, path, read));
+  ASSIGN_OR_RETURN(c->client_key_pem, Pem(user, "client-key", uwhere, path, read));
   RETURN_IF_ERROR(user.Optional("token", &c->token));
   ASSIGN_OR_RETURN(const std::string token_file, Str(user, "tokenFile"));
   if (!token_file.empty()) c->token_file = Resolve(token_file, path);
@@ -76,7 +76,7 @@ Status ParseUser(const YamlReader& user, const std::string& uwhere, const std::s
 }
 
 StatusOr<ClusterConfig> ParseKubeconfig(const YamlReader& root, const std::string& path,
-                                        const std::string& context_flag) {
+                                        const std::string& context_flag, const ReadTextFn& read) {
   ClusterConfig c;
   std::string context_name = context_flag;
   if (context_name.empty()) RETURN_IF_ERROR(root.Optional("current-context", &context_name));
@@ -103,9 +103,11 @@ StatusOr<ClusterConfig> ParseKubeconfig(const YamlReader& root, const std::strin
     return InvalidArgumentError(where +
                                 ".insecure-skip-tls-verify: is refused; TLS is always verified");
   }
-  ASSIGN_OR_RETURN(c.ca_pem, Pem(*cluster, "certificate-authority", where, path));
+  ASSIGN_OR_RETURN(c.ca_pem, Pem(*cluster, "certificate-authority", where, path, read));
   ASSIGN_OR_RETURN(std::optional<YamlReader> user, Named(root, "users", "user", user_name));
-  if (user) RETURN_IF_ERROR(ParseUser(*user, path + ": users[" + user_name + "].user", path, &c));
+  if (user) {
+    RETURN_IF_ERROR(ParseUser(*user, path + ": users[" + user_name + "].user", path, read, &c));
+  }
   return c;
 }
 
@@ -141,10 +143,15 @@ std::string Base64Decode(const std::string& in, bool* ok) {
 }
 
 StatusOr<ClusterConfig> LoadKubeconfig(const std::string& path, const std::string& context) {
-  ASSIGN_OR_RETURN(std::string text, ReadText(path, "kubeconfig"));
+  ASSIGN_OR_RETURN(const std::string text, ReadText(path, "kubeconfig"));
+  return ParseKubeconfig(text, path, context, ReadText);
+}
+
+StatusOr<ClusterConfig> ParseKubeconfig(const std::string& text, const std::string& path,
+                                        const std::string& context, const ReadTextFn& read) {
   SourceMap source{path, {}};
   ASSIGN_OR_RETURN(YamlReader root, YamlReader::Parse(text, &source));
-  return ParseKubeconfig(root, path, context);
+  return ParseKubeconfig(root, path, context, read);
 }
 
 StatusOr<ClusterConfig> LoadInCluster(const std::function<const char*(const char*)>& getenv,

@@ -28,6 +28,16 @@ struct ClusterConfig {
 // Reads `path`; `context` empty means current-context. InvalidArgument names the field.
 StatusOr<ClusterConfig> LoadKubeconfig(const std::string& path, const std::string& context = "");
 
+// Reads the file at `path` (a certificate or key a kubeconfig names); `what` names the field for
+// messages. LoadKubeconfig reads the disk; tests and the fuzzer pass their own.
+using ReadTextFn =
+    std::function<StatusOr<std::string>(const std::string& path, const std::string& what)>;
+
+// LoadKubeconfig over the text of the kubeconfig at `path`, which names it in messages and
+// resolves the relative paths of the files it names, read through `read`.
+StatusOr<ClusterConfig> ParseKubeconfig(const std::string& text, const std::string& path,
+                                        const std::string& context, const ReadTextFn& read);
+
 // In a pod: KUBERNETES_SERVICE_HOST/PORT from `getenv`, token, CA and namespace under
 // `secrets_dir` (/var/run/secrets/kubernetes.io/serviceaccount). NotFound outside a cluster.
 StatusOr<ClusterConfig> LoadInCluster(

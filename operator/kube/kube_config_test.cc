@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <string>
+#include <vector>
 
 namespace neuropart::op {
 namespace {
@@ -71,6 +73,20 @@ TEST_F(KubeConfigTest, NamedContextWithToken) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->token, "s3cret");
   EXPECT_EQ(c->namespace_name, "default");
+}
+
+TEST(ParseKubeconfigTest, ReadsTheFilesItNamesThroughTheCallersReader) {
+  std::vector<std::string> asked;
+  auto read = [&asked](const std::string& path, const std::string& what) -> StatusOr<std::string> {
+    asked.push_back(path);
+    return "PEM of " + path;
+  };
+  StatusOr<ClusterConfig> c = ParseKubeconfig(kTwoContexts, "/home/me/.kube/config", "", read);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(asked, (std::vector<std::string>{"/home/me/.kube/pki/ca.crt",
+                                             "/home/me/.kube/pki/admin.crt"}));
+  EXPECT_EQ(c->ca_pem, "PEM of /home/me/.kube/pki/ca.crt");
+  EXPECT_EQ(c->client_key_pem, "key-pem");
 }
 
 TEST_F(KubeConfigTest, RefusesWhatItCannotDoSafely) {

@@ -61,7 +61,13 @@ class CsvReader {
         return CellError(line_no, c, "cannot parse \"" + std::string(cells[c]) + "\" as a number");
       }
       if (static_cast<int>(c) != label_column_) {
-        features_.push_back(static_cast<float>(v));
+        // Features are fp32: a finite double beyond its range would become an infinity.
+        const float f = static_cast<float>(v);
+        if (!std::isfinite(f)) {
+          return CellError(line_no, c,
+                           std::string(cells[c]) + " is outside the range of a 32-bit float");
+        }
+        features_.push_back(f);
       } else if (v < 0 || v > INT32_MAX - 1 || v != std::floor(v)) {
         return CellError(line_no, c,
                          "label \"" + std::string(cells[c]) + "\" is not a non-negative integer");
@@ -111,12 +117,12 @@ class CsvReader {
 
 // Calls add(line_no, cells) for each line of `text` that is not blank, lines counted from 1.
 template <typename Add>
-Status ForEachLine(const std::string& text, Add add) {
+Status ForEachLine(std::string_view text, Add add) {
   int64_t line_no = 0;
   for (size_t start = 0; start < text.size();) {
     size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
-    const std::string_view line(text.data() + start, end - start);
+    const std::string_view line = text.substr(start, end - start);
     start = end + 1;
     ++line_no;
     if (!Trim(line).empty()) RETURN_IF_ERROR(add(line_no, SplitCells(line)));
@@ -127,7 +133,11 @@ Status ForEachLine(const std::string& text, Add add) {
 }  // namespace
 
 StatusOr<Dataset> LoadCsv(const std::string& path, int label_column) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  ASSIGN_OR_RETURN(const std::string text, ReadFile(path));
+  return ParseCsv(text, path, label_column);
+}
+
+StatusOr<Dataset> ParseCsv(std::string_view text, const std::string& path, int label_column) {
   CsvReader reader(path, label_column);
   bool first = true;
   RETURN_IF_ERROR(ForEachLine(text, [&](int64_t line_no, const Cells& cells) {

@@ -74,6 +74,21 @@ TEST_F(CsvTest, EmptyCellAndNonFiniteValuesAreRejected) {
   EXPECT_TRUE(Contains(Load("1,2\n1,2x\n", 0).status(), "line 2, column 2"));
 }
 
+// Found by csv_fuzzer (tests/fuzz/corpus/csv_fuzzer/regression-feature-beyond-float): a finite
+// double that overflows float became an infinite feature.
+TEST_F(CsvTest, FeatureBeyondTheRangeOfFloatIsRejected) {
+  for (const char* bad : {"2e120", "-3.5e38"}) {
+    StatusOr<Dataset> ds = ParseCsv(std::string("1,2\n1,") + bad + "\n", "data.csv", 0);
+    ASSERT_FALSE(ds.ok()) << bad;
+    EXPECT_TRUE(Contains(ds.status(), "data.csv: line 2, column 2: " + std::string(bad) +
+                                          " is outside the range of a 32-bit float"))
+        << ds.status().ToString();
+  }
+  StatusOr<Dataset> ds = ParseCsv("1,3.4e38\n", "data.csv", 0);
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  EXPECT_FLOAT_EQ(ds->x(0, 0), 3.4e38f);
+}
+
 TEST_F(CsvTest, LabelMustBeANonNegativeInteger) {
   for (const char* bad : {"1.5", "-1", "1e12"}) {
     StatusOr<Dataset> ds = Load(std::string("0,1\n") + bad + ",2\n", 0);

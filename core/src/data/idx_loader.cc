@@ -33,20 +33,19 @@ struct IdxFile {
   size_t data_offset = 0;
 };
 
-StatusOr<std::string> ReadMaybeGzip(const std::string& path, bool* was_gzip) {
-  ASSIGN_OR_RETURN(std::string raw, ReadFile(path));
-  *was_gzip = IsGzip(raw);
-  if (!*was_gzip) return raw;
-  return Gunzip(raw, path);
-}
-
-// Reads `path`, checks the magic and that the data is exactly as long as the dims announce.
-StatusOr<IdxFile> ReadIdx(const std::string& path, uint32_t magic, std::string_view what) {
+// Decompresses `raw` if it is gzip, checks the magic and that the data is exactly as long as the
+// dims announce.
+StatusOr<IdxFile> ParseIdxFile(std::string_view raw, const std::string& name, uint32_t magic,
+                               std::string_view what) {
   IdxFile f;
-  bool was_gzip = false;
-  ASSIGN_OR_RETURN(f.bytes, ReadMaybeGzip(path, &was_gzip));
+  const bool was_gzip = IsGzip(raw);
+  if (was_gzip) {
+    ASSIGN_OR_RETURN(f.bytes, Gunzip(raw, name));
+  } else {
+    f.bytes = raw;
+  }
   // Offsets in messages count decompressed bytes for gzip files.
-  f.where = path + (was_gzip ? " (decompressed)" : "");
+  f.where = name + (was_gzip ? " (decompressed)" : "");
   const size_t ndims = magic & 0xFF;
   f.data_offset = 4 + 4 * ndims;
   // The magic first: a file of the wrong kind should say so, whatever its size.
@@ -83,8 +82,17 @@ StatusOr<IdxFile> ReadIdx(const std::string& path, uint32_t magic, std::string_v
 }  // namespace
 
 StatusOr<Dataset> LoadIdx(const std::string& images_path, const std::string& labels_path) {
-  ASSIGN_OR_RETURN(IdxFile images, ReadIdx(images_path, kImagesMagic, "images"));
-  ASSIGN_OR_RETURN(IdxFile labels, ReadIdx(labels_path, kLabelsMagic, "labels"));
+  ASSIGN_OR_RETURN(const std::string images, ReadFile(images_path));
+  ASSIGN_OR_RETURN(const std::string labels, ReadFile(labels_path));
+  return ParseIdx(images, labels, images_path, labels_path);
+}
+
+StatusOr<Dataset> ParseIdx(std::string_view images_bytes, std::string_view labels_bytes,
+                           const std::string& images_path, const std::string& labels_path) {
+  ASSIGN_OR_RETURN(IdxFile images,
+                   ParseIdxFile(images_bytes, images_path, kImagesMagic, "images"));
+  ASSIGN_OR_RETURN(IdxFile labels,
+                   ParseIdxFile(labels_bytes, labels_path, kLabelsMagic, "labels"));
   const int64_t n = images.dims[0];
   if (labels.dims[0] != images.dims[0]) {
     return InvalidArgumentError(images_path + " holds " + std::to_string(n) + " images but " +

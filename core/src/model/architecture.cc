@@ -71,7 +71,8 @@ Status Architecture::Validate() const {
     const LayerSpec& layer = layers[l];
     std::string where = "layers[" + std::to_string(l) + "]";
     if (layer.name.empty()) return InvalidArgumentError(where + ".name: must not be empty");
-    // Checked before the name is quoted in any message: it goes into plans, JSON and metrics.
+    // Checked before the name is quoted in any message: it goes into plans, JSON (plan.yaml,
+    // checkpoint headers, which must not alter it) and metrics.
     for (const char c : layer.name) {
       if (c < ' ' || c > '~') {
         return InvalidArgumentError(

@@ -48,6 +48,19 @@ TEST(ArchitectureTest, DuplicateNamesRefused) {
   EXPECT_EQ(a.Validate().message(), "layers[2] (h1).name: duplicate layer name");
 }
 
+// Found by job_file_fuzzer (tests/fuzz/corpus/job_file_fuzzer/regression-layer-name-not-utf8):
+// the name reached plan.yaml and checkpoint headers as U+FFFD, and the plan's hash then failed.
+TEST(ArchitectureTest, LayerNameMustBePrintableAscii) {
+  // The job_file_fuzzer's find: invalid UTF-8 came back from plan.yaml as U+FFFD, and the plan
+  // then failed its own hash check.
+  Architecture a = Mlp();
+  a.layers[2].name = "o\xdd\xddut";
+  EXPECT_EQ(a.Validate().message(),
+            "layers[2].name: must be printable ASCII (letters, digits, punctuation)");
+  a.layers[2].name = "out-2_b.c";
+  EXPECT_TRUE(a.Validate().ok());
+}
+
 TEST(ArchitectureTest, ActivationNamesRoundTrip) {
   for (auto a : {Activation::kRelu, Activation::kTanh, Activation::kSigmoid, Activation::kIdentity,
                  Activation::kSoftmax}) {

@@ -1,5 +1,5 @@
-// libFuzzer target for everything that reads bytes off the wire. Built as wire_codec_fuzzer with
-// clang (-fsanitize=fuzzer,address); the same entry point is linked into wire_test, which feeds it
+// libFuzzer target for everything that reads bytes off the wire, built as wire_codec_fuzzer by the
+// fuzz preset (scripts/fuzz); the same entry point is linked into wire_test, which feeds it
 // pseudo-random and mutated buffers so gcc builds exercise it too.
 //
 // Input: byte 0 picks the frame count (1 + b % 4) and a small payload limit (b & 4); then every

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "neuropart/model/parameters.h"
@@ -32,12 +33,17 @@ struct Dataset {
 // (detected by its 1f 8b magic). The counts must agree and the files must hold exactly the
 // bytes their headers announce.
 StatusOr<Dataset> LoadIdx(const std::string& images_path, const std::string& labels_path);
+// LoadIdx over the files' contents; the paths only name them in messages.
+StatusOr<Dataset> ParseIdx(std::string_view images, std::string_view labels,
+                           const std::string& images_path, const std::string& labels_path);
 
 // Numeric CSV, one sample per line; column `label_column` (0-based) holds the class, a
 // non-negative integer, the others the features. A first line that does not parse as numbers is
 // taken as a header and skipped; blank lines are ignored; every line must have the same number
 // of columns. InvalidArgument if label_column is outside the columns.
 StatusOr<Dataset> LoadCsv(const std::string& path, int label_column);
+// LoadCsv over the file's contents; `path` only names it in messages.
+StatusOr<Dataset> ParseCsv(std::string_view text, const std::string& path, int label_column);
 
 // Unlabelled input rows (`neuropart infer --input`): `features` numbers a line, no header; blank
 // lines are ignored and CRLF line ends accepted, as by LoadCsv. InvalidArgument "<path>:<line>: "
