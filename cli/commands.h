@@ -15,6 +15,7 @@ namespace neuropart::cli {
 int PlanCommand(const std::vector<std::string>& args);
 int RunCommand(const std::vector<std::string>& args);
 int InferCommand(const std::vector<std::string>& args);
+int KeysCommand(const std::vector<std::string>& args);
 
 // The store directory: the --store flag if given, else spec.storage.directory, else
 // ./neuropart-store.

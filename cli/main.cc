@@ -20,6 +20,7 @@ Commands:
   plan JOB.yaml   run the Neuron Distributor and show who owns which neurons
   run JOB.yaml    train (or serve) the job; --reference runs the single-process trainer
   infer JOB.yaml  ask a serving job (or the reference model) for outputs on input rows
+  keys JOB.yaml   write fresh link keys for workers started by hand (containers)
 
 Run `neuropart <command> --help` for the command's flags, `neuropart --version` for the version.
 Exit codes: 0 ok, 2 bad input (job file, flags), 1 runtime failure.
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   if (command == "plan") return neuropart::cli::PlanCommand(args);
   if (command == "run") return neuropart::cli::RunCommand(args);
   if (command == "infer") return neuropart::cli::InferCommand(args);
+  if (command == "keys") return neuropart::cli::KeysCommand(args);
   std::fprintf(stderr, "neuropart: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
   return neuropart::kExitBadInput;
 }

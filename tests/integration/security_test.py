@@ -134,6 +134,18 @@ class SecurityTest(WorkdirTest):
         self.assertNotIn(open(os.path.join(keys, "partition-0.secret")).read().split()[1],
                          r.stdout + r.stderr)
 
+    def test_neuropart_keys_writes_a_jobs_keys_for_workers_started_by_hand(self):
+        job = self.w.job("byhand")
+        out = os.path.join(self.w.path, "keys")
+        r = run(neuropart("keys", job, "--output", out))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, f"keys for 3 partitions and a client: {out}\n")
+        self.assertEqual(os.stat(out).st_mode & 0o777, 0o700)
+        self.assertEqual(len(open(os.path.join(out, "public.keys")).read().splitlines()), 4)
+        missing = run(neuropart("keys", job))
+        self.assertEqual(missing.returncode, 2, missing.stderr)
+        self.assertEqual(missing.stderr, "neuropart: --output: required\n")
+
     def test_training_with_curve_ends_bit_identical_to_training_without(self):
         exports = {}
         for encryption in ("curve", "none"):

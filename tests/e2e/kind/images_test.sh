@@ -62,6 +62,12 @@ run_in_image -v "${work}:/in:ro" -v "${plan_dir}:/out" --entrypoint /usr/local/b
   "${WORKER_IMAGE}" plan /in/job.yaml --format yaml -o /out/plan.yaml >/dev/null ||
   fatal "neuropart plan in the worker image failed"
 
+# Workers started by hand need the job's keys (the launcher and the operator make their own).
+keys_dir="$(store_for keys)"
+run_in_image -v "${work}:/in:ro" -v "${keys_dir}:/out" --entrypoint /usr/local/bin/neuropart \
+  "${WORKER_IMAGE}" keys /in/job.yaml --output /out/keys >/dev/null ||
+  fatal "neuropart keys in the worker image failed"
+
 podman network create --subnet 10.89.79.0/24 "${network}" >/dev/null || fatal "podman network create"
 shared="$(store_for shared)"
 peers="tcp://10.89.79.10:7000,tcp://10.89.79.11:7000,tcp://10.89.79.12:7000"
@@ -70,7 +76,7 @@ for q in 0 1 2; do
     --network "${network}" --ip "10.89.79.1${q}" \
     --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
     -v "${work}/job.yaml:/job/job.yaml:ro" -v "${plan_dir}/plan.yaml:/job/plan.yaml:ro" \
-    -v "${shared}:/store" \
+    -v "${shared}:/store" -v "${keys_dir}/keys:/keys:ro" -e NEUROPART_KEYS=/keys \
     -e NEUROPART_JOB=/job/job.yaml -e NEUROPART_PLAN=/job/plan.yaml -e "NEUROPART_PARTITION=${q}" \
     -e NEUROPART_STORE=/store -e NEUROPART_LISTEN=tcp://0.0.0.0:7000 -e "NEUROPART_PEERS=${peers}" \
     "${WORKER_IMAGE}" >/dev/null || fail "could not start partition ${q}'s container"
