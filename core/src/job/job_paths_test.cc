@@ -28,9 +28,10 @@ spec:
 class JobPathsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/neuropart_paths_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    // A fresh private directory per test: mkdtemp(3) replaces the trailing six X characters.
+    std::string unique_dir = ::testing::TempDir() + "/neuropart_paths_XXXXXX";
+    ASSERT_NE(::mkdtemp(unique_dir.data()), nullptr);
+    dir_ = unique_dir;
     std::string text = kJob;
     for (size_t at; (at = text.find("DIR")) != std::string::npos;) text.replace(at, 3, dir_);
     StatusOr<ParsedJob> job = ParseJob(text, "job.yaml");
