@@ -27,7 +27,7 @@ StatusOr<MatrixF> ReferenceOutputs(const JobSpec& spec, const std::string& store
   whole.partitions = 1;
   whole.strategy = Strategy::kBalanced;
   ASSIGN_OR_RETURN(Plan plan, Distribute(spec.model, whole));
-  ASSIGN_OR_RETURN(InitialSlices init, LoadInitialSlices(spec, plan, 0, store));
+  ASSIGN_OR_RETURN(InitialSlices init, LoadInitialSlices(spec, plan, 0, store, /*with_optimizer_state=*/false));
   ReferenceTrainer model(spec.model, std::move(init.params), {});
   return model.Forward(x);
 }

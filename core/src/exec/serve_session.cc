@@ -102,7 +102,8 @@ class Server {
 
 StatusOr<ServeOutcome> RunServeSession(const ServeConfig& config, Transport* transport) {
   ASSIGN_OR_RETURN(InitialSlices init,
-                   LoadInitialSlices(*config.spec, *config.plan, config.exec.partition, config.store));
+                   LoadInitialSlices(*config.spec, *config.plan, config.exec.partition, config.store,
+                                     /*with_optimizer_state=*/false));
   PartitionExecutor exec(*config.plan, std::move(init.params), config.exec, transport);
   if (config.on_ready) config.on_ready(init.start_step);
   return Server(config, transport, &exec).Run();

@@ -74,14 +74,9 @@ class Session {
   }
 
   Status Checkpoint(PartitionExecutor& exec, int64_t step) {
-    std::vector<OwnedSlice> slices;
-    for (Slice& s : exec.slices()) {
-      OwnedSlice o;
-      o.layer = s.layer;
-      o.params = s.params;
-      if (const LayerParams* buf = s.sgd.momentum_buffer()) o.momentum = *buf;
-      o.optimizer_steps = s.sgd.steps();
-      slices.push_back(std::move(o));
+    std::vector<ShardSlice> slices;
+    for (const Slice& s : exec.slices()) {
+      slices.push_back({s.layer, &s.params, s.sgd.momentum_buffer(), s.sgd.steps()});
     }
     ASSIGN_OR_RETURN(ShardInfo mine,
                      WriteShard(c_.store, spec_.name, step, self_, plan_.hash(), slices));
@@ -153,7 +148,7 @@ class Session {
 }  // namespace
 
 StatusOr<InitialSlices> LoadInitialSlices(const JobSpec& spec, const Plan& plan, int partition,
-                                          const std::string& store) {
+                                          const std::string& store, bool with_optimizer_state) {
   InitialSlices init;
   ASSIGN_OR_RETURN(std::optional<CheckpointRef> latest, LatestCheckpoint(store, spec.name));
   std::optional<SafetensorsReader> weights;
@@ -166,7 +161,8 @@ StatusOr<InitialSlices> LoadInitialSlices(const JobSpec& spec, const Plan& plan,
   for (int l = 0; l < plan.num_layers(); ++l) {
     for (const IndexRange& r : plan.Owned(partition, l)) {
       if (latest) {
-        ASSIGN_OR_RETURN(OwnedSlice s, LoadSlice(*latest, spec.model, l, r.begin, r.end));
+        ASSIGN_OR_RETURN(OwnedSlice s, LoadSlice(*latest, spec.model, l, r.begin, r.end,
+                                                     with_optimizer_state));
         init.params.push_back(std::move(s.params));
         init.momentum.push_back(std::move(s.momentum));
         init.optimizer_steps.push_back(s.optimizer_steps);

@@ -12,6 +12,7 @@
 #include "neuropart/store/model_io.h"
 #include "neuropart/store/safetensors.h"
 #include "neuropart/store/zlib.h"
+#include "shard_rows.h"
 
 namespace neuropart {
 namespace {
@@ -20,14 +21,6 @@ namespace fs = std::filesystem;
 
 // Older commits than the previous one are removed: a crash during a commit still leaves one.
 constexpr int kCheckpointsKept = 2;
-
-std::string ShardPath(const std::string& dir, int partition) {
-  return dir + "/part-" + std::to_string(partition) + ".safetensors";
-}
-
-std::string RangeKey(const Architecture& arch, int layer, int64_t begin, int64_t end) {
-  return arch.layers[layer].name + "/" + std::to_string(begin) + "-" + std::to_string(end);
-}
 
 std::string Hex(uint64_t v) {
   char buf[17];
@@ -115,9 +108,9 @@ StatusOr<CheckpointRef> VerifyCheckpoint(const std::string& dir) {
     }
     ref.shard_ranges.push_back(std::move(rs));
     const std::string shard_path = ShardPath(dir, static_cast<int>(p));
-    ASSIGN_OR_RETURN(std::string shard, ReadFile(shard_path));
-    if (shard.size() != static_cast<uint64_t>(bytes) ||
-        Crc32(shard) != static_cast<uint64_t>(crc)) {
+    ASSIGN_OR_RETURN(FileChecksum shard, ChecksumFile(shard_path));
+    if (shard.bytes != static_cast<uint64_t>(bytes) ||
+        shard.crc32 != static_cast<uint64_t>(crc)) {
       return CorruptionError(shard_path + ": size or checksum differs from " + path);
     }
   }
@@ -217,34 +210,33 @@ std::string CheckpointDir(const std::string& store, const std::string& job, int6
 
 StatusOr<ShardInfo> WriteShard(const std::string& store, const std::string& job, int64_t step,
                                int partition, uint64_t plan_hash,
-                               const std::vector<OwnedSlice>& slices) {
+                               const std::vector<ShardSlice>& slices) {
   const std::string dir = CheckpointDir(store, job, step);
   RETURN_IF_ERROR(MakeDirs(dir));
-  SafetensorsWriter w;
+  SafetensorsWriter w;  // refers to the rows in place: the shard is never a copy in memory
   w.SetMetadata("step", std::to_string(step));
   w.SetMetadata("plan_hash", Hex(plan_hash));
   w.SetMetadata("partition", std::to_string(partition));
-  for (const OwnedSlice& s : slices) {
-    const LayerParams& p = s.params;
-    const std::string key = std::to_string(s.layer) + "/" + std::to_string(p.first_neuron) + "-" +
-                            std::to_string(p.first_neuron + p.rows());
-    RETURN_IF_ERROR(w.Add(key + "/weight", Dtype::kF32, {p.rows(), p.weight.cols()}, p.weight.data()));
-    RETURN_IF_ERROR(w.Add(key + "/bias", Dtype::kF32, {p.rows()}, p.bias.data()));
+  for (const ShardSlice& s : slices) {
+    const LayerParams& p = *s.params;
+    const std::string key = ShardRangeKey(s.layer, p.first_neuron, p.first_neuron + p.rows()) + "/";
+    RETURN_IF_ERROR(w.Add(key + "weight", Dtype::kF32, {p.rows(), p.weight.cols()}, p.weight.data()));
+    RETURN_IF_ERROR(w.Add(key + "bias", Dtype::kF32, {p.rows()}, p.bias.data()));
     if (p.index.size() > 0) {
-      RETURN_IF_ERROR(w.Add(key + "/index", Dtype::kI32, {p.rows(), p.index.cols()}, p.index.data()));
+      RETURN_IF_ERROR(w.Add(key + "index", Dtype::kI32, {p.rows(), p.index.cols()}, p.index.data()));
     }
-    if (s.momentum) {
-      RETURN_IF_ERROR(w.Add(key + "/momentum.weight", Dtype::kF32,
+    if (s.momentum != nullptr) {
+      RETURN_IF_ERROR(w.Add(key + "momentum.weight", Dtype::kF32,
                             {p.rows(), s.momentum->weight.cols()}, s.momentum->weight.data()));
-      RETURN_IF_ERROR(w.Add(key + "/momentum.bias", Dtype::kF32, {p.rows()}, s.momentum->bias.data()));
+      RETURN_IF_ERROR(w.Add(key + "momentum.bias", Dtype::kF32, {p.rows()}, s.momentum->bias.data()));
     }
-    w.SetMetadata(key + "/optimizer_steps", std::to_string(s.optimizer_steps));
+    w.SetMetadata(key + "optimizer_steps", std::to_string(s.optimizer_steps));
   }
   const std::string path = ShardPath(dir, partition);
   RETURN_IF_ERROR(w.WriteAtomic(path));
-  // The checksum is of what is in the file, read back, not of what we meant to write.
-  ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
-  return ShardInfo{bytes.size(), Crc32(bytes)};
+  // The checksum is of what is in the file, read back in blocks, not of what we meant to write.
+  ASSIGN_OR_RETURN(FileChecksum written, ChecksumFile(path));
+  return ShardInfo{written.bytes, written.crc32};
 }
 
 Status CommitCheckpoint(const std::string& store, const std::string& job, int64_t step,
@@ -291,81 +283,36 @@ StatusOr<std::optional<CheckpointRef>> LatestCheckpoint(const std::string& store
 }
 
 StatusOr<OwnedSlice> LoadSlice(const CheckpointRef& ref, const Architecture& arch, int layer,
-                               int64_t begin, int64_t end) {
+                               int64_t begin, int64_t end, bool with_momentum) {
   if (layer < 0 || layer >= arch.num_layers() || begin < 0 || begin > end ||
       end > arch.layers[layer].neurons) {
     return InvalidArgumentError("LoadSlice: layer " + std::to_string(layer) + " rows [" +
                                 std::to_string(begin) + ", " + std::to_string(end) +
                                 ") outside the model");
   }
-  const int64_t k = arch.FanIn(layer);
-  const bool sparse = arch.IsSparse(layer);
+  ShardRows rows(ref, arch);
   OwnedSlice out;
   out.layer = layer;
   out.params.first_neuron = begin;
-  out.params.weight.resize(end - begin, k);
+  out.params.weight.resize(end - begin, arch.FanIn(layer));
   out.params.bias.resize(end - begin);
-  if (sparse) out.params.index.resize(end - begin, k);
-  LayerParams momentum = out.params;
-  momentum.index.resize(0, 0);
-  int64_t covered = 0, with_momentum = 0;
-  for (size_t p = 0; p < ref.shard_ranges.size(); ++p) {
-    std::optional<SafetensorsReader> reader;
-    for (const ShardRange& r : ref.shard_ranges[p]) {
-      const int64_t lo = std::max(begin, r.begin), hi = std::min(end, r.end);
-      if (r.layer != layer || lo >= hi) continue;
-      if (!reader) {
-        ASSIGN_OR_RETURN(SafetensorsReader opened, SafetensorsReader::Open(ShardPath(ref.dir, p)));
-        reader = std::move(opened);
-      }
-      const std::string key = std::to_string(layer) + "/" + std::to_string(r.begin) + "-" +
-                              std::to_string(r.end);
-      const int64_t row0 = lo - r.begin, n = hi - lo, at = lo - begin;
-      auto read = [&](const std::string& name, void* dst, size_t bytes) -> Status {
-        const TensorInfo* t = reader->Find(name);
-        const int64_t cols = name.ends_with("bias") ? 1 : k;
-        if (t == nullptr || t->shape.empty() || t->shape[0] != r.end - r.begin ||
-            t->num_elements() != (r.end - r.begin) * cols) {
-          return CorruptionError(reader->path() + ": tensor \"" + name +
-                                 "\" is missing or does not match layer " +
-                                 arch.layers[layer].name);
-        }
-        return reader->ReadRows(name, row0, row0 + n, dst, bytes);
-      };
-      RETURN_IF_ERROR(read(key + "/weight", out.params.weight.row(at).data(), n * k * sizeof(float)));
-      RETURN_IF_ERROR(read(key + "/bias", out.params.bias.data() + at, n * sizeof(float)));
-      if (sparse) {
-        RETURN_IF_ERROR(read(key + "/index", out.params.index.row(at).data(), n * k * sizeof(int32_t)));
-      }
-      if (reader->Find(key + "/momentum.weight") != nullptr) {
-        RETURN_IF_ERROR(read(key + "/momentum.weight", momentum.weight.row(at).data(),
-                             n * k * sizeof(float)));
-        RETURN_IF_ERROR(read(key + "/momentum.bias", momentum.bias.data() + at, n * sizeof(float)));
-        with_momentum += n;
-      }
-      const auto steps = reader->metadata().find(key + "/optimizer_steps");
-      out.optimizer_steps =
-          steps == reader->metadata().end() ? 0 : std::strtoll(steps->second.c_str(), nullptr, 10);
-      covered += n;
-    }
+  RETURN_IF_ERROR(rows.Read(layer, ShardTensor::kWeight, begin, end, out.params.weight.data()));
+  RETURN_IF_ERROR(rows.Read(layer, ShardTensor::kBias, begin, end, out.params.bias.data()));
+  if (arch.IsSparse(layer)) {
+    out.params.index.resize(end - begin, arch.FanIn(layer));
+    RETURN_IF_ERROR(rows.Read(layer, ShardTensor::kIndex, begin, end, out.params.index.data()));
   }
-  if (covered != end - begin) {
-    return CorruptionError(ref.dir + ": checkpoint covers " + std::to_string(covered) + " of the " +
-                           std::to_string(end - begin) + " neurons " +
-                           RangeKey(arch, layer, begin, end) + " asked for");
+  ASSIGN_OR_RETURN(out.optimizer_steps, rows.OptimizerSteps(layer, begin, end));
+  ASSIGN_OR_RETURN(const bool has_momentum, rows.HasMomentum(layer, begin, end));
+  if (with_momentum && has_momentum) {
+    LayerParams& m = out.momentum.emplace();
+    m.first_neuron = begin;
+    m.weight.resize(end - begin, arch.FanIn(layer));
+    m.bias.resize(end - begin);
+    RETURN_IF_ERROR(rows.Read(layer, ShardTensor::kMomentumWeight, begin, end, m.weight.data()));
+    RETURN_IF_ERROR(rows.Read(layer, ShardTensor::kMomentumBias, begin, end, m.bias.data()));
   }
-  if (with_momentum == covered && covered > 0) out.momentum = std::move(momentum);
   return out;
-}
-
-Status ExportModel(const CheckpointRef& ref, const Architecture& arch, const std::string& path) {
-  ModelParams params;
-  for (int l = 0; l < arch.num_layers(); ++l) {
-    ASSIGN_OR_RETURN(OwnedSlice s, LoadSlice(ref, arch, l, 0, arch.layers[l].neurons));
-    params.push_back(std::move(s.params));
-  }
-  RETURN_IF_ERROR(MakeDirs(fs::path(path).parent_path().string()));
-  return WriteModelWeights(path, arch, params);
 }
 
 }  // namespace neuropart

@@ -44,8 +44,12 @@ class CheckpointTest : public ::testing::Test {
   void Write(int64_t step, uint64_t seed, bool commit = true) {
     std::vector<ShardInfo> infos;
     for (int p = 0; p < 2; ++p) {
-      std::vector<OwnedSlice> slices;
-      for (const ShardRange& r : kRanges[p]) slices.push_back(Slice(arch_, seed, r, true));
+      std::vector<OwnedSlice> owned;
+      for (const ShardRange& r : kRanges[p]) owned.push_back(Slice(arch_, seed, r, true));
+      std::vector<ShardSlice> slices;
+      for (const OwnedSlice& o : owned) {
+        slices.push_back({o.layer, &o.params, &*o.momentum, o.optimizer_steps});
+      }
       StatusOr<ShardInfo> info = WriteShard(dir_.path(), "j", step, p, 0xabc, slices);
       ASSERT_TRUE(info.ok()) << info.status().ToString();
       infos.push_back(*info);
@@ -103,6 +107,24 @@ TEST_F(CheckpointTest, ASliceAcrossShardsIsReassembledWithMomentum) {
   StatusOr<OwnedSlice> sparse = LoadSlice(ref, arch_, 1, 1, 4);
   ASSERT_TRUE(sparse.ok());
   EXPECT_EQ(sparse->params.index, InitLayerRows(arch_, 1, 1, 1, 4).index);
+}
+
+TEST_F(CheckpointTest, ServingLoadsNoMomentum) {
+  Write(4, 1);
+  StatusOr<OwnedSlice> s = LoadSlice(Latest(), arch_, 0, 3, 7, /*with_momentum=*/false);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_FALSE(s->momentum.has_value());
+  EXPECT_EQ(s->params.weight, InitLayerRows(arch_, 1, 0, 3, 7).weight);
+}
+
+TEST_F(CheckpointTest, ARangeTheCheckpointDoesNotCoverIsCorruptionNamingIt) {
+  Write(4, 1);
+  CheckpointRef partial = Latest();
+  partial.shard_ranges[1].clear();  // as if partition 1 held nothing: h[5,8) is missing
+  StatusOr<OwnedSlice> s = LoadSlice(partial, arch_, 0, 3, 7);
+  ASSERT_EQ(s.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(s.status().message().find("covers 2 of the 4 neurons h/3-7"), std::string::npos)
+      << s.status().message();
 }
 
 TEST_F(CheckpointTest, ShardsWithoutAManifestNeverBecomeLatest) {
@@ -256,6 +278,28 @@ TEST_F(CheckpointTest, ExportIsTheWholeModelInNnLinearLayout) {
     EXPECT_EQ((*got)[l].weight, want[l].weight) << l;
     EXPECT_EQ((*got)[l].bias, want[l].bias) << l;
   }
+}
+
+// The streamed export must be the file WriteModelWeights writes from the gathered model, whatever
+// the block: one row per block (the smallest), a block that ends mid-tensor, and the default.
+TEST_F(CheckpointTest, TheStreamedExportIsByteForByteTheGatheredModelsFile) {
+  Write(4, 3);
+  const std::string gathered = dir_.path() + "/gathered.safetensors";
+  ASSERT_TRUE(WriteModelWeights(gathered, arch_, InitModel(arch_, 3)).ok());
+  for (size_t block : {size_t{1}, size_t{40}, kExportBlockBytes}) {
+    const std::string path = dir_.path() + "/export/model.safetensors";
+    ASSERT_TRUE(ExportModel(Latest(), arch_, path, block).ok()) << block;
+    EXPECT_EQ(*ReadFile(path), *ReadFile(gathered)) << "block " << block;
+  }
+}
+
+TEST_F(CheckpointTest, AFailedExportLeavesNoFileBehind) {
+  Write(4, 3);
+  CheckpointRef partial = Latest();
+  partial.shard_ranges[1].clear();
+  const std::string path = dir_.path() + "/export/model.safetensors";
+  EXPECT_EQ(ExportModel(partial, arch_, path, 1).code(), StatusCode::kCorruption);
+  EXPECT_TRUE(fs::is_empty(dir_.path() + "/export"));
 }
 
 }  // namespace

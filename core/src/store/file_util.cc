@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <random>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace neuropart {
@@ -158,17 +159,52 @@ class PosixRandomAccessFile : public RandomAccessFile {
 
 }  // namespace
 
-Status WriteFileAtomic(const std::string& path, std::span<const std::string_view> pieces) {
-  const std::string tmp = TempPathFor(path);
-  Status s = CreateAndSync(tmp, pieces);
-  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    s = PosixError("rename " + tmp + " to", path, errno);
+StatusOr<AtomicFileWriter> AtomicFileWriter::Create(const std::string& path) {
+  std::string tmp = TempPathFor(path);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return PosixError("create", tmp, errno);
+  return AtomicFileWriter(path, std::move(tmp), fd);
+}
+
+AtomicFileWriter::AtomicFileWriter(AtomicFileWriter&& other) noexcept
+    : path_(std::move(other.path_)),
+      tmp_(std::move(other.tmp_)),
+      fd_(std::exchange(other.fd_, -1)),
+      written_(other.written_) {}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  ::unlink(tmp_.c_str());
+}
+
+Status AtomicFileWriter::Append(std::string_view bytes) {
+  if (fd_ < 0) return InternalError("append to " + path_ + " after Commit");
+  RETURN_IF_ERROR(WriteAll(fd_, tmp_, bytes));
+  written_ += bytes.size();
+  return Status::Ok();
+}
+
+Status AtomicFileWriter::Commit() {
+  if (fd_ < 0) return InternalError("commit of " + path_ + " twice");
+  Fd fd(std::exchange(fd_, -1));
+  Status s;
+  if (::fsync(fd.get()) != 0) s = PosixError("fsync", tmp_, errno);
+  if (s.ok() && fd.Close() != 0) s = PosixError("close", tmp_, errno);
+  if (s.ok() && ::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    s = PosixError("rename " + tmp_ + " to", path_, errno);
   }
   if (!s.ok()) {
-    ::unlink(tmp.c_str());
+    ::unlink(tmp_.c_str());
     return s;
   }
-  return SyncDirectory(DirName(path));
+  return SyncDirectory(DirName(path_));
+}
+
+Status WriteFileAtomic(const std::string& path, std::span<const std::string_view> pieces) {
+  ASSIGN_OR_RETURN(AtomicFileWriter w, AtomicFileWriter::Create(path));
+  for (std::string_view piece : pieces) RETURN_IF_ERROR(w.Append(piece));
+  return w.Commit();
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view bytes) {

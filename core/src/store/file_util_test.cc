@@ -60,6 +60,33 @@ TEST(WriteFileAtomicTest, WritesPiecesInOrder) {
   EXPECT_EQ(*ReadFile(dir.File("f")), "header|data");
 }
 
+TEST(AtomicFileWriterTest, TheFileAppearsWholeOnlyAtCommit) {
+  ScratchDir dir;
+  WriteRaw(dir.File("model"), "old");
+  StatusOr<AtomicFileWriter> w = AtomicFileWriter::Create(dir.File("model"));
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_TRUE(w->Append("ab").ok());
+  ASSERT_TRUE(w->Append("cde").ok());
+  EXPECT_EQ(*ReadFile(dir.File("model")), "old");
+  EXPECT_EQ(w->bytes_written(), 5u);
+  ASSERT_TRUE(w->Commit().ok());
+  EXPECT_EQ(*ReadFile(dir.File("model")), "abcde");
+  EXPECT_EQ(dir.List(), std::vector<std::string>{"model"});
+  EXPECT_FALSE(w->Append("f").ok());
+  EXPECT_FALSE(w->Commit().ok());
+}
+
+TEST(AtomicFileWriterTest, AWriterDroppedBeforeCommitLeavesNothing) {
+  ScratchDir dir;
+  {
+    StatusOr<AtomicFileWriter> w = AtomicFileWriter::Create(dir.File("model"));
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE(w->Append("partial").ok());
+    AtomicFileWriter moved = std::move(w).value();  // the moved-from one must not unlink twice
+  }
+  EXPECT_TRUE(dir.List().empty());
+}
+
 TEST(WriteFileAtomicTest, ManyWritesLeaveOnlyTheTarget) {
   ScratchDir dir;
   for (int i = 0; i < 20; ++i) {

@@ -100,24 +100,31 @@ Status CheckIndexIsSeeded(const SafetensorsReader& reader, const std::string& na
 
 }  // namespace
 
+StatusOr<SafetensorsWriter> ModelWeightsLayout(const Architecture& arch,
+                                               const ModelParams* params) {
+  SafetensorsWriter writer;
+  writer.SetMetadata("format", "pt");  // what safetensors.torch writes; loaders look for it
+  for (int l = 0; l < arch.num_layers(); ++l) {
+    const LayerParams* p = params != nullptr ? &(*params)[l] : nullptr;
+    const int64_t n = arch.layers[l].neurons;
+    const int64_t k = arch.FanIn(l);
+    RETURN_IF_ERROR(writer.Add(TensorName(arch, l, "weight"), Dtype::kF32, {n, k},
+                               p != nullptr ? p->weight.data() : nullptr));
+    RETURN_IF_ERROR(writer.Add(TensorName(arch, l, "bias"), Dtype::kF32, {n},
+                               p != nullptr ? p->bias.data() : nullptr));
+    if (arch.IsSparse(l)) {
+      RETURN_IF_ERROR(writer.Add(TensorName(arch, l, "index"), Dtype::kI32, {n, k},
+                                 p != nullptr ? p->index.data() : nullptr));
+    }
+  }
+  return writer;
+}
+
 Status WriteModelWeights(const std::string& path, const Architecture& arch,
                          const ModelParams& params) {
   RETURN_IF_ERROR(arch.Validate().WithContext("architecture"));
   RETURN_IF_ERROR(CheckParamsMatch(arch, params));
-  SafetensorsWriter writer;
-  writer.SetMetadata("format", "pt");  // what safetensors.torch writes; loaders look for it
-  for (int l = 0; l < arch.num_layers(); ++l) {
-    const LayerParams& p = params[l];
-    const int64_t n = arch.layers[l].neurons;
-    const int64_t k = arch.FanIn(l);
-    RETURN_IF_ERROR(
-        writer.Add(TensorName(arch, l, "weight"), Dtype::kF32, {n, k}, p.weight.data()));
-    RETURN_IF_ERROR(writer.Add(TensorName(arch, l, "bias"), Dtype::kF32, {n}, p.bias.data()));
-    if (arch.IsSparse(l)) {
-      RETURN_IF_ERROR(
-          writer.Add(TensorName(arch, l, "index"), Dtype::kI32, {n, k}, p.index.data()));
-    }
-  }
+  ASSIGN_OR_RETURN(const SafetensorsWriter writer, ModelWeightsLayout(arch, &params));
   return writer.WriteAtomic(path);
 }
 

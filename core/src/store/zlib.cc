@@ -27,8 +27,26 @@ Status GzipError(const std::string& path, uint64_t at, std::string_view what) {
 
 }  // namespace
 
-uint64_t Crc32(std::string_view bytes) {
-  uLong crc = crc32(0L, Z_NULL, 0);
+StatusOr<FileChecksum> ChecksumFile(const RandomAccessFile& file, size_t block_bytes) {
+  std::unique_ptr<char[]> block(new char[block_bytes]);
+  FileChecksum out{file.size(), Crc32({})};
+  for (uint64_t at = 0; at < out.bytes; at += block_bytes) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(block_bytes, out.bytes - at));
+    RETURN_IF_ERROR(file.ReadAt(at, n, block.get()));
+    out.crc32 = Crc32Update(out.crc32, std::string_view(block.get(), n));
+  }
+  return out;
+}
+
+StatusOr<FileChecksum> ChecksumFile(const std::string& path, size_t block_bytes) {
+  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, OpenRandomAccessFile(path));
+  return ChecksumFile(*file, block_bytes);
+}
+
+uint64_t Crc32(std::string_view bytes) { return Crc32Update(crc32(0L, Z_NULL, 0), bytes); }
+
+uint64_t Crc32Update(uint64_t crc_so_far, std::string_view bytes) {
+  uLong crc = static_cast<uLong>(crc_so_far);
   for (size_t at = 0; at < bytes.size(); at += kSlice) {
     const size_t n = std::min(kSlice, bytes.size() - at);
     crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + at), static_cast<uInt>(n));

@@ -59,7 +59,8 @@ StatusOr<TrainingOutcome> RunTrainingSession(const SessionConfig& config, Transp
 
 // The initial rows of every range `partition` owns under `plan`: from the LATEST checkpoint if
 // any (*start_step = its step, optimizer state restored into *sgd_steps/momentum), else from the
-// weights file or the seed (*start_step = 0).
+// weights file or the seed (*start_step = 0). Serving passes with_optimizer_state = false: the
+// momentum is then not read at all.
 struct InitialSlices {
   std::vector<LayerParams> params;
   std::vector<std::optional<LayerParams>> momentum;
@@ -67,7 +68,8 @@ struct InitialSlices {
   int64_t start_step = 0;
 };
 StatusOr<InitialSlices> LoadInitialSlices(const JobSpec& spec, const Plan& plan, int partition,
-                                          const std::string& store);
+                                          const std::string& store,
+                                          bool with_optimizer_state = true);
 
 }  // namespace neuropart
 

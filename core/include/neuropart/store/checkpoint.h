@@ -34,6 +34,15 @@ struct OwnedSlice {
   int64_t optimizer_steps = 0;
 };
 
+// One owned range as a shard writes it: views of the partition's own rows and optimizer state,
+// so that a checkpoint costs no copy of them.
+struct ShardSlice {
+  int layer = 0;
+  const LayerParams* params = nullptr;    // params->first_neuron is the range's first neuron
+  const LayerParams* momentum = nullptr;  // weight and bias; nullptr before the first step
+  int64_t optimizer_steps = 0;
+};
+
 // What a partition reports to the coordinator once its shard is durable.
 struct ShardInfo {
   uint64_t bytes = 0;
@@ -62,10 +71,11 @@ std::string JobDir(const std::string& store, const std::string& job);
 std::string CheckpointDir(const std::string& store, const std::string& job, int64_t step);
 
 // Writes part-<partition>.safetensors of checkpoint `step` durably and returns its size and
-// checksum. Creates the checkpoint directory if needed.
+// checksum (read back in bounded blocks). Creates the checkpoint directory if needed.
+// REQUIRES: every slice's pointers are valid for the call.
 StatusOr<ShardInfo> WriteShard(const std::string& store, const std::string& job, int64_t step,
                                int partition, uint64_t plan_hash,
-                               const std::vector<OwnedSlice>& slices);
+                               const std::vector<ShardSlice>& slices);
 
 // The commit: writes the manifest for `shards` (one per partition, in order, holding
 // `shard_ranges[partition]`), then replaces LATEST, then removes older checkpoints: every one
@@ -81,13 +91,21 @@ Status CommitCheckpoint(const std::string& store, const std::string& job, int64_
 StatusOr<std::optional<CheckpointRef>> LatestCheckpoint(const std::string& store,
                                                         const std::string& job);
 
-// Neurons [begin, end) of `layer`, gathered from whichever shards hold them. Corruption if the
-// checkpoint does not cover the range or a tensor does not match `arch`.
+// Neurons [begin, end) of `layer`, read from whichever shards hold them straight into the slice's
+// own memory; the momentum too when `with_momentum` and the checkpoint has it (serving needs
+// none). Corruption if the checkpoint does not cover the range or a tensor does not match `arch`.
 StatusOr<OwnedSlice> LoadSlice(const CheckpointRef& ref, const Architecture& arch, int layer,
-                               int64_t begin, int64_t end);
+                               int64_t begin, int64_t end, bool with_momentum = true);
 
-// Writes the checkpoint's whole model as one plan-independent safetensors file (nn.Linear layout).
-Status ExportModel(const CheckpointRef& ref, const Architecture& arch, const std::string& path);
+// How much of the model ExportModel holds at once (rounded up to whole rows).
+inline constexpr size_t kExportBlockBytes = size_t{8} << 20;
+
+// Writes the checkpoint's whole model as one plan-independent safetensors file (nn.Linear layout,
+// byte for byte what WriteModelWeights writes) without gathering it: the header first (every
+// shape and offset follows from `arch`), then each tensor's rows copied from the shards in blocks
+// of about `block_bytes`, into a temp file renamed over `path` at the end.
+Status ExportModel(const CheckpointRef& ref, const Architecture& arch, const std::string& path,
+                   size_t block_bytes = kExportBlockBytes);
 
 }  // namespace neuropart
 

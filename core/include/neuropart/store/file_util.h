@@ -24,6 +24,31 @@ Status WriteFileAtomic(const std::string& path, std::string_view bytes);
 // The same for content made of several pieces, written one after the other without copying.
 Status WriteFileAtomic(const std::string& path, std::span<const std::string_view> pieces);
 
+// A new file written piece by piece and put in place atomically by Commit: WriteFileAtomic for
+// content too large to hold in memory at once (an export, a shard). Until Commit it is a temp file
+// beside `path`; destroying the writer without a successful Commit removes it. Movable; not
+// synchronised.
+class AtomicFileWriter {
+ public:
+  // Creates the temp file. The parent directory must exist.
+  static StatusOr<AtomicFileWriter> Create(const std::string& path);
+  AtomicFileWriter(AtomicFileWriter&& other) noexcept;
+  AtomicFileWriter& operator=(AtomicFileWriter&& other) = delete;
+  ~AtomicFileWriter();
+
+  Status Append(std::string_view bytes);
+  // fsync, checked close, rename over `path`, fsync of the directory. Call at most once.
+  Status Commit();
+  uint64_t bytes_written() const { return written_; }
+
+ private:
+  AtomicFileWriter(std::string path, std::string tmp, int fd)
+      : path_(std::move(path)), tmp_(std::move(tmp)), fd_(fd) {}
+  std::string path_, tmp_;
+  int fd_ = -1;
+  uint64_t written_ = 0;
+};
+
 // Creates `path` holding `bytes`, durably (the file and its directory synced); fails if `path`
 // exists, leaving it alone. The parent directory must exist.
 Status WriteNewFile(const std::string& path, std::string_view bytes);

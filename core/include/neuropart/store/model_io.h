@@ -23,6 +23,12 @@ namespace neuropart {
 Status WriteModelWeights(const std::string& path, const Architecture& arch,
                          const ModelParams& params);
 
+// The file WriteModelWeights writes, as a writer referring to `params`; with params == nullptr,
+// only its layout (EncodeHeader), for writers that stream the data (ExportModel).
+// REQUIRES: arch.Validate() is OK; params, when given, match arch.
+StatusOr<SafetensorsWriter> ModelWeightsLayout(const Architecture& arch,
+                                               const ModelParams* params = nullptr);
+
 // Neurons [begin, end) of `layer`. InvalidArgument for a layer or range outside `arch`;
 // Corruption if a tensor is missing, has the wrong dtype or shape, or (sparse) an index row is
 // out of range [0, InputsOf(layer)) or not strictly ascending; InvalidArgument naming the row and

@@ -114,7 +114,7 @@ class SafetensorsWriter {
  public:
   // Adds a tensor laid out after the previous ones. The data is referenced, not copied:
   // REQUIRES: `data` holds product(shape) * DtypeSize(dtype) bytes and stays valid until
-  // WriteAtomic returns. InvalidArgument for a duplicate or reserved name, negative dimensions
+  // WriteAtomic returns (it may be null for a writer used only for EncodeHeader). InvalidArgument for a duplicate or reserved name, negative dimensions
   // or a size overflow.
   Status Add(std::string name, Dtype dtype, std::vector<int64_t> shape, const void* data);
   void SetMetadata(std::string key, std::string value);
