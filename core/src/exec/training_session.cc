@@ -12,7 +12,6 @@ namespace neuropart {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr int64_t kEvalBatch = 1024;
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
@@ -117,9 +116,10 @@ class Session {
     const Dataset& test = c_.data->test;
     MatrixF x;
     std::vector<int32_t> labels;
-    for (int64_t begin = 0, batch = 0; begin < test.size(); begin += kEvalBatch, ++batch) {
+    const int64_t per_batch = EvaluationBatchRows(spec_.training.batch_size);
+    for (int64_t begin = 0, batch = 0; begin < test.size(); begin += per_batch, ++batch) {
       std::vector<int64_t> rows;
-      for (int64_t i = begin; i < std::min(begin + kEvalBatch, test.size()); ++i) rows.push_back(i);
+      for (int64_t i = begin; i < std::min(begin + per_batch, test.size()); ++i) rows.push_back(i);
       GatherBatch(test, rows, &x, &labels);
       ASSIGN_OR_RETURN(EvalTotals part, exec.EvalBatch(wire::kEvalStepBase + batch, x, labels.data()));
       totals.loss_sum += part.loss_sum;

@@ -7,6 +7,10 @@
 
 namespace neuropart {
 
+int64_t EvaluationBatchRows(int64_t training_batch_size) {
+  return std::clamp<int64_t>(training_batch_size, 1, 1024);
+}
+
 BatchSchedule::BatchSchedule(int64_t samples, int64_t batch_size, int epochs, int64_t max_steps,
                              bool shuffle, uint64_t seed)
     : samples_(samples),

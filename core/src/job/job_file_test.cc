@@ -153,13 +153,16 @@ TEST(JobFileTest, ErrorsNameTheFieldAndTheLine) {
        "spec.training.dataset.samples: must be <= 16777216, got 1000000000000 (job.yaml:19)"},
       {"samples: 64,", "samples: 64, testSamples: 20000000,",
        "spec.training.dataset.testSamples: must be <= 16777216, got 20000000 (job.yaml:19)"},
-      // 46 parameters of partition 0 at 12 bytes, and 76 synthetic rows of 4 floats.
+      // Partition 0 owns 46 parameters (184 bytes each of weights, gradients, momentum) and 9
+      // sparse index entries (36 bytes); a 16-row training step of 70 values a row (4480 bytes)
+      // and its 1792 bytes of messages; 76 synthetic rows of 4 floats.
       {"  storage:", "  worker: {resources: {limits: {memory: 1Ki}}}\n  storage:",
-       "spec.worker.resources.limits.memory: partition 0 needs at least 1768 bytes (46 parameters "
-       "at 12 bytes each and 1216 bytes of dataset), more than the limit of 1024 (job.yaml:25)"},
+       "spec.worker.resources.limits.memory: partition 0 needs 33562508 bytes (220 weights, 184 "
+       "gradients, 184 optimizer state, 6272 exchange buffers, 1216 dataset, 33554432 for the "
+       "process), more than the limit of 1024 (job.yaml:25)"},
       {"  storage:", "  worker: {resources: {limits: {memory: lots}}}\n  storage:",
        "spec.worker.resources.limits.memory: \"lots\" is not a resource quantity (job.yaml:25)"},
-      {"  storage:", "  worker: {resources: {limits: {memory: 1Mi, cpu: 2}}}\n  storage:", ""},
+      {"  storage:", "  worker: {resources: {limits: {memory: 64Mi, cpu: 2}}}\n  storage:", ""},
       {"    scope: perLayer", "    scope: perLayer\n    counts: [1, 2]\n",
        ""},  // counts are ignored by percentage: no error (strategy decides which list applies)
   };

@@ -14,6 +14,10 @@
 
 namespace neuropart {
 
+// Rows per evaluation batch: the training batch's (at most 1024), so that evaluating needs no more
+// memory than a training step.
+int64_t EvaluationBatchRows(int64_t training_batch_size);
+
 class BatchSchedule {
  public:
   // REQUIRES: samples >= 1, batch_size >= 1, epochs >= 1, max_steps >= 0 (0 = no limit).
