@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "neuropart/app/flags.h"
 #include "neuropart/job/job_file.h"
+#include "neuropart/job/job_memory.h"
 #include "neuropart/plan/plan_io.h"
 #include "neuropart/plan/plan_stats.h"
 
@@ -14,7 +15,9 @@ namespace {
 
 const char* kAbout = R"(Runs the Neuron Distributor on the job's model and distribution and shows,
 per partition, the neurons it owns per layer, its parameters, the inputs it reads locally and
-remotely, and the bytes and messages it exchanges per training step.)";
+remotely, the bytes and messages it exchanges per training step, and the memory it needs: its
+state (weights, gradients, optimizer state, the step's buffers) plus dataset and process. With
+spec.worker.resources.limits.memory set, a plan in which a partition needs more is refused.)";
 
 std::string Bytes(int64_t b) {
   char buf[32];
@@ -28,8 +31,9 @@ std::string Bytes(int64_t b) {
   return buf;
 }
 
-std::string Table(const std::string& job, const Plan& plan, const std::vector<PartitionStats>& s,
+std::string Table(const JobSpec& spec, const Plan& plan, const std::vector<PartitionStats>& s,
                   const TrafficOptions& traffic) {
+  const std::string& job = spec.name;
   const Architecture& a = plan.architecture();
   std::ostringstream o;
   o << "plan for " << job << ": " << plan.num_partitions() << " partitions, strategy "
@@ -37,7 +41,14 @@ std::string Table(const std::string& job, const Plan& plan, const std::vector<Pa
   o << "model: " << a.input_size << " inputs, " << a.num_layers() << " layers, "
     << a.TotalNeurons() << " neurons, " << a.TotalParameters() << " parameters\n";
   o << "traffic per training step at batch " << traffic.batch_size << ", "
-    << traffic.micro_batches << " micro-batch(es), fp32\n\n";
+    << traffic.micro_batches << " micro-batch(es), fp32\n";
+  o << "memory per partition: state (weights, gradients, optimizer, step buffers) and the process's "
+       "total with dataset and "
+    << kWorkerProcessBytes / (1024 * 1024) << " MiB allowance";
+  if (spec.worker_memory_limit > 0) {
+    o << "; worker limit " << Bytes(static_cast<int64_t>(spec.worker_memory_limit));
+  }
+  o << "\n\n";
   char line[512];
   std::snprintf(line, sizeof(line), "%-9s", "partition");
   o << line;
@@ -45,8 +56,8 @@ std::string Table(const std::string& job, const Plan& plan, const std::vector<Pa
     std::snprintf(line, sizeof(line), " %8s", l.name.c_str());
     o << line;
   }
-  std::snprintf(line, sizeof(line), " %11s %9s %9s %11s %11s %5s\n", "parameters", "local in",
-                "remote in", "sent", "received", "msgs");
+  std::snprintf(line, sizeof(line), " %11s %9s %9s %11s %11s %5s %11s %11s\n", "parameters",
+                "local in", "remote in", "sent", "received", "msgs", "state", "memory");
   o << line;
   for (int p = 0; p < plan.num_partitions(); ++p) {
     std::snprintf(line, sizeof(line), "%-9d", p);
@@ -55,12 +66,14 @@ std::string Table(const std::string& job, const Plan& plan, const std::vector<Pa
       std::snprintf(line, sizeof(line), " %8lld", static_cast<long long>(n));
       o << line;
     }
-    std::snprintf(line, sizeof(line), " %11lld %9lld %9lld %11s %11s %5lld\n",
+    const PartitionMemory m = EstimatePartitionMemory(spec, plan, p);
+    std::snprintf(line, sizeof(line), " %11lld %9lld %9lld %11s %11s %5lld %11s %11s\n",
                   static_cast<long long>(s[p].parameters),
                   static_cast<long long>(s[p].local_inputs),
                   static_cast<long long>(s[p].remote_inputs), Bytes(s[p].bytes_sent).c_str(),
                   Bytes(s[p].bytes_received).c_str(),
-                  static_cast<long long>(s[p].messages_sent));
+                  static_cast<long long>(s[p].messages_sent), Bytes(m.state()).c_str(),
+                  Bytes(m.total()).c_str());
     o << line;
   }
   return o.str();
@@ -89,9 +102,20 @@ int PlanCommand(const std::vector<std::string>& args) {
   const std::vector<PartitionStats> stats = ComputePlanStats(*plan, traffic);
   std::string out;
   if (format == "text") {
-    out = Table(job->spec.name, *plan, stats, traffic);
+    out = Table(job->spec, *plan, stats, traffic);
   } else if (format == "json") {
-    out = PlanReportToJson(*plan, stats, traffic);
+    Json report = PlanReport(*plan, stats, traffic);
+    for (int p = 0; p < plan->num_partitions(); ++p) {
+      const PartitionMemory m = EstimatePartitionMemory(job->spec, *plan, p);
+      report["partitions"][p]["memory"] = Json::object({{"weightBytes", m.weight_bytes},
+                                                        {"gradientBytes", m.gradient_bytes},
+                                                        {"optimizerBytes", m.optimizer_bytes},
+                                                        {"exchangeBytes", m.exchange_bytes},
+                                                        {"stateBytes", m.state()},
+                                                        {"datasetBytes", m.dataset_bytes},
+                                                        {"totalBytes", m.total()}});
+    }
+    out = DumpJson(report) + "\n";
   } else if (format == "yaml") {
     out = PlanToYaml(*plan);
   } else {

@@ -127,8 +127,8 @@ std::string PlanToYaml(const Plan& plan) {
 
 std::string PlanToJson(const Plan& plan) { return DumpJson(PlanDocument(plan)) + "\n"; }
 
-std::string PlanReportToJson(const Plan& plan, const std::vector<PartitionStats>& stats,
-                             const TrafficOptions& traffic) {
+Json PlanReport(const Plan& plan, const std::vector<PartitionStats>& stats,
+                const TrafficOptions& traffic) {
   Json partitions = Json::array();
   for (size_t p = 0; p < stats.size(); ++p) {
     const PartitionStats& s = stats[p];
@@ -143,12 +143,15 @@ std::string PlanReportToJson(const Plan& plan, const std::vector<PartitionStats>
                                        {"messagesSent", s.messages_sent},
                                        {"messagesReceived", s.messages_received}}));
   }
-  return DumpJson(Json::object(
-             {{"plan", PlanDocument(plan)},
-              {"traffic", Json::object({{"batchSize", traffic.batch_size},
-                                        {"microBatches", traffic.micro_batches}})},
-              {"partitions", std::move(partitions)}})) +
-         "\n";
+  return Json::object({{"plan", PlanDocument(plan)},
+                       {"traffic", Json::object({{"batchSize", traffic.batch_size},
+                                                 {"microBatches", traffic.micro_batches}})},
+                       {"partitions", std::move(partitions)}});
+}
+
+std::string PlanReportToJson(const Plan& plan, const std::vector<PartitionStats>& stats,
+                             const TrafficOptions& traffic) {
+  return DumpJson(PlanReport(plan, stats, traffic)) + "\n";
 }
 
 StatusOr<Plan> PlanFromText(const std::string& text, const std::string& source) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "neuropart/base/json.h"
 #include "neuropart/plan/plan.h"
 #include "neuropart/plan/plan_stats.h"
 #include "neuropart/status.h"
@@ -19,7 +20,10 @@ namespace neuropart {
 std::string PlanToYaml(const Plan& plan);
 std::string PlanToJson(const Plan& plan);
 // `neuropart plan --format json`: {"plan": <PlanToJson>, "traffic": {...}, "partitions": [...]}
-// with one entry of `stats` per partition.
+// with one entry of `stats` per partition. PlanReport is the same document, for callers that add
+// to a partition's entry (the CLI adds its memory).
+Json PlanReport(const Plan& plan, const std::vector<PartitionStats>& stats,
+                const TrafficOptions& traffic);
 std::string PlanReportToJson(const Plan& plan, const std::vector<PartitionStats>& stats,
                              const TrafficOptions& traffic);
 // Accepts either format (JSON is read as YAML flow style). `source` names the input in errors.
