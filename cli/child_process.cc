@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,10 +69,16 @@ std::vector<std::string> ChildProcess::ReadLines(int fd) {
   return lines;
 }
 
-std::optional<int> ChildProcess::Poll() {
-  if (status_) return status_;
+void ChildProcess::Reap(int options) {
   int status = 0;
-  if (waitpid(pid_, &status, WNOHANG) == pid_) status_ = status;
+  struct rusage usage {};
+  if (wait4(pid_, &status, options, &usage) != pid_) return;
+  status_ = status;
+  peak_rss_bytes_ = static_cast<int64_t>(usage.ru_maxrss) * 1024;  // Linux counts KiB
+}
+
+std::optional<int> ChildProcess::Poll() {
+  if (!status_) Reap(WNOHANG);
   return status_;
 }
 
@@ -88,9 +95,7 @@ void ChildProcess::Stop(int grace_ms) {
   }
   if (!Poll()) {
     kill(pid_, SIGKILL);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    status_ = status;
+    Reap(0);
   }
 }
 

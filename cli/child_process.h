@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,8 @@ class ChildProcess {
   void Terminate();
   // SIGTERM, then SIGKILL after `grace_ms`; waits for the exit.
   void Stop(int grace_ms);
+  // The most memory (resident set) the process held, once it has ended; 0 before.
+  int64_t peak_rss_bytes() const { return peak_rss_bytes_; }
   // "exited with code 3", "killed by signal 9 (Killed)".
   static std::string DescribeStatus(int wait_status);
 
@@ -45,6 +48,10 @@ class ChildProcess {
   int out_fd_ = -1, err_fd_ = -1;
   std::string out_buf_, err_buf_;
   std::optional<int> status_;
+  int64_t peak_rss_bytes_ = 0;
+
+  // wait4 with `options`; records the status and peak RSS when the process has ended.
+  void Reap(int options);
 };
 
 }  // namespace neuropart::cli

@@ -4,12 +4,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <thread>
 
 #include "child_process.h"
+#include "memory_cgroup.h"
+#include "neuropart/job/job_memory.h"
 #include "lease_keeper.h"
 #include "neuropart/lifecycle/exit_codes.h"
 #include "neuropart/lifecycle/report_line.h"
@@ -72,15 +75,31 @@ struct Attempt {
   std::map<int, ReportLine> traffic;  // per partition
 };
 
+// What the workers' memory came to over every attempt of a run, for the summary.
+struct MemoryLedger {
+  std::map<int, int64_t> peak_rss;  // per partition, the largest of its processes
+  bool limit_unenforced = false;    // said once: no memory cgroup could be made
+};
+
 class Gang {
  public:
   Gang(const ParsedJob& job, const Plan& plan, const LaunchOptions& options, std::string plan_path,
-       const LeaseKeeper& lease)
+       const LeaseKeeper& lease, MemoryLedger* memory)
       : job_(job),
         plan_(plan),
         options_(options),
         plan_path_(std::move(plan_path)),
-        lease_(lease) {}
+        lease_(lease),
+        memory_(*memory) {}
+
+  // Every worker has ended by now (Run stops them all before it returns).
+  ~Gang() {
+    for (size_t q = 0; q < children_.size(); ++q) {
+      children_[q]->Stop(0);
+      int64_t& peak = memory_.peak_rss[static_cast<int>(q)];
+      peak = std::max(peak, children_[q]->peak_rss_bytes());
+    }
+  }
 
   Attempt Run(int attempt) {
     const int P = plan_.num_partitions();
@@ -101,9 +120,15 @@ class Gang {
       const TcpListener& metrics = sockets_[P + q];
       std::vector<int> inherit = {zmq.fd(), metrics.fd()};
       if (q == wire::kCoordinator) inherit.push_back(status.fd());
+      std::unique_ptr<MemoryCgroup> limit = MemoryLimit(q);
       StatusOr<std::unique_ptr<ChildProcess>> child =
           ChildProcess::Spawn(Argv(q, zmq, peers, metrics, status), inherit);
       if (!child.ok()) return SetupFailed(child.status());
+      if (limit) {
+        // Moved before it has done more than start: the limit holds for its whole life.
+        if (Status s = limit->Add((*child)->pid()); !s.ok()) return SetupFailed(s);
+      }
+      cgroups_.push_back(std::move(limit));
       const std::string status_url =
           q == wire::kCoordinator
               ? ", status http://127.0.0.1:" + std::to_string(status.port()) + "/status"
@@ -126,6 +151,34 @@ class Gang {
   }
 
   static std::string Endpoint(int port) { return "tcp://127.0.0.1:" + std::to_string(port); }
+
+  // Partition q's memory cgroup with the job's worker limit, or nullptr without a limit or where
+  // none can be made (said once per run: the limit then holds only on Kubernetes).
+  std::unique_ptr<MemoryCgroup> MemoryLimit(int q) {
+    const double limit = job_.spec.worker_memory_limit;
+    if (limit <= 0 || memory_.limit_unenforced) return nullptr;
+    StatusOr<std::unique_ptr<MemoryCgroup>> group = MemoryCgroup::Create(
+        "neuropart-" + job_.spec.name + "-" + std::to_string(getpid()) + "-" + std::to_string(q),
+        static_cast<int64_t>(limit));
+    if (group.ok()) return std::move(group).value();
+    memory_.limit_unenforced = true;
+    std::fprintf(stderr,
+                 "Warning: spec.worker.resources.limits.memory (%lld bytes) is not enforced on "
+                 "this machine: %s; each partition's peak memory is still reported\n",
+                 static_cast<long long>(limit), group.status().message().c_str());
+    return nullptr;
+  }
+
+  // Why partition q ended, for the lifecycle's message: its last error line, or the kernel's
+  // kill at its memory limit.
+  std::string EndReason(int q) const {
+    if (cgroups_[q] && cgroups_[q]->OomKills()) {
+      return "it exceeded its memory limit of " +
+             std::to_string(static_cast<int64_t>(job_.spec.worker_memory_limit)) +
+             " bytes (spec.worker.resources.limits.memory) and the kernel killed it";
+    }
+    return last_error_[q];
+  }
 
   std::vector<std::string> Argv(int q, const TcpListener& zmq, const std::string& peers,
                                 const TcpListener& metrics, const TcpListener& status) const {
@@ -232,7 +285,7 @@ class Gang {
         StopAll();
         if (progress_) progress_->Finish();
         out.outcome = Attempt::Outcome::kFailed;
-        out.failed = Ended(q, *status, last_error_[q]);
+        out.failed = Ended(q, *status, EndReason(q));
         return out;
       }
     }
@@ -250,6 +303,9 @@ class Gang {
   const LaunchOptions& options_;
   std::string plan_path_;
   const LeaseKeeper& lease_;
+  MemoryLedger& memory_;
+  std::vector<std::unique_ptr<MemoryCgroup>> cgroups_;  // [q], nullptr when unlimited; outlive
+                                                        // the children, which must end first
   std::vector<std::unique_ptr<ChildProcess>> children_;
   std::vector<TcpListener> sockets_;  // this attempt's, inherited by its workers
   std::vector<std::string> last_error_;
@@ -279,6 +335,21 @@ void PrintTraffic(const JobSpec& spec, const Plan& plan, const std::map<int, Rep
                 t.Number("bytes_sent") / steps, t.Number("messages_sent") / steps,
                 static_cast<long long>(predicted[q].bytes_sent),
                 static_cast<long long>(predicted[q].messages_sent));
+  }
+}
+
+// Per partition: the peak resident memory of its worker processes beside the plan's estimate.
+void PrintMemory(const JobSpec& spec, const Plan& plan, const MemoryLedger& memory) {
+  for (const auto& [q, peak] : memory.peak_rss) {
+    const PartitionMemory m = EstimatePartitionMemory(spec, plan, q);
+    std::printf("memory_p%d: peak %lld bytes resident (plan: state %lld, total %lld", q,
+                static_cast<long long>(peak), static_cast<long long>(m.state()),
+                static_cast<long long>(m.total()));
+    if (spec.worker_memory_limit > 0) {
+      std::printf("; limit %lld%s", static_cast<long long>(spec.worker_memory_limit),
+                  memory.limit_unenforced ? ", not enforced" : "");
+    }
+    std::printf(")\n");
   }
 }
 
@@ -367,9 +438,20 @@ int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options)
                  static_cast<long long>((*latest)->step), JobDir(options.store, job.spec.name).c_str());
   }
   int restarts = 0;  // counted against backoffLimit
+  MemoryLedger memory;
+  // Said on every way out once a gang has run, so that a failed or stopped run shows it too.
+  struct PrintMemoryOnReturn {
+    const ParsedJob& job;
+    const Plan& plan;
+    const MemoryLedger& memory;
+    ~PrintMemoryOnReturn() { PrintMemory(job.spec, plan, memory); }
+  } print_memory{job, plan, memory};
   for (int attempt = 0;; ++attempt) {
-    Gang gang(job, plan, options, plan_path, *lease);
-    Attempt a = gang.Run(attempt);
+    Attempt a;
+    {
+      Gang gang(job, plan, options, plan_path, *lease, &memory);
+      a = gang.Run(attempt);
+    }
     if (a.outcome == Attempt::Outcome::kSucceeded) {
       PrintResult(*a.result);
       PrintTraffic(job.spec, plan, a.traffic);

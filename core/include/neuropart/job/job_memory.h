@@ -23,7 +23,7 @@ namespace neuropart {
 
 // A worker process with a model of a few kilobytes peaks at 13 MiB (libraries, ZeroMQ and HTTP
 // threads, measured with `neuropart run` on this machine); the rest is the blocks above.
-inline constexpr int64_t kWorkerProcessBytes = int64_t{32} << 20;
+inline constexpr int64_t kWorkerProcessBytes = int64_t{24} << 20;
 
 struct PartitionMemory {
   int64_t parameters = 0;       // weights and biases of the owned neurons
