@@ -33,11 +33,6 @@ inline constexpr int64_t kMaxModelParameters = int64_t{1} << 40;
 // 1024 features.
 inline constexpr int64_t kMaxSamples = int64_t{1} << 24;
 
-// What a partition holds per parameter in training: the fp32 weight, its gradient and its
-// momentum buffer. Serving holds the weight only.
-inline constexpr int64_t kTrainingBytesPerParameter = 12;
-inline constexpr int64_t kServingBytesPerParameter = 4;
-
 }  // namespace neuropart
 
 #endif  // NEUROPART_BASE_LIMITS_H_
