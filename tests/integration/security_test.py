@@ -61,7 +61,8 @@ class SecurityTest(WorkdirTest):
         self.assertIn("stopped by neuropart-hostile-peer", err)
 
     def test_with_curve_a_process_without_the_jobs_keys_cannot_connect_or_stop_the_job(self):
-        job = self.w.job("guarded", samples=64000, epochs=2, backoff=0)
+        # Long enough (20000 steps) to outlast the keyless peer's 10 s timeout on a fast machine.
+        job = self.w.job("guarded", samples=64000, epochs=10, backoff=0)
         keys = os.path.join(self.w.store, "jobs", "guarded", "keys")
         p, err_before = start_and_wait_for_step(neuropart("run", job, "--store", self.w.store), 10)
         started = Started([err_before])
