@@ -21,6 +21,7 @@ import numpy as np
 from npharness import (WorkdirTest, children, neuropart, parse_result, read_safetensors,
                        start_serving)
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INPUTS, WIDTH, CLASSES = 784, 4096, 10
 LIMIT = 128 << 20
 SHAPES = [(WIDTH, INPUTS), (WIDTH, WIDTH), (WIDTH, WIDTH), (CLASSES, WIDTH)]
@@ -114,11 +115,11 @@ class MemoryTest(WorkdirTest):
     def setUp(self):
         super().setUp()
         self.weights = os.path.join(self.w.path, "initial.safetensors")
+
+    def test_a_model_three_times_a_workers_memory_trains_resumes_exports_and_serves(self):
         write_weights(self.weights)
         self.assertGreater(os.path.getsize(self.weights), LIMIT)  # larger than any worker may hold
         self.assertGreaterEqual(TRAINING_STATE, 3 * LIMIT)
-
-    def test_a_model_three_times_a_workers_memory_trains_resumes_exports_and_serves(self):
         store = self.w.store
         ckpt = os.path.join(store, "jobs", "wide", "LATEST")
         # 8 partitions from the weights file; kill -9 of a worker once step 2 is committed.
@@ -175,6 +176,22 @@ class MemoryTest(WorkdirTest):
         got = np.array([[float(v) for v in l.split(",")[1:]] for l in served.stdout.splitlines()[1:]])
         want = np.array([[float(v) for v in l.split(",")[1:]] for l in local.stdout.splitlines()[1:]])
         self.assertLessEqual(float(np.abs(got - want).max()), 1e-5)
+
+    def test_a_worker_over_its_limit_is_killed_and_the_launcher_says_why(self):
+        # Fashion-MNIST is loaded whole by every partition (188 MB of floats) and is not in the
+        # estimate, so the plan passes and the kernel stops the first worker at its limit.
+        with open(os.path.join(ROOT, "examples", "mnist-percentage.yaml")) as f:
+            text = f.read()
+        text = text.replace("  training:\n", "  backoffLimit: 0\n  worker: {resources: {limits: "
+                            "{memory: 64Mi}}}\n  training:\n", 1)
+        job = os.path.join(self.w.path, "fashion.yaml")
+        with open(job, "w") as f:
+            f.write(text)
+        r = run(neuropart("run", job, "--store", self.w.store))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertRegex(r.stderr, r"partition \d: killed by signal 9 \(Killed\): it exceeded its "
+                                   r"memory limit of 67108864 bytes "
+                                   r"\(spec.worker.resources.limits.memory\) and the kernel killed it")
 
     def test_a_plan_whose_partitions_exceed_the_limit_is_refused_naming_them(self):
         r = run(neuropart("plan", self.job("train", 2)))
