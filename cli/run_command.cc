@@ -26,8 +26,10 @@ const char* kAbout = R"(Trains the job's model on its dataset, one worker proces
 127.0.0.1 (or, with --reference, in this process with the single-process trainer), and writes
 the final weights, in safetensors (PyTorch's nn.Linear layout), to
 <store>/jobs/<name>/export/model.safetensors. Progress goes to stderr; the final metrics go to
-stdout as `key: value` lines. A job that stops (a worker dies) restarts from its last
-checkpoint, up to spec.backoffLimit times.
+stdout as `key: value` lines, with each partition's peak memory beside the plan's estimate
+(memory_p<q>). With spec.worker.resources.limits.memory every worker runs in a memory cgroup of
+that limit where this process may create one (root, or a delegated cgroup), as a pod would. A
+job that stops (a worker dies) restarts from its last checkpoint, up to spec.backoffLimit times.
 
 With spec.mode: serve the partitions load the job's last checkpoint (else spec.model.weights,
 else the seed) and answer `neuropart infer` requests until Ctrl-C.)";
