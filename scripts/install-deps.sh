@@ -14,7 +14,8 @@ packages=(
 if [[ "${1:-}" != "--build-only" ]]; then
   packages+=(git libgtest-dev libgmock-dev libbenchmark-dev
              dataset-fashion-mnist python3 python3-numpy python3-torch libopenblas0
-             clang-14 libfuzzer-14-dev libomp-14-dev)  # the fuzz preset (OpenMP: configure)
+             clang-14 libclang-rt-14-dev libfuzzer-14-dev libomp-14-dev)  # the fuzz preset
+             # (sanitizer and libFuzzer runtimes; OpenMP: configure)
 fi
 
 missing=()
