@@ -10,6 +10,9 @@ whatever the core count; the header line prints the cores found):
   layers P=2  h1 | h2,out with 4 micro-batches
   layers P=3  h1 | h2 | out with 4 micro-batches
   torch pipe  bench/torch_pipeline_step.py: the layers P=2 job as a 2-process PyTorch pipeline
+              with the same 4 micro-batches, isend/irecv overlapping transfers and compute
+  torch TP    bench/torch_tensor_parallel_step.py: Megatron-style tensor parallelism for P=2 and 4,
+              each hidden layer column-split as the neuron split is
   per-neuron  bench/per_neuron_exchange_bench: one request per remote neuron vs one block
 and prints ms/step and each one's ratio to the reference, plus the measured traffic per step per
 partition beside the plan's prediction. Each neuropart figure is 256 * 1000 divided by the
@@ -99,22 +102,30 @@ def main():
         result = neuropart(args.bin, "run", job, "--threads", "2", "--store", store)
         rows.append((label, ms_per_step(result), f"micro-batches {micro}"))
         traffic += [(label, k, v) for k, v in result.items() if k.startswith("traffic_p")]
-    torch = subprocess.run([sys.executable, os.path.join(HERE, "torch_pipeline_step.py"),
-                            "--steps", str(args.steps)], capture_output=True, text=True)
-    m = re.search(r"([\d.]+) ms/step", torch.stdout)
-    if m:
-        rows.append(("torch gloo pipeline P=2", float(m.group(1)), "layers h1 | h2,out"))
-    else:
-        print("torch pipeline did not run:\n" + torch.stderr[-2000:])
+    peers = [("torch gloo pipeline P=2", "torch_pipeline_step.py", [], "layers h1 | h2,out, 4 micro"),
+             ("torch tensor parallel P=2", "torch_tensor_parallel_step.py", ["--ranks", "2"],
+              "columns split, all-gather"),
+             ("torch tensor parallel P=4", "torch_tensor_parallel_step.py", ["--ranks", "4"],
+              "columns split, all-gather")]
+    for label, script, extra, note in peers:
+        torch = subprocess.run([sys.executable, os.path.join(HERE, script), "--steps",
+                                str(args.steps), *extra], capture_output=True, text=True)
+        m = re.search(r"([\d.]+) ms/step", torch.stdout)
+        if m:
+            rows.append((label, float(m.group(1)), note))
+        else:
+            print(f"{script} did not run:\n" + torch.stderr[-2000:])
 
     print(f"MLP 784-1024-1024-10, batch 256, {args.steps} steps, {os.cpu_count()} cores")
     print(f"{'run':28} {'ms/step':>9} {'x reference':>12}")
     for label, ms, note in rows:
         print(f"{label:28} {ms:9.2f} {ms / ref:11.2f}x  {note}")
-    layers2 = next(ms for label, ms, _ in rows if label == "layers P=2")
-    for label, ms, _ in rows:
-        if label.startswith("torch"):
-            print(f"torch pipeline / neuropart layers P=2: {ms / layers2:.2f}x")
+    ours = {label: ms for label, ms, _ in rows}
+    for peer, mine in (("torch gloo pipeline P=2", "layers P=2"),
+                       ("torch tensor parallel P=2", "neuron P=2"),
+                       ("torch tensor parallel P=4", "neuron P=4")):
+        if peer in ours:
+            print(f"{peer} / neuropart {mine}: {ours[peer] / ours[mine]:.2f}x")
     print("\ntraffic per step (measured, with wire headers; plan: payload only)")
     for label, key, value in traffic:
         print(f"  {label:12} {key[8:]:3} {value}")
