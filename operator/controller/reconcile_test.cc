@@ -468,6 +468,20 @@ TEST_F(ReconcileTest, PlanErrorsAreReportedAsPlanFailed) {
   EXPECT_EQ(Cond(c, kConditionReady).reason, kReasonPlanFailed);
 }
 
+TEST_F(ReconcileTest, APlanOverTheWorkersMemoryLimitFailsNamingThePartitionAndNoPodStarts) {
+  NeuralPartition np = MakeNeuralPartition("np").Partitions(2).Obj();
+  np.spec["worker"]["resources"]["limits"]["memory"] = "1Mi";
+  FakeCluster c(np);
+  ReconcileResult r = Step(c);
+  EXPECT_EQ(c.resource().status.phase, kPhaseFailed);
+  EXPECT_EQ(Cond(c, kConditionReady).reason, kReasonPlanFailed);
+  EXPECT_NE(Cond(c, kConditionReady).message.find(
+                "spec.worker.resources.limits.memory: partition 0 needs "),
+            std::string::npos)
+      << Cond(c, kConditionReady).message;
+  EXPECT_EQ(Count(r, Action::Type::kCreate, "Pod"), 0);
+}
+
 TEST_F(ReconcileTest, DeletingResourceDoesNothing) {
   FakeCluster c(MakeNeuralPartition("np").Partitions(2).Deleting().Obj());
   ReconcileResult r = Step(c);
