@@ -157,8 +157,8 @@ TEST(JobFileTest, ErrorsNameTheFieldAndTheLine) {
       // sparse index entries (36 bytes); a 16-row training step of 70 values a row (4480 bytes)
       // and its 1792 bytes of messages; 76 synthetic rows of 4 floats.
       {"  storage:", "  worker: {resources: {limits: {memory: 1Ki}}}\n  storage:",
-       "spec.worker.resources.limits.memory: partition 0 needs 33562508 bytes (220 weights, 184 "
-       "gradients, 184 optimizer state, 6272 exchange buffers, 1216 dataset, 33554432 for the "
+       "spec.worker.resources.limits.memory: partition 0 needs 25173900 bytes (220 weights, 184 "
+       "gradients, 184 optimizer state, 6272 exchange buffers, 1216 dataset, 25165824 for the "
        "process), more than the limit of 1024 (job.yaml:25)"},
       {"  storage:", "  worker: {resources: {limits: {memory: lots}}}\n  storage:",
        "spec.worker.resources.limits.memory: \"lots\" is not a resource quantity (job.yaml:25)"},

@@ -43,7 +43,7 @@ PartitionMemory EstimatePartitionMemory(const JobSpec& spec, const Plan& plan, i
 
 // InvalidArgument naming `field` for the first partition that needs more than `limit_bytes`:
 // "<field>: partition 0 needs N bytes (W weights, G gradients, O optimizer state, E exchange
-// buffers, D dataset, 33554432 for the process), more than the limit of L".
+// buffers, D dataset, 25165824 for the process), more than the limit of L".
 Status CheckPartitionMemory(const JobSpec& spec, const Plan& plan, double limit_bytes,
                             const std::string& field);
 
