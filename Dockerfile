@@ -24,7 +24,7 @@ RUN --mount=type=cache,target=/src/build,id=neuropart-build \
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libgomp1 libyaml-cpp0.7 zlib1g libzmq5 libcpprest2.10 libssl3 \
+      libgomp1 libopenblas0-openmp libyaml-cpp0.7 zlib1g libzmq5 libcpprest2.10 libssl3 \
       libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --uid 65532 --user-group --no-create-home --shell /usr/sbin/nologin neuropart

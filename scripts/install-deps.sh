@@ -10,10 +10,12 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libcpprest-dev libssl-dev libzmq3-dev cppzmq-dev libeigen3-dev libyaml-cpp-dev
   prometheus-cpp-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
+  libopenblas-openmp-dev  # the engine's GEMM (OpenBLAS on OpenMP: see CMakeLists.txt)
 )
 if [[ "${1:-}" != "--build-only" ]]; then
   packages+=(git libgtest-dev libgmock-dev libbenchmark-dev
-             dataset-fashion-mnist python3 python3-numpy python3-torch libopenblas0
+             dataset-fashion-mnist python3 python3-numpy python3-torch
+             libopenblas0-pthread  # the BLAS bench/torch_mlp_step.py gives Debian's torch
              clang-14 libclang-rt-14-dev libfuzzer-14-dev libomp-14-dev)  # the fuzz preset
              # (sanitizer and libFuzzer runtimes; OpenMP: configure)
 fi

@@ -23,6 +23,7 @@ ADAPTERS = {
     "nlohmann-json": (r"nlohmann/", "core/include/neuropart/base/json.h"),
     "CLI11": (r"CLI/", "core/src/app/flags.cc"),
     "zlib": (r"zlib\.h", "core/src/store/zlib.cc"),
+    "OpenBLAS": (r"cblas\.h|openblas_config\.h", "core/src/engine/gemm.cc"),
 }
 
 PRODUCTION_DIRS = ("core", "worker", "operator", "cli")

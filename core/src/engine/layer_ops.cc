@@ -1,11 +1,12 @@
-// Forward and backward kernels of one layer slice. Dense layers are GEMMs; sparse layers are
-// gather/scatter loops over `index`, parallel over the dimension each output element belongs to
-// (samples for Z and dA_in, neurons for dW) so that no two threads write the same element.
+// Forward and backward kernels of one layer slice. Dense layers are GEMMs (gemm.h); sparse layers
+// are gather/scatter loops over `index`, parallel over the dimension each output element belongs
+// to (samples for Z and dA_in, neurons for dW) so that no two threads write the same element.
 #include "neuropart/engine/layer_ops.h"
 
 #include <algorithm>
 #include <cassert>
 
+#include "gemm.h"
 #include "parallel_for.h"
 
 namespace neuropart {
@@ -64,10 +65,9 @@ void WeightGradientsImpl(const ConstMatrixRef& a_in, const ConstMatrixRef& dz,
   assert(dz.rows() == a_in.rows() && dz.cols() == params.rows());
   if (arch.IsSparse(layer)) {
     SparseWeightGradients(a_in, dz, params, accumulate, grad);
-  } else if (accumulate) {
-    grad->weight.noalias() += dz.transpose() * a_in;
   } else {
-    grad->weight.noalias() = dz.transpose() * a_in;
+    internal::Gemm(dz, internal::Op::kTranspose, a_in, internal::Op::kNone,
+                   accumulate ? 1.0f : 0.0f, grad->weight);
   }
   if (accumulate) {
     grad->bias.noalias() += dz.colwise().sum().transpose();
@@ -90,7 +90,7 @@ void ForwardPreactivation(const ConstMatrixRef& a_in, const LayerParams& params,
   // Start from the bias and accumulate the product into it, as BLAS addmm (beta = 1) does: one
   // pass fewer than writing the product and adding the bias afterwards.
   z->rowwise() = params.bias.transpose();
-  z->noalias() += a_in * params.weight.transpose();
+  internal::Gemm(a_in, internal::Op::kNone, params.weight, internal::Op::kTranspose, 1.0f, *z);
 }
 
 void ApplyActivation(Activation act, const ConstMatrixRef& z, MatrixF* a) {
@@ -156,7 +156,7 @@ void InputGradients(const ConstMatrixRef& dz, const LayerParams& params, const A
   if (arch.IsSparse(layer)) {
     SparseInputGradients(dz, params, da_in);
   } else {
-    da_in->noalias() = dz * params.weight;
+    internal::Gemm(dz, internal::Op::kNone, params.weight, internal::Op::kNone, 0.0f, *da_in);
   }
 }
 

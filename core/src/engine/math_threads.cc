@@ -2,13 +2,18 @@
 
 #include <Eigen/Core>
 
+#include "gemm.h"
+
 #ifndef _OPENMP
 #error "the engine is built with OpenMP (see core/src/engine/CMakeLists.txt)"
 #endif
 
 namespace neuropart {
 
-void SetMathThreads(int n) { Eigen::setNbThreads(n); }
+void SetMathThreads(int n) {
+  Eigen::setNbThreads(n);
+  internal::SetGemmThreads(n);
+}
 
 int MathThreads() { return Eigen::nbThreads(); }
 
