@@ -1,9 +1,10 @@
 // Gemm: the engine's dense products, C = op(A) op(B) + beta C, through OpenBLAS's sgemm.
 //
 // Why not Eigen's own GEMM: on the training step's shapes (784-1024-1024-10 at batch 256) OpenBLAS
-// is 0.70x Eigen's time on one thread and 0.62x on two, even with Eigen built for this processor
-// (-march=native); OpenBLAS picks its kernels for the processor at run time, so the default build
-// and the images get them too, where Eigen would be held to SSE2 (bench/gemm_shapes_bench.cc).
+// takes 0.74x Eigen's time on one thread and 0.79x on two, even with Eigen built for this
+// processor (-march=native); OpenBLAS picks its kernels for the processor at run time, so the
+// default build and the images get them too, where Eigen is held to SSE2 (docs/benchmarks.md,
+// bench/gemm_shapes_bench.cc). The OpenMP build of OpenBLAS: see CMakeLists.txt.
 // Row-major throughout; views with an outer stride are passed as they are, never copied.
 #ifndef NEUROPART_ENGINE_GEMM_H_
 #define NEUROPART_ENGINE_GEMM_H_
