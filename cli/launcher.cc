@@ -8,9 +8,11 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "child_process.h"
+#include "ipc_links.h"
 #include "memory_cgroup.h"
 #include "neuropart/job/job_memory.h"
 #include "lease_keeper.h"
@@ -103,26 +105,17 @@ class Gang {
 
   Attempt Run(int attempt) {
     const int P = plan_.num_partitions();
-    // Per partition a ZeroMQ socket and a metrics socket, plus the coordinator's status socket,
-    // all bound here on 127.0.0.1 and inherited by the workers: a port is never free between
-    // being chosen and being served. They stay open for this attempt.
-    sockets_.clear();
-    for (int i = 0; i < 2 * P + 1; ++i) {
-      StatusOr<TcpListener> s = TcpListener::Listen("127.0.0.1:0");
-      if (!s.ok()) return SetupFailed(s.status());
-      sockets_.push_back(std::move(s).value());
-    }
+    if (Status s = BindSockets(P); !s.ok()) return SetupFailed(s);
     std::string peers;
-    for (int q = 0; q < P; ++q) peers += (peers.empty() ? "" : ",") + Endpoint(sockets_[q].port());
-    const TcpListener& status = sockets_[2 * P];
+    for (int q = 0; q < P; ++q) peers += (peers.empty() ? "" : ",") + LinkEndpoint(q);
+    const TcpListener& status = http_sockets_[P];
     for (int q = 0; q < P; ++q) {
-      const TcpListener& zmq = sockets_[q];
-      const TcpListener& metrics = sockets_[P + q];
-      std::vector<int> inherit = {zmq.fd(), metrics.fd()};
+      const TcpListener& metrics = http_sockets_[q];
+      std::vector<int> inherit = {LinkFd(q), metrics.fd()};
       if (q == wire::kCoordinator) inherit.push_back(status.fd());
       std::unique_ptr<MemoryCgroup> limit = MemoryLimit(q);
       StatusOr<std::unique_ptr<ChildProcess>> child =
-          ChildProcess::Spawn(Argv(q, zmq, peers, metrics, status), inherit);
+          ChildProcess::Spawn(Argv(q, peers, metrics, status), inherit);
       if (!child.ok()) return SetupFailed(child.status());
       if (limit) {
         // Moved before it has done more than start: the limit holds for its whole life.
@@ -134,7 +127,7 @@ class Gang {
               ? ", status http://127.0.0.1:" + std::to_string(status.port()) + "/status"
               : "";
       std::fprintf(stderr, "Partition %d: pid %d, %s, metrics http://127.0.0.1:%d/metrics%s\n", q,
-                   static_cast<int>((*child)->pid()), Endpoint(zmq.port()).c_str(),
+                   static_cast<int>((*child)->pid()), LinkEndpoint(q).c_str(),
                    metrics.port(), status_url.c_str());
       children_.push_back(std::move(child).value());
       last_error_.push_back("");
@@ -150,7 +143,35 @@ class Gang {
     return a;
   }
 
-  static std::string Endpoint(int port) { return "tcp://127.0.0.1:" + std::to_string(port); }
+  // Per partition a link socket (Unix-domain with options_.ipc_links, else TCP) and a metrics
+  // socket, plus the coordinator's status socket, all bound here (TCP on 127.0.0.1) and inherited
+  // by the workers: a port or path is never free between being chosen and being served. They stay
+  // open for this attempt.
+  Status BindSockets(int P) {
+    http_sockets_.clear();
+    tcp_links_.clear();
+    ipc_links_.reset();
+    for (int i = 0; i < P + 1; ++i) {
+      ASSIGN_OR_RETURN(TcpListener s, TcpListener::Listen("127.0.0.1:0"));
+      http_sockets_.push_back(std::move(s));
+    }
+    if (options_.ipc_links) {
+      ASSIGN_OR_RETURN(IpcLinks links, IpcLinks::Create(P));
+      ipc_links_.emplace(std::move(links));
+      return Status::Ok();
+    }
+    for (int q = 0; q < P; ++q) {
+      ASSIGN_OR_RETURN(TcpListener s, TcpListener::Listen("127.0.0.1:0"));
+      tcp_links_.push_back(std::move(s));
+    }
+    return Status::Ok();
+  }
+
+  std::string LinkEndpoint(int q) const {
+    return ipc_links_ ? ipc_links_->endpoint(q)
+                      : "tcp://127.0.0.1:" + std::to_string(tcp_links_[q].port());
+  }
+  int LinkFd(int q) const { return ipc_links_ ? ipc_links_->fd(q) : tcp_links_[q].fd(); }
 
   // Partition q's memory cgroup with the job's worker limit, or nullptr without a limit or where
   // none can be made (said once per run: the limit then holds only on Kubernetes).
@@ -180,13 +201,13 @@ class Gang {
     return last_error_[q];
   }
 
-  std::vector<std::string> Argv(int q, const TcpListener& zmq, const std::string& peers,
-                                const TcpListener& metrics, const TcpListener& status) const {
+  std::vector<std::string> Argv(int q, const std::string& peers, const TcpListener& metrics,
+                                const TcpListener& status) const {
     std::vector<std::string> argv = {options_.worker_binary, "--job", options_.job_path,
                                      "--plan", plan_path_, "--partition", std::to_string(q),
                                      "--store", options_.store,
-                                     "--listen", Endpoint(zmq.port()),
-                                     "--listen-fd", std::to_string(zmq.fd()),
+                                     "--listen", LinkEndpoint(q),
+                                     "--listen-fd", std::to_string(LinkFd(q)),
                                      "--peers", peers, "--threads",
                                      std::to_string(options_.threads_per_worker),
                                      "--metrics-fd", std::to_string(metrics.fd()),
@@ -307,7 +328,10 @@ class Gang {
   std::vector<std::unique_ptr<MemoryCgroup>> cgroups_;  // [q], nullptr when unlimited; outlive
                                                         // the children, which must end first
   std::vector<std::unique_ptr<ChildProcess>> children_;
-  std::vector<TcpListener> sockets_;  // this attempt's, inherited by its workers
+  // This attempt's sockets, inherited by its workers (BindSockets).
+  std::vector<TcpListener> http_sockets_;  // [q] partition q's metrics, [P] the status server
+  std::vector<TcpListener> tcp_links_;     // [q] partition q's ZeroMQ socket, without ipc links
+  std::optional<IpcLinks> ipc_links_;      // with them
   std::vector<std::string> last_error_;
   std::map<int, double> wait_share_;
   std::unique_ptr<Progress> progress_;
@@ -426,6 +450,13 @@ int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options)
                job.spec.name.c_str(), plan.num_partitions(),
                std::string(StrategyName(plan.strategy())).c_str(), plan.HashHex().c_str(),
                options.store.c_str());
+  if (options.ipc_links) {
+    std::fprintf(stderr,
+                 "Links: Unix-domain sockets in a directory only this user can enter%s "
+                 "(--links tcp for TCP)\n",
+                 job.spec.transport.encrypted() ? "; spec.transport.encryption applies to TCP links"
+                                                : "");
+  }
   // A job's store remembers it: a second run continues (or, finished, only re-evaluates).
   if (StatusOr<std::optional<CheckpointRef>> latest = LatestCheckpoint(options.store, job.spec.name);
       latest.ok() && *latest) {

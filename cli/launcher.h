@@ -24,6 +24,9 @@ struct LaunchOptions {
   // Where Launch writes the job's fresh CURVE keys, once it holds the job's lease
   // (worker/job_keys.h); empty: the links are not encrypted.
   std::string keys_dir;
+  // The partitions' links as Unix-domain sockets in a private directory (ipc_links.h) instead
+  // of TCP on 127.0.0.1; they are then never encrypted, so keys_dir must be empty.
+  bool ipc_links = false;
 };
 
 // Returns the process exit code (0 ok, 1 the job failed, 2 a worker refused its input, 130

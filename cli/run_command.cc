@@ -31,8 +31,15 @@ stdout as `key: value` lines, with each partition's peak memory beside the plan'
 that limit where this process may create one (root, or a delegated cgroup), as a pod would. A
 job that stops (a worker dies) restarts from its last checkpoint, up to spec.backoffLimit times.
 
+The partitions' links are Unix-domain sockets in a fresh directory only this user can enter
+(--links ipc, the default for training): the kernel's access check guards them, so they skip
+spec.transport.encryption's CURVE, whose cost is the point of not using TCP here. --links tcp
+gives every partition a TCP socket on 127.0.0.1, CURVE-encrypted as the job says, as between
+machines.
+
 With spec.mode: serve the partitions load the job's last checkpoint (else spec.model.weights,
-else the seed) and answer `neuropart infer` requests until Ctrl-C.)";
+else the seed) and answer `neuropart infer` requests until Ctrl-C; their links are TCP, since
+clients connect to the coordinator over TCP.)";
 
 struct RunOptions {
   std::string store;
@@ -146,6 +153,7 @@ int RunCommand(const std::vector<std::string>& args) {
   RunOptions options;
   options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bool reference = false;
+  std::string links = "auto";
   Flags flags("neuropart run", kAbout);
   flags.Positional("JOB.yaml", &job_path, "the job file");
   flags.Bool("--reference", &reference,
@@ -156,7 +164,13 @@ int RunCommand(const std::vector<std::string>& args) {
             "math threads in all (default: all cores; split among partitions)");
   flags.Int("--max-steps", &options.max_steps,
             "stop after this many steps (overrides spec.training.maxSteps; -1: the job's)");
+  flags.String("--links", &links,
+               "auto | ipc | tcp: the partitions' links (auto: ipc to train, tcp to serve)");
   if (std::optional<int> exit = flags.ParseOrExit(args)) return *exit;
+  if (links != "auto" && links != "ipc" && links != "tcp") {
+    return ReportError(
+        InvalidArgumentError("--links: want auto, ipc or tcp, got \"" + links + "\""));
+  }
   if (options.threads < 1) return ReportError(InvalidArgumentError("--threads: must be >= 1"));
   StatusOr<ParsedJob> job = LoadJobFile(job_path);
   if (!job.ok()) return ReportError(job.status());
@@ -180,7 +194,16 @@ int RunCommand(const std::vector<std::string>& args) {
   launch.max_steps = options.max_steps;
   // The cores are shared by the partitions; each gets its share of math threads.
   launch.threads_per_worker = std::max(1, options.threads / plan->num_partitions());
-  if (job->spec.transport.encrypted()) launch.keys_dir = JobKeysDir(launch.store, job->spec);
+  const bool serve = job->spec.mode == JobMode::kServe;
+  if (serve && links == "ipc") {
+    return ReportError(InvalidArgumentError(
+        "--links ipc: this job has spec.mode: serve, whose clients reach the coordinator over TCP "
+        "(use --links tcp or auto)"));
+  }
+  launch.ipc_links = links == "ipc" || (links == "auto" && !serve);
+  if (job->spec.transport.encrypted() && !launch.ipc_links) {
+    launch.keys_dir = JobKeysDir(launch.store, job->spec);
+  }
   return Launch(*job, *plan, launch);
 }
 

@@ -253,7 +253,10 @@ Status Run(const WorkerConfig& config) {
   t.listen_fd = config.listen_fd;
   t.peer_endpoints = config.peers;
   t.metrics = metrics.get();
-  if (job.spec.transport.encrypted()) {
+  // Unix-domain links are guarded by their directory's permissions, not by CURVE
+  // (cli/ipc_links.h): spec.transport.encryption is for TCP links.
+  const bool ipc_links = config.listen.rfind("ipc://", 0) == 0;
+  if (job.spec.transport.encrypted() && !ipc_links) {
     if (config.keys_dir.empty()) {
       return InvalidArgumentError(
           "--keys: spec.transport.encryption is curve, so the worker needs the job's key "

@@ -24,8 +24,8 @@ void AddWorkerFlags(Flags* flags, WorkerConfig* c) {
   flags->String("--plan", &c->plan_path, "the plan from the Neuron Distributor", "NEUROPART_PLAN");
   flags->Int("--partition", &c->partition, "this partition's index", "NEUROPART_PARTITION");
   flags->String("--store", &c->store, "the shared store directory", "NEUROPART_STORE");
-  flags->String("--listen", &c->listen, "where peers reach this worker, tcp://host:port",
-                "NEUROPART_LISTEN");
+  flags->String("--listen", &c->listen,
+                "where peers reach this worker, tcp://host:port or ipc://path", "NEUROPART_LISTEN");
   flags->String("--peers", &c->peer_list, "every partition's endpoint, in partition order",
                 "NEUROPART_PEERS");
   flags->String("--keys", &c->keys_dir,
@@ -64,6 +64,16 @@ Status CheckWorkerConfig(WorkerConfig* c) {
     return InvalidArgumentError("--partition: must be in [0, " + std::to_string(c->peers.size()) +
                                 ") (one endpoint per partition in --peers), got " +
                                 std::to_string(c->partition));
+  }
+  // An ipc:// link is not encrypted (cli/ipc_links.h): it must never be mixed with TCP ones.
+  const auto is_ipc = [](const std::string& e) { return e.rfind("ipc://", 0) == 0; };
+  for (size_t q = 0; q < c->peers.size(); ++q) {
+    if (is_ipc(c->peers[q]) != is_ipc(c->listen)) {
+      return InvalidArgumentError("--peers: endpoint " + std::to_string(q) + " (" + c->peers[q] +
+                                  ") and --listen (" + c->listen +
+                                  ") must both be ipc:// or neither: Unix-domain links are not "
+                                  "encrypted, so a job uses them for every link or none");
+    }
   }
   if (c->threads < 1) return InvalidArgumentError("--threads: must be >= 1");
   return Status::Ok();

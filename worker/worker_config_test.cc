@@ -76,5 +76,22 @@ TEST(WorkerConfig, BadInputNamesTheSetting) {
             "Could not convert: --partition = x");
 }
 
+TEST(WorkerConfig, UnixDomainLinksAreAllOrNothing) {
+  std::vector<std::string> args = {"--job", "j.yaml", "--plan", "p.yaml", "--partition", "0",
+                                   "--store", "/s", "--listen", "ipc:///run/np/p0",
+                                   "--peers", "ipc:///run/np/p0,ipc:///run/np/p1"};
+  StatusOr<WorkerConfig> c = Parse(args);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->listen, "ipc:///run/np/p0");
+  args.back() = "ipc:///run/np/p0,tcp://b:5000";
+  EXPECT_EQ(Parse(args).status().message(),
+            "--peers: endpoint 1 (tcp://b:5000) and --listen (ipc:///run/np/p0) must both be "
+            "ipc:// or neither: Unix-domain links are not encrypted, so a job uses them for every "
+            "link or none");
+  args = kRequired;
+  args.back() = "tcp://a:5000,ipc:///run/np/p1";
+  EXPECT_EQ(Parse(args).status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace neuropart::worker

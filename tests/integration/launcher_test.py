@@ -85,6 +85,25 @@ class LauncherTest(unittest.TestCase):
             self.assertGreaterEqual(bytes_, plan_bytes, q)
             self.assertLessEqual(bytes_, plan_bytes + 128 * msgs, q)
 
+    def test_unix_domain_links_end_bit_identical_to_tcp_links_and_leave_no_socket_behind(self):
+        tmp = os.path.join(self.w.path, "tmp")
+        os.makedirs(tmp)
+        env = dict(os.environ, TMPDIR=tmp)
+        exports = {}
+        for links in ("ipc", "tcp"):
+            job = self.w.job("links-" + links)
+            r = run(neuropart("run", job, "--store", self.w.store, "--links", links), env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stderr, r"Partition 2: pid \d+, %s://" % links)
+            exports[links] = self.w.export("links-" + links)
+        self.assertIn("Links: Unix-domain sockets", run(
+            neuropart("run", self.w.job("links-auto", samples=64, epochs=1),
+                      "--store", self.w.store), env=env).stderr)
+        self.assertEqual(os.listdir(tmp), [])  # every run removed its socket directory
+        self.assertEqual(sorted(exports["ipc"]), sorted(exports["tcp"]))
+        for name in exports["ipc"]:
+            self.assertTrue(np.array_equal(exports["ipc"][name], exports["tcp"][name]), name)
+
     def test_kill_9_of_a_random_worker_resumes_bit_identically(self):
         job = self.w.job("crash", samples=6400, epochs=2, every=8)  # 400 steps
         clean = run(neuropart("run", job, "--store", self.w.store))

@@ -128,7 +128,7 @@ class Started:
     def __init__(self, lines):
         text = "".join(lines)
         self.plan_hash = re.search(r"plan ([0-9a-f]{16})", text).group(1)
-        self.zmq = dict((int(q), e) for q, e in re.findall(r"Partition (\d+): pid \d+, (tcp://\S+),", text))
+        self.zmq = dict((int(q), e) for q, e in re.findall(r"Partition (\d+): pid \d+, ((?:tcp|ipc)://\S+),", text))
         self.metrics = dict((int(q), u) for q, u in re.findall(r"Partition (\d+):.* metrics (\S+/metrics)", text))
         status = re.search(r"status (\S+/status)", text)
         self.status = status.group(1) if status else None

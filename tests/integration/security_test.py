@@ -21,6 +21,12 @@ def hostile_peer(*flags):
     return run([os.path.join(os.path.dirname(neuropart()[0]), "neuropart-hostile-peer"), *flags])
 
 
+def hostile_peer_as(uid, *flags):
+    """The hostile peer run as another user (and group), as a stranger on the same machine."""
+    return run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                os.path.join(os.path.dirname(neuropart()[0]), "neuropart-hostile-peer"), *flags])
+
+
 def counter(metrics_text, name, labels=""):
     m = re.search(r'%s\{[^}]*%s[^}]*\} (\S+)' % (name, labels), metrics_text)
     return float(m.group(1)) if m else -1
@@ -53,7 +59,8 @@ class SecurityTest(WorkdirTest):
     def test_without_encryption_a_stranger_stops_the_job_as_a_partition(self):
         # The attack the keys exist for: it works on a job that turned encryption off.
         job = self.w.job("open", samples=6400, epochs=2, backoff=0, encryption="none")
-        p, err_before = start_and_wait_for_step(neuropart("run", job, "--store", self.w.store), 10)
+        p, err_before = start_and_wait_for_step(
+            neuropart("run", job, "--store", self.w.store, "--links", "tcp"), 10)
         attack = self.takeover(Started([err_before]))
         _, err = p.communicate(timeout=120)
         self.assertEqual(attack.returncode, 0, attack.stderr)
@@ -64,7 +71,8 @@ class SecurityTest(WorkdirTest):
         # Long enough (20000 steps) to outlast the keyless peer's 10 s timeout on a fast machine.
         job = self.w.job("guarded", samples=64000, epochs=10, backoff=0)
         keys = os.path.join(self.w.store, "jobs", "guarded", "keys")
-        p, err_before = start_and_wait_for_step(neuropart("run", job, "--store", self.w.store), 10)
+        p, err_before = start_and_wait_for_step(
+            neuropart("run", job, "--store", self.w.store, "--links", "tcp"), 10)
         started = Started([err_before])
         try:
             # Without keys: its handshake is refused, so its sends time out (10 s) unsent.
@@ -102,7 +110,8 @@ class SecurityTest(WorkdirTest):
 
     def test_infer_with_another_jobs_client_key_is_refused(self):
         other = self.w.job("other", samples=64, epochs=1)
-        trained = run(neuropart("run", other, "--store", self.w.store))
+        # Over TCP, so that its CURVE keys exist (a Unix-domain run has none).
+        trained = run(neuropart("run", other, "--store", self.w.store, "--links", "tcp"))
         self.assertEqual(trained.returncode, 0, trained.stderr)
         job = self.serve_job("served")
         p, started, endpoint = start_serving(job, self.w.store)
@@ -123,7 +132,7 @@ class SecurityTest(WorkdirTest):
 
     def test_keys_are_private_to_the_user(self):
         job = self.w.job("private", samples=64, epochs=1)
-        r = run(neuropart("run", job, "--store", self.w.store))
+        r = run(neuropart("run", job, "--store", self.w.store, "--links", "tcp"))
         self.assertEqual(r.returncode, 0, r.stderr)
         keys = os.path.join(self.w.store, "jobs", "private", "keys")
         self.assertEqual(os.stat(keys).st_mode & 0o777, 0o700)
@@ -151,12 +160,36 @@ class SecurityTest(WorkdirTest):
         exports = {}
         for encryption in ("curve", "none"):
             job = self.w.job("same-" + encryption, samples=1280, encryption=encryption)
-            r = run(neuropart("run", job, "--store", self.w.store))
+            r = run(neuropart("run", job, "--store", self.w.store, "--links", "tcp"))
             self.assertEqual(r.returncode, 0, r.stderr)
             exports[encryption] = self.w.export("same-" + encryption)
         self.assertEqual(sorted(exports["curve"]), sorted(exports["none"]))
         for name in exports["curve"]:
             self.assertTrue(np.array_equal(exports["curve"][name], exports["none"][name]), name)
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to run the stranger as another user")
+    def test_unix_domain_links_are_out_of_reach_of_another_user(self):
+        # The local default: no CURVE, so the directory's permissions are the whole guard.
+        job = self.w.job("local", samples=64000, epochs=10, backoff=0)
+        p, err_before = start_and_wait_for_step(neuropart("run", job, "--store", self.w.store), 10)
+        started = Started([err_before])
+        try:
+            self.assertTrue(started.zmq[0].startswith("ipc://"), err_before)
+            sockets = os.path.dirname(started.zmq[0][len("ipc://"):])
+            self.assertEqual(os.stat(sockets).st_mode & 0o777, 0o700)
+            stranger = hostile_peer_as(
+                65532, "--connect=" + started.zmq[0], "--plan-hash=0x" + started.plan_hash,
+                "--target=0", "--partitions=3", "--impersonate=1", "--attacks=hello,abort")
+            running = p.poll() is None
+        finally:
+            p.send_signal(signal.SIGINT)
+            _, err = p.communicate(timeout=60)
+        self.assertTrue(running, err)
+        self.assertEqual(stranger.returncode, 1, stranger.stderr)
+        self.assertIn("not taken within", stranger.stderr)  # never connected
+        self.assertEqual(p.returncode, 130, err)  # stopped by us, not by them
+        self.assertNotIn("stopped by neuropart-hostile-peer", err)
+        self.assertFalse(os.path.exists(sockets), "the launcher left its sockets behind")
 
     def test_sigkill_to_the_launcher_takes_its_workers_with_it(self):
         job = self.w.job("orphans", samples=6400, epochs=2)
