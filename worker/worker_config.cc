@@ -30,7 +30,7 @@ void AddWorkerFlags(Flags* flags, WorkerConfig* c) {
                 "NEUROPART_PEERS");
   flags->String("--keys", &c->keys_dir,
                 "the job's key directory (public.keys and this partition's .secret file); "
-                "required when spec.transport.encryption is curve",
+                "required when spec.transport.encryption is curve and the links are TCP",
                 "NEUROPART_KEYS");
   flags->String("--status-token-file", &c->status_token_file,
                 "a file whose token GET /status requires (Authorization: Bearer); empty: open",
