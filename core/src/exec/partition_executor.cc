@@ -219,8 +219,12 @@ Status PartitionExecutor::HiddenGradients(uint64_t step, int l, uint32_t m) {
   return Status::Ok();
 }
 
-Status PartitionExecutor::Backward(uint64_t step, const ConstMatrixRef& x, const int32_t* labels,
-                                   float scale, double* loss_sum) {
+// Per layer and micro-batch, the input gradient is computed and sent before the weight gradient:
+// the peers waiting for it start their own layer while this partition does its dW GEMM, which
+// nobody waits for. Likewise each layer's update runs as soon as its gradient is complete, while
+// the gradients of the layer below are on their way. Neither changes a single value.
+Status PartitionExecutor::BackwardAndUpdate(uint64_t step, const ConstMatrixRef& x,
+                                            const int32_t* labels, float scale, double* loss_sum) {
   const int last = arch_.num_layers() - 1;
   for (int l = last; l >= 0; --l) {
     if (!Owns(l)) continue;
@@ -231,6 +235,22 @@ Status PartitionExecutor::Backward(uint64_t step, const ConstMatrixRef& x, const
       } else {
         RETURN_IF_ERROR(HiddenGradients(step, l, m));
       }
+      if (l > 0) {
+        bool first = true;
+        MatrixF part;
+        for (int i : slices_of_layer_[l]) {
+          const Slice& s = slices_[i];
+          InputGradients(s.dz, s.params, arch_, l, first ? &st.partial[l] : &part);
+          if (!first) st.partial[l] += part;
+          first = false;
+        }
+        for (int p = 0; p < P_; ++p) {
+          const std::vector<IndexRange>& ranges = boundaries_[l].inbound[p];
+          if (p == self_ || ranges.empty()) continue;
+          RETURN_IF_ERROR(SendBlock(MsgType::kGradients, p, step, m, l, Phase::kBackward,
+                                    st.partial[l], ranges));
+        }
+      }
       const ConstMatrixRef input = LayerInput(x, st, l);
       for (int i : slices_of_layer_[l]) {
         Slice& s = slices_[i];
@@ -240,22 +260,9 @@ Status PartitionExecutor::Backward(uint64_t step, const ConstMatrixRef& x, const
           AccumulateWeightGradients(input, s.dz, s.params, arch_, l, &s.grad);
         }
       }
-      if (l == 0) continue;
-      bool first = true;
-      MatrixF part;
-      for (int i : slices_of_layer_[l]) {
-        const Slice& s = slices_[i];
-        InputGradients(s.dz, s.params, arch_, l, first ? &st.partial[l] : &part);
-        if (!first) st.partial[l] += part;
-        first = false;
-      }
-      for (int p = 0; p < P_; ++p) {
-        const std::vector<IndexRange>& ranges = boundaries_[l].inbound[p];
-        if (p == self_ || ranges.empty()) continue;
-        RETURN_IF_ERROR(SendBlock(MsgType::kGradients, p, step, m, l, Phase::kBackward,
-                                  st.partial[l], ranges));
-      }
     }
+    // Every micro-batch's input gradient through these weights is computed: update them.
+    for (int i : slices_of_layer_[l]) slices_[i].sgd.Apply(&slices_[i].params, slices_[i].grad);
   }
   return Status::Ok();
 }
@@ -267,8 +274,7 @@ StatusOr<StepResult> PartitionExecutor::TrainStep(uint64_t step, const MatrixF& 
   double loss_sum = 0;
   const std::vector<std::pair<int64_t, int64_t>> split = SplitRows(B, micro_batches);
   RETURN_IF_ERROR(Forward(step, Phase::kForward, x, split));
-  RETURN_IF_ERROR(Backward(step, x, labels, scale, &loss_sum));
-  for (Slice& s : slices_) s.sgd.Apply(&s.params, s.grad);
+  RETURN_IF_ERROR(BackwardAndUpdate(step, x, labels, scale, &loss_sum));
 
   // The coordinator learns the step's loss: each output owner sends its partial sum.
   const int last = arch_.num_layers() - 1;

@@ -99,8 +99,10 @@ class PartitionExecutor {
   // Combined softmax stats over all output owners (exchanged when the output layer is split).
   Status ExchangeSoftmaxStats(uint64_t step, uint32_t micro, wire::Phase phase,
                               const std::vector<MatrixF>& z, SoftmaxStats* stats);
-  Status Backward(uint64_t step, const ConstMatrixRef& x, const int32_t* labels, float scale,
-                  double* loss_sum);
+  // Backward through every layer for micro_, each layer's SGD update as soon as its gradient is
+  // complete; the micro-batches' losses added to *loss_sum.
+  Status BackwardAndUpdate(uint64_t step, const ConstMatrixRef& x, const int32_t* labels,
+                           float scale, double* loss_sum);
   // dL/dz of the output slices for micro-batch m (softmax statistics exchanged with the other
   // output owners), and the micro-batch's loss added to *loss_sum.
   Status OutputGradients(uint64_t step, uint32_t m, const int32_t* labels, float scale,
