@@ -33,9 +33,8 @@ job that stops (a worker dies) restarts from its last checkpoint, up to spec.bac
 
 The partitions' links are Unix-domain sockets in a fresh directory only this user can enter
 (--links ipc, the default for training): the kernel's access check guards them, so they skip
-spec.transport.encryption's CURVE, whose cost is the point of not using TCP here. --links tcp
-gives every partition a TCP socket on 127.0.0.1, CURVE-encrypted as the job says, as between
-machines.
+spec.transport.encryption's CURVE and its cost. --links tcp gives every partition a TCP socket
+on 127.0.0.1, CURVE-encrypted as the job says, as between machines.
 
 With spec.mode: serve the partitions load the job's last checkpoint (else spec.model.weights,
 else the seed) and answer `neuropart infer` requests until Ctrl-C; their links are TCP, since
