@@ -17,6 +17,7 @@
 #include "neuropart/store/file_util.h"
 #include "neuropart/store/model_io.h"
 #include "launcher.h"
+#include "ipc_links.h"
 #include "progress.h"
 
 namespace neuropart::cli {
@@ -200,6 +201,15 @@ int RunCommand(const std::vector<std::string>& args) {
         "(use --links tcp or auto)"));
   }
   launch.ipc_links = links == "ipc" || (links == "auto" && !serve);
+  if (launch.ipc_links) {
+    // Made and removed once before any worker starts: a directory that cannot hold the sockets
+    // is the user's setting to fix, not a partition failure to restart.
+    if (StatusOr<IpcLinks> probe = IpcLinks::Create(plan->num_partitions()); !probe.ok()) {
+      return ReportError(InvalidArgumentError(probe.status().message() +
+                                              " (set TMPDIR to a writable directory, or use "
+                                              "--links tcp)"));
+    }
+  }
   if (job->spec.transport.encrypted() && !launch.ipc_links) {
     launch.keys_dir = JobKeysDir(launch.store, job->spec);
   }

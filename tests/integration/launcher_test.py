@@ -104,6 +104,16 @@ class LauncherTest(unittest.TestCase):
         for name in exports["ipc"]:
             self.assertTrue(np.array_equal(exports["ipc"][name], exports["tcp"][name]), name)
 
+    def test_a_tmpdir_that_cannot_hold_the_sockets_exits_2_before_any_worker_starts(self):
+        job = self.w.job("notmp")
+        r = run(neuropart("run", job, "--store", self.w.store),
+                env=dict(os.environ, TMPDIR="/nonexistent-np-tmp"))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("local links: cannot create a directory in /nonexistent-np-tmp", r.stderr)
+        self.assertIn("set TMPDIR to a writable directory, or use --links tcp", r.stderr)
+        self.assertNotIn("Partition 0: pid", r.stderr)
+        self.assertNotIn("Restarting", r.stderr)
+
     def test_kill_9_of_a_random_worker_resumes_bit_identically(self):
         job = self.w.job("crash", samples=6400, epochs=2, every=8)  # 400 steps
         clean = run(neuropart("run", job, "--store", self.w.store))
