@@ -1,13 +1,18 @@
 // neuropart plan: the Neuron Distributor's answer for a job, as a table, JSON or the plan itself.
+#include <algorithm>
 #include <cstdio>
+#include <thread>
 #include <fstream>
 #include <sstream>
 
+#include "calibration.h"
 #include "commands.h"
 #include "neuropart/app/flags.h"
 #include "neuropart/job/job_file.h"
 #include "neuropart/job/job_memory.h"
 #include "neuropart/plan/plan_io.h"
+#include "neuropart/plan/auto_strategy.h"
+#include "neuropart/plan/cost_model.h"
 #include "neuropart/plan/plan_stats.h"
 
 namespace neuropart::cli {
@@ -17,7 +22,13 @@ const char* kAbout = R"(Runs the Neuron Distributor on the job's model and distr
 per partition, the neurons it owns per layer, its parameters, the inputs it reads locally and
 remotely, the bytes and messages it exchanges per training step, and the memory it needs: its
 state (weights, gradients, optimizer state, the step's buffers) plus dataset and process. With
-spec.worker.resources.limits.memory set, a plan in which a partition needs more is refused.)";
+spec.worker.resources.limits.memory set, a plan in which a partition needs more is refused.
+
+It also predicts the training step time (the cost model of docs/plan.md) from this machine's
+speeds, measured in about a quarter of a second for a local run with --threads and --links as
+`neuropart run` would use them; --costs defaults uses the built-in speeds instead, as the
+operator does. With strategy auto, the plan is the candidate split predicted fastest, and every
+candidate is listed with its prediction.)";
 
 std::string Bytes(int64_t b) {
   char buf[32];
@@ -28,6 +39,26 @@ std::string Bytes(int64_t b) {
   } else {
     std::snprintf(buf, sizeof(buf), "%.1f MiB", b / (1024.0 * 1024.0));
   }
+  return buf;
+}
+
+std::string Millis(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f ms", seconds * 1e3);
+  return buf;
+}
+
+std::string DescribeCosts(const MachineCosts& m, bool measured) {
+  char buf[256];
+  std::snprintf(buf, sizeof(buf),
+                "GEMM %.1f GFLOP/s per partition with %d thread(s)%s, messages %.0f us in flight + "
+                "%.0f us of CPU, links %.2f GB/s (%s)",
+                m.gemm_flops_per_second / 1e9, m.threads_per_partition,
+                m.host_cores > 0 ? (", " + std::to_string(m.host_cores) + " cores shared").c_str()
+                                 : "",
+                m.message_seconds * 1e6, m.message_cpu_seconds * 1e6,
+                m.link_bytes_per_second / 1e9,
+                measured ? "measured here" : "defaults");
   return buf;
 }
 
@@ -84,6 +115,8 @@ std::string Table(const JobSpec& spec, const Plan& plan, const std::vector<Parti
 int PlanCommand(const std::vector<std::string>& args) {
   std::string job_path, format = "text", output;
   int64_t partitions = 0, batch_size = 0;
+  int64_t threads = std::max(1u, std::thread::hardware_concurrency());
+  std::string links = "auto", costs = "measure";
   Flags flags("neuropart plan", kAbout);
   flags.Positional("JOB.yaml", &job_path, "the job file");
   flags.Int("--partitions", &partitions, "override spec.distribution.partitions");
@@ -91,20 +124,81 @@ int PlanCommand(const std::vector<std::string>& args) {
   flags.Int("--batch-size", &batch_size,
             "batch size for the traffic estimate (default: the job's)");
   flags.String("-o,--output", &output, "write to this file instead of stdout");
+  flags.Int("--threads", &threads,
+            "math threads in all for the prediction, as for neuropart run (default: all cores)");
+  flags.String("--links", &links, "auto | ipc | tcp: the links to measure, as for neuropart run");
+  flags.String("--costs", &costs,
+               "measure (this machine, for a local run) or defaults (the operator's speeds)");
   if (std::optional<int> exit = flags.ParseOrExit(args)) return *exit;
   StatusOr<ParsedJob> job = LoadJobFile(job_path);
   if (!job.ok()) return ReportError(job.status());
   if (flags.IsSet("--partitions")) job->spec.distribution.partitions = static_cast<int>(partitions);
+  if (costs != "measure" && costs != "defaults") {
+    return ReportError(
+        InvalidArgumentError("--costs: want measure or defaults, got \"" + costs + "\""));
+  }
+  StatusOr<bool> ipc = UseIpcLinks(links, job->spec);
+  if (!ipc.ok()) return ReportError(ipc.status());
+  if (threads < 1) return ReportError(InvalidArgumentError("--threads: must be >= 1"));
+  if (costs == "measure") {
+    StatusOr<MachineCosts> measured =
+        MeasureForLocalRun(job->spec, static_cast<int>(threads), *ipc);
+    if (!measured.ok()) return ReportError(measured.status());
+    job->spec.distribution.costs.machine = *measured;
+  }
   StatusOr<Plan> plan = PlanJob(*job);
   if (!plan.ok()) return ReportError(plan.status());
   TrafficOptions traffic{job->spec.training.batch_size, job->spec.training.micro_batches, 4};
   if (flags.IsSet("--batch-size")) traffic.batch_size = batch_size;
   const std::vector<PartitionStats> stats = ComputePlanStats(*plan, traffic);
+  StepCostOptions step_costs = StepCostsOf(job->spec);
+  step_costs.batch_size = traffic.batch_size;
+  const StepPrediction predicted = PredictStep(*plan, step_costs);
+  std::vector<AutoCandidate> candidates;
+  if (plan->strategy() == Strategy::kAuto) {
+    DistributionSpec d = job->spec.distribution;
+    d.costs = step_costs;
+    StatusOr<std::vector<AutoCandidate>> ranked = RankAutoCandidates(job->spec.model, d);
+    if (!ranked.ok()) return ReportError(ranked.status());
+    candidates = std::move(ranked).value();
+  }
+  const bool measured = costs == "measure";
   std::string out;
   if (format == "text") {
     out = Table(job->spec, *plan, stats, traffic);
+    out += "\npredicted step: " + Millis(predicted.step_seconds) + " on " +
+           DescribeCosts(step_costs.machine, measured) + "\n";
+    if (!candidates.empty()) {
+      out += "strategy auto chose \"" + candidates.front().split + "\" among:\n";
+      for (const AutoCandidate& c : candidates) {
+        char line[256];
+        std::snprintf(line, sizeof(line), "  %-48s %10s\n", c.split.c_str(),
+                      Millis(c.prediction.step_seconds).c_str());
+        out += line;
+      }
+    }
   } else if (format == "json") {
     Json report = PlanReport(*plan, stats, traffic);
+    const MachineCosts& m = step_costs.machine;
+    report["prediction"] = Json::object(
+        {{"stepSeconds", predicted.step_seconds},
+         {"costs", measured ? "measured" : "defaults"},
+         {"gemmFlopsPerSecond", m.gemm_flops_per_second},
+         {"elementwisePerSecond", m.elementwise_per_second},
+         {"messageSeconds", m.message_seconds},
+         {"messageCpuSeconds", m.message_cpu_seconds},
+         {"linkBytesPerSecond", m.link_bytes_per_second},
+         {"hostCores", m.host_cores},
+         {"threadsPerPartition", m.threads_per_partition}});
+    if (!candidates.empty()) {
+      Json list = Json::array();
+      for (const AutoCandidate& c : candidates) {
+        list.push_back(Json::object({{"split", c.split},
+                                     {"hash", c.plan.HashHex()},
+                                     {"stepSeconds", c.prediction.step_seconds}}));
+      }
+      report["prediction"]["autoCandidates"] = std::move(list);
+    }
     for (int p = 0; p < plan->num_partitions(); ++p) {
       const PartitionMemory m = EstimatePartitionMemory(job->spec, *plan, p);
       report["partitions"][p]["memory"] = Json::object({{"weightBytes", m.weight_bytes},
@@ -114,6 +208,8 @@ int PlanCommand(const std::vector<std::string>& args) {
                                                         {"stateBytes", m.state()},
                                                         {"datasetBytes", m.dataset_bytes},
                                                         {"totalBytes", m.total()}});
+      report["partitions"][p]["predictedComputeSeconds"] = predicted.compute_seconds[p];
+      report["partitions"][p]["predictedWaitSeconds"] = predicted.wait_seconds[p];
     }
     out = DumpJson(report) + "\n";
   } else if (format == "yaml") {

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "calibration.h"
 #include "commands.h"
 #include "neuropart/engine/math_threads.h"
 #include "neuropart/app/flags.h"
@@ -148,6 +149,19 @@ Status CheckFitsThisMachine(const ParsedJob& job, const Plan& plan) {
 
 }  // namespace
 
+StatusOr<bool> UseIpcLinks(const std::string& links, const JobSpec& spec) {
+  if (links != "auto" && links != "ipc" && links != "tcp") {
+    return InvalidArgumentError("--links: want auto, ipc or tcp, got \"" + links + "\"");
+  }
+  const bool serve = spec.mode == JobMode::kServe;
+  if (serve && links == "ipc") {
+    return InvalidArgumentError(
+        "--links ipc: this job has spec.mode: serve, whose clients reach the coordinator over TCP "
+        "(use --links tcp or auto)");
+  }
+  return links == "ipc" || (links == "auto" && !serve);
+}
+
 int RunCommand(const std::vector<std::string>& args) {
   std::string job_path, store;
   RunOptions options;
@@ -167,10 +181,6 @@ int RunCommand(const std::vector<std::string>& args) {
   flags.String("--links", &links,
                "auto | ipc | tcp: the partitions' links (auto: ipc to train, tcp to serve)");
   if (std::optional<int> exit = flags.ParseOrExit(args)) return *exit;
-  if (links != "auto" && links != "ipc" && links != "tcp") {
-    return ReportError(
-        InvalidArgumentError("--links: want auto, ipc or tcp, got \"" + links + "\""));
-  }
   if (options.threads < 1) return ReportError(InvalidArgumentError("--threads: must be >= 1"));
   StatusOr<ParsedJob> job = LoadJobFile(job_path);
   if (!job.ok()) return ReportError(job.status());
@@ -183,6 +193,14 @@ int RunCommand(const std::vector<std::string>& args) {
     if (Status s = CheckBeforeStart(*job, store, options.store); !s.ok()) return ReportError(s);
     return RunReference(job->spec, options);
   }
+  StatusOr<bool> ipc_links = UseIpcLinks(links, job->spec);
+  if (!ipc_links.ok()) return ReportError(ipc_links.status());
+  if (job->spec.distribution.strategy == Strategy::kAuto) {
+    // Chosen for this machine, as `neuropart plan` shows it with the same --threads and --links.
+    StatusOr<MachineCosts> measured = MeasureForLocalRun(job->spec, options.threads, *ipc_links);
+    if (!measured.ok()) return ReportError(measured.status());
+    job->spec.distribution.costs.machine = *measured;
+  }
   StatusOr<Plan> plan = PlanJob(*job);
   if (!plan.ok()) return ReportError(plan.status());
   if (Status s = CheckFitsThisMachine(*job, *plan); !s.ok()) return ReportError(s);
@@ -194,13 +212,7 @@ int RunCommand(const std::vector<std::string>& args) {
   launch.max_steps = options.max_steps;
   // The cores are shared by the partitions; each gets its share of math threads.
   launch.threads_per_worker = std::max(1, options.threads / plan->num_partitions());
-  const bool serve = job->spec.mode == JobMode::kServe;
-  if (serve && links == "ipc") {
-    return ReportError(InvalidArgumentError(
-        "--links ipc: this job has spec.mode: serve, whose clients reach the coordinator over TCP "
-        "(use --links tcp or auto)"));
-  }
-  launch.ipc_links = links == "ipc" || (links == "auto" && !serve);
+  launch.ipc_links = *ipc_links;
   if (launch.ipc_links) {
     // Made and removed once before any worker starts: a directory that cannot hold the sockets
     // is the user's setting to fix, not a partition failure to restart.

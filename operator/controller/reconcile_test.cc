@@ -425,7 +425,7 @@ TEST_F(ReconcileTest, PlanTooLargeForAConfigMapIsGeneratedInEachPod) {
   ASSERT_EQ(Elements(*init).size(), 1u);
   EXPECT_EQ(
       DumpJson(*FindMember(Elements(*init)[0], "command")),
-      R"(["neuropart","plan","/etc/neuropart/job.yaml","--format=yaml","--output=/var/run/neuropart/plan/plan.yaml"])");
+      R"(["neuropart","plan","/etc/neuropart/job.yaml","--format=yaml","--costs=defaults","--output=/var/run/neuropart/plan/plan.yaml"])");
   EXPECT_NE(DumpJson(*pod).find(
                 R"({"name":"NEUROPART_PLAN","value":"/var/run/neuropart/plan/plan.yaml"})"),
             std::string::npos);

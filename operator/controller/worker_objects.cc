@@ -310,7 +310,7 @@ Json WorkerPod(const NeuralPartition& np, const ParsedJob& job, const PublishedP
          {"image", image},
          {"command",
           Json::array({options.planner_command, "plan", std::string(kConfigMountPath) + "/job.yaml",
-                       "--format=yaml", "--output=" + published.worker_plan_path})},
+                       "--format=yaml", "--costs=defaults", "--output=" + published.worker_plan_path})},
          {"volumeMounts", std::move(plan_mounts)},
          {"securityContext", RestrictedContainerSecurity()}})});
   }

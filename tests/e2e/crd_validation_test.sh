@@ -16,7 +16,7 @@ kubectl get crd neuralpartitions.neuropart.io >/dev/null 2>&1 || fatal "the CRD 
 check "every sample (NFS volume + one NeuralPartition per strategy) is accepted" \
   kubectl apply -f "${REPO_ROOT}/manifests/samples/"
 
-for strategy in count percentage identifiers layers balanced; do
+for strategy in count percentage identifiers layers balanced auto; do
   got="$(kubectl get np "${strategy}" -o jsonpath='{.spec.distribution.strategy}' 2>&1)"
   if [[ "${got}" == "${strategy}" ]]; then
     pass "sample ${strategy} is stored with strategy ${strategy}"

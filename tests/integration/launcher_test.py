@@ -1,4 +1,5 @@
 """The local launcher end to end: real worker processes on 127.0.0.1 over ZeroMQ."""
+import json
 import os
 import pwd
 import random
@@ -299,6 +300,43 @@ class LauncherTest(unittest.TestCase):
         self.assertIn("job narrow failed (WorkerConfigError): partition ", r.stderr)
         self.assertIn("has 2 features, spec.model.inputSize is 20", r.stderr)
         self.assertNotIn("Restarting", r.stderr)
+
+    def test_strategy_auto_trains_its_fastest_candidate_and_matches_the_reference(self):
+        job = self.w.job("auto", distribution="    partitions: 2\n    strategy: auto")
+        r = run(neuropart("plan", job, "--format", "json", "--threads", "2"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        prediction = json.loads(r.stdout)["prediction"]
+        self.assertEqual(prediction["costs"], "measured")
+        self.assertGreater(prediction["gemmFlopsPerSecond"], 1e8)
+        candidates = prediction["autoCandidates"]
+        self.assertEqual(sorted(c["split"] for c in candidates),
+                         ["neuron", "neuron, output on partition 0",
+                          "stages h1 h2 | out (1 partition each)",
+                          "stages h1 | h2 out (1 partition each)"])
+        times = [c["stepSeconds"] for c in candidates]
+        self.assertEqual(times, sorted(times))
+        self.assertEqual(prediction["stepSeconds"], times[0])
+        dist = run(neuropart("run", job, "--store", self.w.store, "--threads", "2"))
+        self.assertEqual(dist.returncode, 0, dist.stderr)
+        with open(os.path.join(self.w.store, "jobs", "auto", "plan.yaml")) as f:
+            stored = f.read()
+        self.assertIn('strategy: "auto"', stored)
+        # The run measured the machine again, so of two close candidates it may take the other;
+        # the candidates themselves do not depend on the measurement.
+        self.assertIn(re.search(r'hash: "([0-9a-f]+)"', stored).group(1),
+                      [c["hash"] for c in candidates])
+        self.assert_export_matches_the_reference(job, "auto")
+
+    def test_plan_with_default_costs_is_the_same_on_every_call(self):
+        job = self.w.job("defaults", distribution="    partitions: 3\n    strategy: auto")
+        first = run(neuropart("plan", job, "--costs", "defaults"))
+        self.assertEqual(first.returncode, 0, first.stderr)
+        self.assertIn("(defaults)", first.stdout)
+        self.assertIn('strategy auto chose "', first.stdout)
+        self.assertEqual(run(neuropart("plan", job, "--costs", "defaults")).stdout, first.stdout)
+        bad = run(neuropart("plan", job, "--costs", "guess"))
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn('--costs: want measure or defaults, got "guess"', bad.stderr)
 
     def test_bad_job_file_exits_2_with_the_field_and_line(self):
         job = self.w.job("bad", distribution="    partitions: 2\n    strategy: percentage\n    percentages: [50, 45]")

@@ -384,8 +384,19 @@ StatusOr<ParsedJob> LoadJobFile(const std::string& path) {
   return ParseJob(text, path);
 }
 
+StepCostOptions StepCostsOf(const JobSpec& spec) {
+  StepCostOptions costs = spec.distribution.costs;
+  costs.batch_size = spec.training.batch_size;
+  costs.micro_batches = spec.training.micro_batches;
+  costs.bytes_per_value = spec.transport.dtype == "fp32" ? 4 : 2;
+  costs.capacities = spec.distribution.capacities;
+  return costs;
+}
+
 StatusOr<Plan> PlanJob(const ParsedJob& job) {
-  StatusOr<Plan> plan = Distribute(job.spec.model, job.spec.distribution);
+  DistributionSpec distribution = job.spec.distribution;
+  distribution.costs = StepCostsOf(job.spec);
+  StatusOr<Plan> plan = Distribute(job.spec.model, distribution);
   if (!plan.ok()) return Locate(plan.status(), job.source);
   if (job.spec.worker_memory_limit > 0) {
     RETURN_IF_ERROR(Locate(CheckPartitionMemory(job.spec, *plan, job.spec.worker_memory_limit,

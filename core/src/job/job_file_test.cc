@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "neuropart/base/limits.h"
+#include "neuropart/plan/auto_strategy.h"
 
 namespace neuropart {
 namespace {
@@ -117,7 +118,7 @@ TEST(JobFileTest, ErrorsNameTheFieldAndTheLine) {
        "spec.distribution.partitions: must be >= 1, got 0 (job.yaml:14)"},
       {"strategy: percentage", "strategy: random",
        "spec.distribution.strategy: unknown strategy \"random\" (want count, percentage, "
-       "identifiers, layers or balanced) (job.yaml:15)"},
+       "identifiers, layers, balanced or auto) (job.yaml:15)"},
       {"activation: tanh,", "activation: gelu,",
        "spec.model.layers[1].activation: unknown activation \"gelu\" (want relu, tanh, sigmoid, "
        "identity or softmax) (job.yaml:11)"},
@@ -200,6 +201,27 @@ TEST(JobFileTest, AModelOverTheLayerLimitIsRefused) {
       Replace(kJob, "      - {name: h1, neurons: 8, activation: relu}\n", layers);
   EXPECT_EQ(ParseJob(text, "job.yaml").status().message(),
             "spec.model.layers: must have at most 256 layers, got 259 (job.yaml:10)");
+}
+
+TEST(JobFileTest, StrategyAutoIsChosenForTheJobsStep) {
+  std::string text = Replace(kJob, "strategy: percentage", "strategy: auto");
+  text = Replace(text, "    percentages: [50, 50]\n    scope: perLayer\n", "    capacities: [1, 3]\n");
+  text = Replace(text, "  storage:", "  transport: {dtype: bf16}\n  storage:");
+  StatusOr<ParsedJob> job = ParseJob(text, "job.yaml");
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  const StepCostOptions costs = StepCostsOf(job->spec);
+  EXPECT_EQ(costs.batch_size, 16);
+  EXPECT_EQ(costs.micro_batches, 2);
+  EXPECT_EQ(costs.bytes_per_value, 2);
+  EXPECT_EQ(costs.capacities, (std::vector<double>{1, 3}));
+  StatusOr<Plan> plan = PlanJob(*job);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->strategy(), Strategy::kAuto);
+  DistributionSpec d = job->spec.distribution;
+  d.costs = costs;
+  StatusOr<std::vector<AutoCandidate>> ranked = RankAutoCandidates(job->spec.model, d);
+  ASSERT_TRUE(ranked.ok());
+  EXPECT_EQ(plan->hash(), ranked->front().plan.hash());
 }
 
 TEST(JobFileTest, PlanErrorsPointAtTheirLine) {

@@ -8,8 +8,9 @@ StatusOr<Strategy> ParseStrategy(std::string_view name) {
   if (name == "identifiers") return Strategy::kIdentifiers;
   if (name == "layers") return Strategy::kLayers;
   if (name == "balanced") return Strategy::kBalanced;
+  if (name == "auto") return Strategy::kAuto;
   return InvalidArgumentError("unknown strategy \"" + std::string(name) +
-                              "\" (want count, percentage, identifiers, layers or balanced)");
+                              "\" (want count, percentage, identifiers, layers, balanced or auto)");
 }
 
 std::string_view StrategyName(Strategy s) {
@@ -24,6 +25,8 @@ std::string_view StrategyName(Strategy s) {
       return "layers";
     case Strategy::kBalanced:
       return "balanced";
+    case Strategy::kAuto:
+      return "auto";
   }
   return "?";
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "neuropart/base/limits.h"
+#include "neuropart/plan/auto_strategy.h"
 
 namespace neuropart {
 namespace {
@@ -308,6 +309,10 @@ StatusOr<Plan> Distribute(const Architecture& arch, const DistributionSpec& spec
     case Strategy::kBalanced:
       ranges = ByBalance(arch, spec);
       break;
+    case Strategy::kAuto: {
+      ASSIGN_OR_RETURN(std::vector<AutoCandidate> ranked, RankAutoCandidates(arch, spec));
+      return std::move(ranked.front().plan);
+    }
   }
   if (!ranges.ok()) return ranges.status();
   ASSIGN_OR_RETURN(Plan plan,

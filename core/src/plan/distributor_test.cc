@@ -6,19 +6,12 @@
 #include <random>
 
 #include "neuropart/model/init.h"
+#include "plan_test_util.h"
 
 namespace neuropart {
 namespace {
 
-Architecture Mlp(int64_t in, std::vector<int64_t> widths) {
-  Architecture a;
-  a.input_size = in;
-  for (size_t i = 0; i < widths.size(); ++i) {
-    a.layers.push_back({"l" + std::to_string(i), widths[i],
-                        i + 1 == widths.size() ? Activation::kSoftmax : Activation::kRelu, {}});
-  }
-  return a;
-}
+using testing::Mlp;
 
 DistributionSpec Spec(Strategy s, int partitions) {
   DistributionSpec d;

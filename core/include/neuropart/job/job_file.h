@@ -10,6 +10,7 @@
 
 #include "neuropart/job/job_spec.h"
 #include "neuropart/plan/plan.h"
+#include "neuropart/plan/step_costs.h"
 #include "neuropart/status.h"
 #include "neuropart/yaml/source_map.h"
 
@@ -27,7 +28,13 @@ StatusOr<ParsedJob> LoadJobFile(const std::string& path);
 // Semantic checks that span fields (softmax + training, dataset fields per format, sizes).
 Status ValidateJob(const JobSpec& spec);
 
-// Runs the Neuron Distributor for the job and checks each partition's memory against
+// What the job's training step costs, for strategy auto and the predicted step time: batch size,
+// micro-batches and wire width from spec.training and spec.transport, capacities from
+// spec.distribution, and spec.distribution.costs.machine (the defaults unless the caller measured
+// this machine into it).
+StepCostOptions StepCostsOf(const JobSpec& spec);
+
+// Runs the Neuron Distributor for the job (with StepCostsOf for strategy auto) and checks each partition's memory against
 // spec.worker.resources.limits.memory when given (job_memory.h); errors carry the file position
 // of their field.
 StatusOr<Plan> PlanJob(const ParsedJob& job);

@@ -8,11 +8,12 @@
 #include <string_view>
 #include <vector>
 
+#include "neuropart/plan/step_costs.h"
 #include "neuropart/status.h"
 
 namespace neuropart {
 
-enum class Strategy { kCount, kPercentage, kIdentifiers, kLayers, kBalanced };
+enum class Strategy { kCount, kPercentage, kIdentifiers, kLayers, kBalanced, kAuto };
 enum class Scope { kGlobal, kPerLayer };
 
 StatusOr<Strategy> ParseStrategy(std::string_view name);
@@ -32,8 +33,12 @@ struct DistributionSpec {
   std::vector<std::vector<std::string>> identifiers;
   // layers: per partition, the names of the whole layers it owns.
   std::vector<std::vector<std::string>> layers;
-  // balanced: relative worker speeds, `partitions` entries > 0 (empty = all equal).
+  // balanced and auto: relative worker speeds, `partitions` entries > 0 (empty = all equal).
   std::vector<double> capacities;
+  // auto: the step and machine the split is chosen for (the batch, micro-batches and wire width
+  // come from spec.training; the machine from a calibration or the defaults). `capacities` above
+  // is used, not costs.capacities.
+  StepCostOptions costs;
   // Allow a partition that owns no neuron at all.
   bool allow_empty = false;
 };
