@@ -2,11 +2,20 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 #include <thread>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include "child_process.h"
 #include "ipc_links.h"
+#include "neuropart/lifecycle/exit_codes.h"
 #include "neuropart/engine/layer_ops.h"
 #include "neuropart/engine/math_threads.h"
 #include "neuropart/engine/sgd.h"
@@ -18,43 +27,75 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr uint64_t kPlanHash = 0x63616c6962726174ull;  // any value both ends agree on
-constexpr auto kMinTime = std::chrono::milliseconds(60);
+constexpr auto kWindow = std::chrono::milliseconds(15);
+constexpr auto kProbeWindow = std::chrono::milliseconds(150);
 
-// Seconds per call of `fn`, over as many calls as fit in kMinTime after one warm-up call.
+// Seconds per call of `fn` after one warm-up call: the fastest of five windows of at least
+// kWindow each. Another process can only slow a window down, so the fastest is the machine's.
 template <typename Fn>
 double SecondsPerCall(Fn fn) {
   fn();
-  int calls = 0;
-  const Clock::time_point start = Clock::now();
-  Clock::duration elapsed{};
-  do {
-    fn();
-    ++calls;
-    elapsed = Clock::now() - start;
-  } while (elapsed < kMinTime);
-  return std::chrono::duration<double>(elapsed).count() / calls;
+  double best = std::numeric_limits<double>::infinity();
+  for (int window = 0; window < 5; ++window) {
+    int calls = 0;
+    const Clock::time_point start = Clock::now();
+    Clock::duration elapsed{};
+    do {
+      fn();
+      ++calls;
+      elapsed = Clock::now() - start;
+    } while (elapsed < kWindow);
+    best = std::min(best, std::chrono::duration<double>(elapsed).count() / calls);
+  }
+  return best;
 }
 
-// The three products of a dense layer's step (forward, input gradient, weight gradient) and its
-// elementwise work (activation both ways, the SGD update), timed on one layer of the job's size.
-void MeasureCompute(const CalibrationOptions& o, MachineCosts* costs) {
+Architecture CalibrationLayer(const CalibrationOptions& o) {
   Architecture arch;
   arch.input_size = o.inputs;
   arch.layers.push_back({"calibration", o.neurons, Activation::kRelu, {}});
   arch.layers.push_back({"next", 1, Activation::kSoftmax, {}});
+  return arch;
+}
+
+// The three products of a dense layer's step, as one call.
+class LayerProducts {
+ public:
+  explicit LayerProducts(const CalibrationOptions& o)
+      : arch_(CalibrationLayer(o)),
+        input_(MatrixF::Random(o.rows, o.inputs)),
+        dz_(MatrixF::Random(o.rows, o.neurons)),
+        flops_(3 * 2.0 * o.rows * o.inputs * o.neurons) {
+    params_.weight = MatrixF::Random(o.neurons, o.inputs);
+    params_.bias = VectorF::Zero(o.neurons);
+  }
+  void operator()() {
+    ForwardPreactivation(input_, params_, arch_, 0, &z_);
+    InputGradients(dz_, params_, arch_, 0, &da_in_);
+    WeightGradients(input_, dz_, params_, arch_, 0, &grad_);
+  }
+  double flops() const { return flops_; }
+
+ private:
+  Architecture arch_;
+  LayerParams params_, grad_;
+  MatrixF input_, dz_, z_, da_in_;
+  double flops_;
+};
+
+// The three products of a dense layer's step (forward, input gradient, weight gradient) and its
+// elementwise work (activation both ways, the SGD update), timed on one layer of the job's size.
+void MeasureCompute(const CalibrationOptions& o, MachineCosts* costs) {
+  LayerProducts products(o);
+  costs->gemm_flops_per_second = products.flops() / SecondsPerCall(products);
   LayerParams params, grad;
   params.weight = MatrixF::Random(o.neurons, o.inputs);
   params.bias = VectorF::Zero(o.neurons);
-  const MatrixF input = MatrixF::Random(o.rows, o.inputs);
+  grad.weight = MatrixF::Random(o.neurons, o.inputs) * 1e-6f;
+  grad.bias = VectorF::Zero(o.neurons);
+  const MatrixF z = MatrixF::Random(o.rows, o.neurons);
   const MatrixF dz = MatrixF::Random(o.rows, o.neurons);
-  MatrixF z, a, da_in, dz_out;
-  const double gemm_seconds = SecondsPerCall([&] {
-    ForwardPreactivation(input, params, arch, 0, &z);
-    InputGradients(dz, params, arch, 0, &da_in);
-    WeightGradients(input, dz, params, arch, 0, &grad);
-  });
-  costs->gemm_flops_per_second = 3 * 2.0 * o.rows * o.inputs * o.neurons / gemm_seconds;
-  grad.weight *= 1e-6f;
+  MatrixF a, dz_out;
   SgdState sgd(SgdOptions{0.01f, 0.9f, 0.0f});
   const double elementwise_seconds = SecondsPerCall([&] {
     ApplyActivation(Activation::kRelu, z, &a);
@@ -64,6 +105,43 @@ void MeasureCompute(const CalibrationOptions& o, MachineCosts* costs) {
   // As the cost model counts them: 1 per activation, 2 per activation gradient, 3 per parameter.
   const double values = 3.0 * o.rows * o.neurons + 3.0 * o.neurons * (o.inputs + 1);
   costs->elementwise_per_second = values / elementwise_seconds;
+}
+
+// The GEMM rate of `count` processes computing at once, summed: each is this program's
+// `__probe-compute` command, timing the same products over the same window.
+StatusOr<double> ConcurrentGemmFlops(const CalibrationOptions& o, int count) {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return UnavailableError("calibration: cannot find this program (/proc/self/exe)");
+  self[n] = '\0';
+  const auto start = Clock::now() + std::chrono::milliseconds(150);  // after every warm-up
+  const int64_t start_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
+  std::vector<std::unique_ptr<ChildProcess>> probes;
+  for (int i = 0; i < count; ++i) {
+    ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> child,
+                     ChildProcess::Spawn({self, kProbeCommand, std::to_string(o.rows),
+                                          std::to_string(o.inputs), std::to_string(o.neurons),
+                                          std::to_string(o.threads_per_partition),
+                                          std::to_string(start_ns)}));
+    probes.push_back(std::move(child));
+  }
+  double total = 0;
+  for (std::unique_ptr<ChildProcess>& probe : probes) {
+    std::vector<std::string> lines;
+    std::optional<int> status;
+    while (!(status = probe->Poll())) {
+      for (std::string& line : probe->ReadLines(probe->stdout_fd())) lines.push_back(line);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    for (std::string& line : probe->ReadLines(probe->stdout_fd())) lines.push_back(line);
+    if (*status != 0 || lines.empty()) {
+      return UnavailableError("calibration: a compute probe " +
+                              ChildProcess::DescribeStatus(*status));
+    }
+    total += std::stod(lines.back());
+  }
+  return total;
 }
 
 Message Block(uint32_t from, int64_t values) {
@@ -165,12 +243,47 @@ Status MeasureLinks(bool ipc, MachineCosts* costs) {
 
 }  // namespace
 
+int ProbeComputeCommand(const std::vector<std::string>& args) {
+  if (args.size() != 5) {
+    std::fprintf(stderr, "usage: neuropart %s ROWS INPUTS NEURONS THREADS START_NS\n",
+                 kProbeCommand);
+    return kExitBadInput;
+  }
+  CalibrationOptions o;
+  o.rows = std::stoll(args[0]);
+  o.inputs = std::stoll(args[1]);
+  o.neurons = std::stoll(args[2]);
+  o.threads_per_partition = std::stoi(args[3]);
+  const Clock::time_point start{std::chrono::nanoseconds(std::stoll(args[4]))};
+  SetMathThreads(o.threads_per_partition);
+  LayerProducts products(o);
+  products();  // warm-up: page faults, BLAS buffers
+  std::this_thread::sleep_until(start);
+  int calls = 0;
+  Clock::time_point now;
+  do {
+    products();
+    ++calls;
+    now = Clock::now();
+  } while (now - start < kProbeWindow);
+  std::printf("%.6g\n", calls * products.flops() / std::chrono::duration<double>(now - start).count());
+  return kExitOk;
+}
+
 StatusOr<MachineCosts> MeasureMachine(const CalibrationOptions& options) {
   MachineCosts costs;
   costs.threads_per_partition = options.threads_per_partition;
-  costs.host_cores = options.host_cores;
   SetMathThreads(options.threads_per_partition);
   MeasureCompute(options, &costs);
+  costs.host_parallelism = 1;
+  if (options.partitions > 1) {
+    // The better of two rounds: like any window, a round can only be slowed down by others.
+    ASSIGN_OR_RETURN(const double first, ConcurrentGemmFlops(options, options.partitions));
+    ASSIGN_OR_RETURN(const double second, ConcurrentGemmFlops(options, options.partitions));
+    const double together = std::max(first, second);
+    costs.host_parallelism = std::clamp(together / costs.gemm_flops_per_second, 0.5,
+                                        static_cast<double>(options.partitions));
+  }
   RETURN_IF_ERROR(MeasureLinks(options.ipc_links, &costs).WithContext("calibrating the links"));
   return costs;
 }
@@ -186,7 +299,7 @@ StatusOr<MachineCosts> MeasureForLocalRun(const JobSpec& spec, int threads, bool
     o.neurons = std::max(o.neurons, spec.model.layers[l].neurons / P);
   }
   o.threads_per_partition = std::max(1, threads / P);
-  o.host_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.partitions = P;
   o.ipc_links = ipc_links;
   return MeasureMachine(o);
 }

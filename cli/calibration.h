@@ -1,11 +1,13 @@
 // Calibration: this machine's speeds for the cost model (neuropart/plan/cost_model.h), measured
 // with the code a training step runs: the engine's forward product for the GEMM rate, the SGD
 // update for elementwise work, and two ZmqTransports ping-ponging on two threads for the links.
-// Takes about a quarter of a second. Not thread-safe (sets the process's math threads).
+// Takes under a second. Not thread-safe (sets the process's math threads).
 #ifndef NEUROPART_CLI_CALIBRATION_H_
 #define NEUROPART_CLI_CALIBRATION_H_
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "neuropart/job/job_spec.h"
 #include "neuropart/plan/step_costs.h"
@@ -19,9 +21,17 @@ struct CalibrationOptions {
   int64_t inputs = 1024;
   int64_t neurons = 512;
   int threads_per_partition = 1;
-  int host_cores = 1;     // the machine's cores: local partitions share them
+  // Local partitions that share this machine: with more than one, that many probe processes
+  // time the same products at once, which gives MachineCosts::host_parallelism.
+  int partitions = 1;
   bool ipc_links = true;  // Unix-domain sockets, else TCP on 127.0.0.1 (without CURVE)
 };
+
+// The hidden subcommand a probe process runs: `neuropart __probe-compute ROWS INPUTS NEURONS
+// THREADS START_NS` warms up, waits for START_NS on the steady clock, times the products for
+// 150 ms and prints their FLOP/s.
+inline constexpr char kProbeCommand[] = "__probe-compute";
+int ProbeComputeCommand(const std::vector<std::string>& args);
 
 StatusOr<MachineCosts> MeasureMachine(const CalibrationOptions& options);
 

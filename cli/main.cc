@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "calibration.h"
 #include "commands.h"
 #include "neuropart/app/flags.h"
 
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
   if (command == "run") return neuropart::cli::RunCommand(args);
   if (command == "infer") return neuropart::cli::InferCommand(args);
   if (command == "keys") return neuropart::cli::KeysCommand(args);
+  if (command == neuropart::cli::kProbeCommand) return neuropart::cli::ProbeComputeCommand(args);
   std::fprintf(stderr, "neuropart: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
   return neuropart::kExitBadInput;
 }

@@ -25,7 +25,7 @@ state (weights, gradients, optimizer state, the step's buffers) plus dataset and
 spec.worker.resources.limits.memory set, a plan in which a partition needs more is refused.
 
 It also predicts the training step time (the cost model of docs/plan.md) from this machine's
-speeds, measured in about a quarter of a second for a local run with --threads and --links as
+speeds, measured in under a second for a local run with --threads and --links as
 `neuropart run` would use them; --costs defaults uses the built-in speeds instead, as the
 operator does. With strategy auto, the plan is the candidate split predicted fastest, and every
 candidate is listed with its prediction.)";
@@ -48,14 +48,21 @@ std::string Millis(double seconds) {
   return buf;
 }
 
+std::string Fixed(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", v);
+  return buf;
+}
+
 std::string DescribeCosts(const MachineCosts& m, bool measured) {
   char buf[256];
   std::snprintf(buf, sizeof(buf),
                 "GEMM %.1f GFLOP/s per partition with %d thread(s)%s, messages %.0f us in flight + "
                 "%.0f us of CPU, links %.2f GB/s (%s)",
                 m.gemm_flops_per_second / 1e9, m.threads_per_partition,
-                m.host_cores > 0 ? (", " + std::to_string(m.host_cores) + " cores shared").c_str()
-                                 : "",
+                m.host_parallelism > 0
+                    ? (", host as fast as " + Fixed(m.host_parallelism) + " partitions alone").c_str()
+                    : "",
                 m.message_seconds * 1e6, m.message_cpu_seconds * 1e6,
                 m.link_bytes_per_second / 1e9,
                 measured ? "measured here" : "defaults");
@@ -188,7 +195,7 @@ int PlanCommand(const std::vector<std::string>& args) {
          {"messageSeconds", m.message_seconds},
          {"messageCpuSeconds", m.message_cpu_seconds},
          {"linkBytesPerSecond", m.link_bytes_per_second},
-         {"hostCores", m.host_cores},
+         {"hostParallelism", m.host_parallelism},
          {"threadsPerPartition", m.threads_per_partition}});
     if (!candidates.empty()) {
       Json list = Json::array();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <tuple>
@@ -15,7 +16,8 @@ using Key = std::tuple<int, int, int, int, int>;
 
 struct Op {
   enum Type { kCompute, kSend, kReceive } type;
-  double seconds = 0;  // kCompute: at full speed; kSend: delivery delay
+  // kCompute: at full speed; kSend: delivery delay; kReceive: the cold start after waiting
+  double seconds = 0;
   Key key{};
 };
 
@@ -38,6 +40,17 @@ class ProgramBuilder {
     }
     for (int p = 0; p < P_; ++p) {
       if (plan.OwnsAny(p, arch_.num_layers() - 1)) output_owners_.push_back(p);
+    }
+    // On a host with more partitions than it runs at once, a partition that receives has mostly
+    // been switched out for another (it blocked, or its time slice ended) and finds its caches
+    // cold: it reads its weights, gradients and momentum back in before it computes on.
+    const double h = o.machine.host_parallelism;
+    if (h > 0 && P_ > std::round(h)) {
+      int64_t parameters = 0;
+      for (int l = 0; l < arch_.num_layers(); ++l) {
+        parameters += plan.OwnedCount(self, l) * (arch_.FanIn(l) + 1);
+      }
+      cold_start_ = 3.0 * static_cast<double>(parameters) / elementwise_rate_;
     }
   }
 
@@ -67,7 +80,7 @@ class ProgramBuilder {
                     {kind, self_, to, m, layer}});
   }
   void Receive(Kind kind, int from, int m, int layer, double values) {
-    ops_.push_back({Op::kReceive, 0, {kind, from, self_, m, layer}});
+    ops_.push_back({Op::kReceive, cold_start_, {kind, from, self_, m, layer}});
     Compute(o_.machine.message_cpu_seconds / 2);
     Elementwise(values);  // unpacking
   }
@@ -174,7 +187,7 @@ class ProgramBuilder {
   const Architecture& arch_;
   const StepCostOptions& o_;
   int self_, P_;
-  double gemm_rate_ = 0, elementwise_rate_ = 0;
+  double gemm_rate_ = 0, elementwise_rate_ = 0, cold_start_ = 0;
   std::vector<int64_t> rows_;
   std::vector<int> output_owners_;
   std::vector<Op> ops_;
@@ -195,24 +208,27 @@ StepPrediction PredictStep(const Plan& plan, const StepCostOptions& options) {
       if (op.type == Op::kCompute) out.compute_seconds[p] += op.seconds;
     }
   }
-  // Event simulation. Each partition is computing (remaining work at full speed), waiting for a
-  // message, or done. Sends take no time of the sender's; they only stamp the delivery time.
+  // Event simulation. Each partition is computing (remaining work at full speed: a compute op,
+  // or the cold start after a receive on an oversubscribed host), waiting for a message, or
+  // done.
+  // Sends take no time of the sender's beyond their CPU share; they stamp the delivery time.
   std::vector<size_t> pc(P, 0);
-  std::vector<double> remaining(P, -1);  // < 0: not inside a compute op
+  std::vector<double> remaining(P, -1);  // >= 0: computing
+  std::vector<bool> in_op(P, false);     // the computing is programs[p][pc[p]], not a cold start
   std::map<Key, double> delivered_at;
-  const double cores = options.machine.host_cores;
-  const double threads = std::max(1, options.machine.threads_per_partition);
+  const double parallelism = options.machine.host_parallelism;
   double now = 0;
   for (;;) {
-    // Run every partition up to its next compute op or a message not yet delivered, until no
+    // Run every partition up to its next computing or a message not yet delivered, until no
     // send unblocks anyone (a partition scanned early may wait for one sent later in the scan).
     for (bool progressed = true; progressed;) {
       progressed = false;
       for (int p = 0; p < P; ++p) {
-        while (pc[p] < programs[p].size()) {
+        while (remaining[p] < 0 && pc[p] < programs[p].size()) {
           const Op& op = programs[p][pc[p]];
           if (op.type == Op::kCompute) {
-            if (remaining[p] < 0) remaining[p] = op.seconds;
+            remaining[p] = op.seconds;
+            in_op[p] = true;
             break;
           }
           if (op.type == Op::kSend) {
@@ -220,6 +236,10 @@ StepPrediction PredictStep(const Plan& plan, const StepCostOptions& options) {
           } else {
             auto it = delivered_at.find(op.key);
             if (it == delivered_at.end() || it->second > now) break;
+            if (op.seconds > 0) {
+              remaining[p] = op.seconds;  // the cold start, then the op after the receive
+              in_op[p] = false;
+            }
           }
           ++pc[p];
           progressed = true;
@@ -229,35 +249,32 @@ StepPrediction PredictStep(const Plan& plan, const StepCostOptions& options) {
     int computing = 0, done = 0;
     double next_delivery = std::numeric_limits<double>::infinity();
     for (int p = 0; p < P; ++p) {
-      if (pc[p] == programs[p].size()) {
-        ++done;
-      } else if (programs[p][pc[p]].type == Op::kCompute) {
+      if (remaining[p] >= 0) {
         ++computing;
+      } else if (pc[p] == programs[p].size()) {
+        ++done;
       } else if (auto it = delivered_at.find(programs[p][pc[p]].key); it != delivered_at.end()) {
         next_delivery = std::min(next_delivery, it->second);
       }
     }
     if (done == P) break;
-    const double demand = computing * threads;
-    const double rate = cores > 0 && demand > cores ? cores / demand : 1.0;
+    const double rate =
+        parallelism > 0 && computing > parallelism ? parallelism / computing : 1.0;
     double dt = next_delivery - now;
     for (int p = 0; p < P; ++p) {
-      if (pc[p] < programs[p].size() && programs[p][pc[p]].type == Op::kCompute) {
-        dt = std::min(dt, remaining[p] / rate);
-      }
+      if (remaining[p] >= 0) dt = std::min(dt, remaining[p] / rate);
     }
     // The executor never deadlocks, so neither does its replay: something must be pending.
     assert(dt < std::numeric_limits<double>::infinity());
     if (!(dt < std::numeric_limits<double>::infinity())) break;
     for (int p = 0; p < P; ++p) {
-      if (pc[p] == programs[p].size()) continue;
-      if (programs[p][pc[p]].type == Op::kCompute) {
+      if (remaining[p] >= 0) {
         remaining[p] -= dt * rate;
         if (remaining[p] <= 1e-15) {
           remaining[p] = -1;
-          ++pc[p];
+          if (in_op[p]) ++pc[p];
         }
-      } else {
+      } else if (pc[p] < programs[p].size()) {
         out.wait_seconds[p] += dt;
       }
     }

@@ -82,10 +82,10 @@ TEST(CostModel, PartitionsSharingTooFewCoresSlowEachOtherDown) {
   const Plan plan = Make(Mlp(16, {16, 16, 4}), Strategy::kBalanced, 4);
   StepCostOptions own = GemmOnly(32, 1);
   StepCostOptions shared = own;
-  shared.machine.host_cores = 2;  // four single-threaded partitions on two cores
+  shared.machine.host_parallelism = 2;  // four partitions on a host as fast as two
   EXPECT_NEAR(PredictStep(plan, shared).step_seconds, 2 * PredictStep(plan, own).step_seconds,
               1e-12);
-  shared.machine.host_cores = 4;
+  shared.machine.host_parallelism = 4;
   EXPECT_NEAR(PredictStep(plan, shared).step_seconds, PredictStep(plan, own).step_seconds, 1e-12);
 }
 

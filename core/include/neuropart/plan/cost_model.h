@@ -3,10 +3,11 @@
 // PredictStep replays the schedule PartitionExecutor runs (forward layer by layer and micro-batch
 // by micro-batch, backward with each input gradient sent before its weight gradient, the update
 // per layer, the loss to the coordinator) as one program per partition of compute, send and
-// receive operations, and simulates them on a virtual clock: a message arrives `latency + bytes /
-// bandwidth` after it is sent, a receive waits for its message, and partitions that share a
-// host's cores (local runs) slow each other down while more threads compute than there are cores.
-// The step time is when the last partition finishes. Pure; thread-safe.
+// receive operations, and simulates them on a virtual clock: a message arrives its delay plus
+// bytes / bandwidth after it is sent, and costs CPU time at both ends; a receive waits for its
+// message; partitions that share a host (local runs) slow each other down while more of them
+// compute at once than the host's measured parallelism. The step time is when the last partition
+// finishes. Pure; thread-safe.
 #ifndef NEUROPART_PLAN_COST_MODEL_H_
 #define NEUROPART_PLAN_COST_MODEL_H_
 

@@ -18,9 +18,12 @@ struct MachineCosts {
   // ZeroMQ's I/O thread, waking the receiver); it competes for shared cores like compute.
   double message_cpu_seconds = 20e-6;
   double link_bytes_per_second = 2e9;
-  // > 0: all partitions share this many cores, each computing with `threads_per_partition`
-  // (local runs); 0: every partition has cores of its own (pods).
-  int host_cores = 0;
+  // > 0: all partitions share one host (local runs), which computes as fast as this many
+  // partitions alone: k partitions computing at once each run at min(1, host_parallelism / k)
+  // of the rates above. Measured, not the core count: on a VM whose two cores share a physical
+  // one, two GEMMs at once run at 0.6 of one alone (host_parallelism 1.2). 0: every partition
+  // has a machine of its own (pods).
+  double host_parallelism = 0;
   int threads_per_partition = 1;
 };
 
