@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
+#include <numeric>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -14,7 +16,9 @@
 #include <unistd.h>
 
 #include "child_process.h"
+#include "cpu_cgroup.h"
 #include "ipc_links.h"
+#include "launcher.h"
 #include "neuropart/lifecycle/exit_codes.h"
 #include "neuropart/engine/layer_ops.h"
 #include "neuropart/engine/math_threads.h"
@@ -107,9 +111,12 @@ void MeasureCompute(const CalibrationOptions& o, MachineCosts* costs) {
   costs->elementwise_per_second = values / elementwise_seconds;
 }
 
-// The GEMM rate of `count` processes computing at once, summed: each is this program's
-// `__probe-compute` command, timing the same products over the same window.
-StatusOr<double> ConcurrentGemmFlops(const CalibrationOptions& o, int count) {
+// The GEMM rate of each of `count` processes computing at once: each is this program's
+// `__probe-compute` command, timing the same products over the same window. `place(i, pid)`
+// runs right after probe i starts, before it computes (to move it into a cgroup).
+StatusOr<std::vector<double>> ProbeTogether(
+    const CalibrationOptions& o, int count,
+    const std::function<Status(int, pid_t)>& place = nullptr) {
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (n <= 0) return UnavailableError("calibration: cannot find this program (/proc/self/exe)");
@@ -124,9 +131,10 @@ StatusOr<double> ConcurrentGemmFlops(const CalibrationOptions& o, int count) {
                                           std::to_string(o.inputs), std::to_string(o.neurons),
                                           std::to_string(o.threads_per_partition),
                                           std::to_string(start_ns)}));
+    if (place) RETURN_IF_ERROR(place(i, child->pid()));
     probes.push_back(std::move(child));
   }
-  double total = 0;
+  std::vector<double> rates;
   for (std::unique_ptr<ChildProcess>& probe : probes) {
     std::vector<std::string> lines;
     std::optional<int> status;
@@ -139,9 +147,26 @@ StatusOr<double> ConcurrentGemmFlops(const CalibrationOptions& o, int count) {
       return UnavailableError("calibration: a compute probe " +
                               ChildProcess::DescribeStatus(*status));
     }
-    total += std::stod(lines.back());
+    rates.push_back(std::stod(lines.back()));
   }
-  return total;
+  return rates;
+}
+
+double Sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
+
+CalibrationOptions ForLocalRun(const JobSpec& spec, int threads) {
+  const int P = std::max(1, spec.distribution.partitions);
+  CalibrationOptions o;
+  o.rows = std::max<int64_t>(1, spec.training.batch_size / std::max(1, spec.training.micro_batches));
+  o.inputs = 1;
+  o.neurons = 1;
+  for (int l = 0; l < spec.model.num_layers(); ++l) {
+    o.inputs = std::max(o.inputs, spec.model.FanIn(l));
+    o.neurons = std::max(o.neurons, spec.model.layers[l].neurons / P);
+  }
+  o.threads_per_partition = std::max(1, threads / P);
+  o.partitions = P;
+  return o;
 }
 
 Message Block(uint32_t from, int64_t values) {
@@ -278,9 +303,9 @@ StatusOr<MachineCosts> MeasureMachine(const CalibrationOptions& options) {
   costs.host_parallelism = 1;
   if (options.partitions > 1) {
     // The better of two rounds: like any window, a round can only be slowed down by others.
-    ASSIGN_OR_RETURN(const double first, ConcurrentGemmFlops(options, options.partitions));
-    ASSIGN_OR_RETURN(const double second, ConcurrentGemmFlops(options, options.partitions));
-    const double together = std::max(first, second);
+    ASSIGN_OR_RETURN(const std::vector<double> first, ProbeTogether(options, options.partitions));
+    ASSIGN_OR_RETURN(const std::vector<double> second, ProbeTogether(options, options.partitions));
+    const double together = std::max(Sum(first), Sum(second));
     costs.host_parallelism = std::clamp(together / costs.gemm_flops_per_second, 0.5,
                                         static_cast<double>(options.partitions));
   }
@@ -289,19 +314,29 @@ StatusOr<MachineCosts> MeasureMachine(const CalibrationOptions& options) {
 }
 
 StatusOr<MachineCosts> MeasureForLocalRun(const JobSpec& spec, int threads, bool ipc_links) {
-  const int P = std::max(1, spec.distribution.partitions);
-  CalibrationOptions o;
-  o.rows = std::max<int64_t>(1, spec.training.batch_size / std::max(1, spec.training.micro_batches));
-  o.inputs = 1;
-  o.neurons = 1;
-  for (int l = 0; l < spec.model.num_layers(); ++l) {
-    o.inputs = std::max(o.inputs, spec.model.FanIn(l));
-    o.neurons = std::max(o.neurons, spec.model.layers[l].neurons / P);
-  }
-  o.threads_per_partition = std::max(1, threads / P);
-  o.partitions = P;
+  CalibrationOptions o = ForLocalRun(spec, threads);
   o.ipc_links = ipc_links;
   return MeasureMachine(o);
+}
+
+StatusOr<std::vector<double>> MeasurePartitionSpeeds(const JobSpec& spec, int threads,
+                                                     const std::vector<double>& cpu_limits) {
+  const CalibrationOptions o = ForLocalRun(spec, threads);
+  std::vector<std::unique_ptr<CpuCgroup>> groups;
+  auto place = [&](int q, pid_t pid) -> Status {
+    if (q >= static_cast<int>(cpu_limits.size()) || cpu_limits[q] <= 0) return Status::Ok();
+    ASSIGN_OR_RETURN(std::unique_ptr<CpuCgroup> group,
+                     CpuCgroup::Create(CpuCgroupName(spec, q) + "-probe", cpu_limits[q]));
+    RETURN_IF_ERROR(group->Add(pid));
+    groups.push_back(std::move(group));
+    return Status::Ok();
+  };
+  // The better of two rounds per partition: a round can only be slowed down by others.
+  ASSIGN_OR_RETURN(std::vector<double> best, ProbeTogether(o, o.partitions, place));
+  groups.clear();
+  ASSIGN_OR_RETURN(const std::vector<double> second, ProbeTogether(o, o.partitions, place));
+  for (size_t q = 0; q < best.size(); ++q) best[q] = std::max(best[q], second[q]);
+  return best;
 }
 
 }  // namespace neuropart::cli

@@ -40,6 +40,12 @@ StatusOr<MachineCosts> MeasureMachine(const CalibrationOptions& options);
 // through the widest layer's share of one partition).
 StatusOr<MachineCosts> MeasureForLocalRun(const JobSpec& spec, int threads, bool ipc_links);
 
+// The GEMM FLOP/s of each partition of a local run of `spec`, timed the same way with one probe
+// process per partition, all at once, partition q's in a cgroup of cpu_limits[q] CPUs where that
+// is > 0 (as its worker will be): the measured capacities of strategy balanced.
+StatusOr<std::vector<double>> MeasurePartitionSpeeds(const JobSpec& spec, int threads,
+                                                     const std::vector<double>& cpu_limits);
+
 }  // namespace neuropart::cli
 
 #endif  // NEUROPART_CLI_CALIBRATION_H_

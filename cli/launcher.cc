@@ -13,6 +13,7 @@
 
 #include "child_process.h"
 #include "ipc_links.h"
+#include "cpu_cgroup.h"
 #include "memory_cgroup.h"
 #include "neuropart/job/job_memory.h"
 #include "lease_keeper.h"
@@ -122,6 +123,7 @@ class Gang {
         if (Status s = limit->Add((*child)->pid()); !s.ok()) return SetupFailed(s);
       }
       cgroups_.push_back(std::move(limit));
+      if (Status s = LimitCpu(q, (*child)->pid()); !s.ok()) return SetupFailed(s);
       const std::string status_url =
           q == wire::kCoordinator
               ? ", status http://127.0.0.1:" + std::to_string(status.port()) + "/status"
@@ -172,6 +174,18 @@ class Gang {
                       : "tcp://127.0.0.1:" + std::to_string(tcp_links_[q].port());
   }
   int LinkFd(int q) const { return ipc_links_ ? ipc_links_->fd(q) : tcp_links_[q].fd(); }
+
+  // Puts partition q's worker under its --cpu-limit, if it has one.
+  Status LimitCpu(int q, pid_t pid) {
+    if (q >= static_cast<int>(options_.cpu_limits.size()) || options_.cpu_limits[q] <= 0) {
+      return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(std::unique_ptr<CpuCgroup> group,
+                     CpuCgroup::Create(CpuCgroupName(job_.spec, q), options_.cpu_limits[q]));
+    RETURN_IF_ERROR(group->Add(pid));
+    cpu_cgroups_.push_back(std::move(group));
+    return Status::Ok();
+  }
 
   // Partition q's memory cgroup with the job's worker limit, or nullptr without a limit or where
   // none can be made (said once per run: the limit then holds only on Kubernetes).
@@ -325,6 +339,7 @@ class Gang {
   std::string plan_path_;
   const LeaseKeeper& lease_;
   MemoryLedger& memory_;
+  std::vector<std::unique_ptr<CpuCgroup>> cpu_cgroups_;  // of the partitions with --cpu-limit
   std::vector<std::unique_ptr<MemoryCgroup>> cgroups_;  // [q], nullptr when unlimited; outlive
                                                         // the children, which must end first
   std::vector<std::unique_ptr<ChildProcess>> children_;
@@ -416,6 +431,10 @@ std::unique_ptr<LeaseKeeper> LockJob(const std::string& job_dir, const LeaseCloc
 }
 
 }  // namespace
+
+std::string CpuCgroupName(const JobSpec& spec, int q) {
+  return "neuropart-" + spec.name + "-" + std::to_string(getpid()) + "-cpu" + std::to_string(q);
+}
 
 std::string FindWorkerBinary() {
   if (const char* env = std::getenv("NEUROPART_WORKER")) return env;

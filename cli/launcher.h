@@ -8,6 +8,7 @@
 #define NEUROPART_CLI_LAUNCHER_H_
 
 #include <string>
+#include <vector>
 
 #include "neuropart/job/job_file.h"
 #include "neuropart/plan/plan.h"
@@ -27,7 +28,13 @@ struct LaunchOptions {
   // The partitions' links as Unix-domain sockets in a private directory (ipc_links.h) instead
   // of TCP on 127.0.0.1; they are then never encrypted, so keys_dir must be empty.
   bool ipc_links = false;
+  // [q] > 0: partition q's worker runs in a cgroup limited to that many CPUs (cpu_cgroup.h);
+  // shorter than the partitions, or 0: unlimited.
+  std::vector<double> cpu_limits;
 };
+
+// The name of partition q's CPU cgroup: unique to this launcher process.
+std::string CpuCgroupName(const JobSpec& spec, int q);
 
 // Returns the process exit code (0 ok, 1 the job failed, 2 a worker refused its input, 130
 // interrupted). REQUIRES: the job's directory in options.store exists (CheckJobStore).

@@ -4,48 +4,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <fstream>
-#include <sstream>
-#include <thread>
+
+#include "cgroup_files.h"
 
 namespace neuropart::cli {
 namespace {
-
-// This process's memory cgroup directory and whether it is cgroup v2, from /proc/self/cgroup:
-// a v1 line "4:memory:/path" wins over the v2 line "0::/path" (in hybrid mode v2 has no memory).
-StatusOr<std::pair<std::string, bool>> OwnMemoryCgroup() {
-  std::ifstream in("/proc/self/cgroup");
-  if (!in) return UnavailableError("cannot read /proc/self/cgroup");
-  std::string line, v2_path;
-  while (std::getline(in, line)) {
-    const size_t a = line.find(':'), b = line.find(':', a + 1);
-    if (a == std::string::npos || b == std::string::npos) continue;
-    const std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
-    std::stringstream list(controllers);
-    for (std::string c; std::getline(list, c, ',');) {
-      if (c == "memory") return std::make_pair("/sys/fs/cgroup/memory" + path, false);
-    }
-    if (controllers.empty()) v2_path = path;
-  }
-  std::ifstream v2("/sys/fs/cgroup" + v2_path + "/cgroup.subtree_control");
-  std::string enabled((std::istreambuf_iterator<char>(v2)), std::istreambuf_iterator<char>());
-  if (enabled.find("memory") == std::string::npos) {
-    return UnavailableError("no memory cgroup controller is available to this process");
-  }
-  return std::make_pair("/sys/fs/cgroup" + v2_path, true);
-}
-
-Status WriteControl(const std::string& path, const std::string& value) {
-  std::ofstream out(path);
-  out << value;
-  out.flush();
-  if (!out) {
-    return UnavailableError("cannot write " + path + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
-}
 
 // The "key N" line of a cgroup's flat-keyed file, or 0.
 int64_t KeyedValue(const std::string& path, const std::string& key) {
@@ -62,9 +27,9 @@ int64_t KeyedValue(const std::string& path, const std::string& key) {
 
 StatusOr<std::unique_ptr<MemoryCgroup>> MemoryCgroup::Create(const std::string& name,
                                                              int64_t limit_bytes) {
-  ASSIGN_OR_RETURN(const auto own, OwnMemoryCgroup());
-  const auto& [parent, v2] = own;
-  const std::string path = parent + "/" + name;
+  ASSIGN_OR_RETURN(const CgroupDir own, OwnCgroup("memory"));
+  const bool v2 = own.v2;
+  const std::string path = own.path + "/" + name;
   if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
     return UnavailableError("cannot create memory cgroup " + path + ": " + std::strerror(errno));
   }
@@ -78,12 +43,7 @@ StatusOr<std::unique_ptr<MemoryCgroup>> MemoryCgroup::Create(const std::string& 
   return group;
 }
 
-MemoryCgroup::~MemoryCgroup() {
-  // The kernel refuses while an ended process is still being torn down: retry briefly.
-  for (int i = 0; i < 50 && ::rmdir(path_.c_str()) != 0 && errno == EBUSY; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
+MemoryCgroup::~MemoryCgroup() { RemoveCgroup(path_); }
 
 Status MemoryCgroup::Add(pid_t pid) {
   return WriteControl(path_ + "/cgroup.procs", std::to_string(pid));

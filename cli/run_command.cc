@@ -2,9 +2,13 @@
 #include <cstdio>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
+#include <sstream>
 #include <thread>
 
 #include "calibration.h"
+#include "cpu_cgroup.h"
 #include "commands.h"
 #include "neuropart/engine/math_threads.h"
 #include "neuropart/app/flags.h"
@@ -149,6 +153,73 @@ Status CheckFitsThisMachine(const ParsedJob& job, const Plan& plan) {
 
 }  // namespace
 
+namespace {
+
+// "1=0.5,3=2" -> per partition CPUs (0: unlimited). Each limit is tried once here, so that a
+// machine without a writable cpu controller is the user's error before any worker starts.
+StatusOr<std::vector<double>> ParseCpuLimits(const std::string& text, int partitions) {
+  std::vector<double> limits;
+  if (text.empty()) return limits;
+  limits.assign(partitions, 0);
+  std::stringstream items(text);
+  for (std::string item; std::getline(items, item, ',');) {
+    const size_t eq = item.find('=');
+    int q = -1;
+    double cores = 0;
+    try {
+      size_t used = 0;
+      if (eq != std::string::npos) q = std::stoi(item.substr(0, eq), &used);
+      if (used != eq) q = -1;
+      cores = std::stod(item.substr(eq + 1), &used);
+      if (used != item.size() - eq - 1) cores = 0;
+    } catch (const std::exception&) {
+      q = -1;
+    }
+    if (q < 0 || !(cores > 0)) {
+      return InvalidArgumentError("--cpu-limit: want PARTITION=CORES with CORES > 0, got \"" +
+                                  item + "\"");
+    }
+    if (q >= partitions) {
+      return InvalidArgumentError("--cpu-limit: partition " + std::to_string(q) +
+                                  " does not exist (the job has " + std::to_string(partitions) +
+                                  ")");
+    }
+    limits[q] = cores;
+  }
+  StatusOr<std::unique_ptr<CpuCgroup>> probe =
+      CpuCgroup::Create("neuropart-cpu-check-" + std::to_string(getpid()), 1.0);
+  if (!probe.ok()) {
+    return InvalidArgumentError("--cpu-limit: " + probe.status().message());
+  }
+  return limits;
+}
+
+// --measure-capacities: the partitions' measured speeds become the job's capacities.
+Status MeasureCapacities(int threads, const std::vector<double>& cpu_limits, JobSpec* spec) {
+  const Strategy s = spec->distribution.strategy;
+  if (s != Strategy::kBalanced && s != Strategy::kAuto) {
+    return InvalidArgumentError(
+        "--measure-capacities: spec.distribution.strategy is " + std::string(StrategyName(s)) +
+        "; capacities apply to balanced and auto");
+  }
+  ASSIGN_OR_RETURN(std::vector<double> speeds, MeasurePartitionSpeeds(*spec, threads, cpu_limits));
+  const double fastest = *std::max_element(speeds.begin(), speeds.end());
+  std::string line = "Measured capacities:";
+  spec->distribution.capacities.clear();
+  for (size_t q = 0; q < speeds.size(); ++q) {
+    // Rounded so that one run's noise does not make each plan a new one.
+    const double capacity = std::max(0.01, std::round(100 * speeds[q] / fastest) / 100);
+    spec->distribution.capacities.push_back(capacity);
+    char part[96];
+    std::snprintf(part, sizeof(part), " p%zu %.1f GFLOP/s (%.2f)", q, speeds[q] / 1e9, capacity);
+    line += part;
+  }
+  std::fprintf(stderr, "%s\n", line.c_str());
+  return Status::Ok();
+}
+
+}  // namespace
+
 StatusOr<bool> UseIpcLinks(const std::string& links, const JobSpec& spec) {
   if (links != "auto" && links != "ipc" && links != "tcp") {
     return InvalidArgumentError("--links: want auto, ipc or tcp, got \"" + links + "\"");
@@ -167,7 +238,8 @@ int RunCommand(const std::vector<std::string>& args) {
   RunOptions options;
   options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bool reference = false;
-  std::string links = "auto";
+  std::string links = "auto", cpu_limit;
+  bool measure_capacities = false;
   Flags flags("neuropart run", kAbout);
   flags.Positional("JOB.yaml", &job_path, "the job file");
   flags.Bool("--reference", &reference,
@@ -180,6 +252,12 @@ int RunCommand(const std::vector<std::string>& args) {
             "stop after this many steps (overrides spec.training.maxSteps; -1: the job's)");
   flags.String("--links", &links,
                "auto | ipc | tcp: the partitions' links (auto: ipc to train, tcp to serve)");
+  flags.String("--cpu-limit", &cpu_limit,
+               "Q=CORES[,Q=CORES...]: run partition Q's worker in a cgroup limited to CORES CPUs "
+               "(a slower worker on one machine)");
+  flags.Bool("--measure-capacities", &measure_capacities,
+             "strategy balanced or auto: time every partition's worker first, all at once, and "
+             "use their speeds as spec.distribution.capacities");
   if (std::optional<int> exit = flags.ParseOrExit(args)) return *exit;
   if (options.threads < 1) return ReportError(InvalidArgumentError("--threads: must be >= 1"));
   StatusOr<ParsedJob> job = LoadJobFile(job_path);
@@ -195,6 +273,14 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   StatusOr<bool> ipc_links = UseIpcLinks(links, job->spec);
   if (!ipc_links.ok()) return ReportError(ipc_links.status());
+  StatusOr<std::vector<double>> cpu_limits =
+      ParseCpuLimits(cpu_limit, job->spec.distribution.partitions);
+  if (!cpu_limits.ok()) return ReportError(cpu_limits.status());
+  if (measure_capacities) {
+    if (Status s = MeasureCapacities(options.threads, *cpu_limits, &job->spec); !s.ok()) {
+      return ReportError(s);
+    }
+  }
   if (job->spec.distribution.strategy == Strategy::kAuto) {
     // Chosen for this machine, as `neuropart plan` shows it with the same --threads and --links.
     StatusOr<MachineCosts> measured = MeasureForLocalRun(job->spec, options.threads, *ipc_links);
@@ -213,6 +299,7 @@ int RunCommand(const std::vector<std::string>& args) {
   // The cores are shared by the partitions; each gets its share of math threads.
   launch.threads_per_worker = std::max(1, options.threads / plan->num_partitions());
   launch.ipc_links = *ipc_links;
+  launch.cpu_limits = *cpu_limits;
   if (launch.ipc_links) {
     // Made and removed once before any worker starts: a directory that cannot hold the sockets
     // is the user's setting to fix, not a partition failure to restart.

@@ -327,6 +327,41 @@ class LauncherTest(unittest.TestCase):
                       [c["hash"] for c in candidates])
         self.assert_export_matches_the_reference(job, "auto")
 
+    def test_measured_capacities_give_a_cpu_limited_worker_fewer_neurons(self):
+        job = self.w.job("slow", distribution="    partitions: 2\n    strategy: balanced")
+        r = run(neuropart("run", job, "--store", self.w.store, "--threads", "2",
+                          "--cpu-limit", "1=0.4", "--measure-capacities"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        m = re.search(r"Measured capacities: p0 [\d.]+ GFLOP/s \(([\d.]+)\) p1 [\d.]+ GFLOP/s "
+                      r"\(([\d.]+)\)", r.stderr)
+        self.assertIsNotNone(m, r.stderr)
+        self.assertEqual(float(m.group(1)), 1.0)
+        self.assertLess(float(m.group(2)), 0.7)  # 0.4 of a core, with margin for a busy machine
+        with open(os.path.join(self.w.store, "jobs", "slow", "plan.yaml")) as f:
+            h1 = re.search(r"ownership: \[\s*\[\[0, ?(\d+), ?0\], ?\[\d+, ?48, ?1\]\]", f.read())
+        self.assertIsNotNone(h1)
+        # h1's 48 neurons split 1 : capacity.
+        self.assertLessEqual(abs(int(h1.group(1)) - 48 / (1 + float(m.group(2)))), 1)
+        self.assert_export_matches_the_reference(job, "slow")
+        cpu = "/sys/fs/cgroup/cpu" if os.path.isdir("/sys/fs/cgroup/cpu") else "/sys/fs/cgroup"
+        self.assertEqual([d for d in os.listdir(cpu) if "neuropart-slow" in d], [],
+                         "every cgroup the run made is removed")
+
+    def test_bad_cpu_limits_and_capacity_requests_exit_2_before_any_worker_starts(self):
+        job = self.w.job("limits", distribution="    partitions: 2\n    strategy: percentage\n"
+                                                 "    percentages: [50, 50]")
+        for flags, message in [
+                (["--cpu-limit", "2=1"], "--cpu-limit: partition 2 does not exist (the job has 2)"),
+                (["--cpu-limit", "1=0"], '--cpu-limit: want PARTITION=CORES with CORES > 0, got "1=0"'),
+                (["--cpu-limit", "1:0.5"],
+                 '--cpu-limit: want PARTITION=CORES with CORES > 0, got "1:0.5"'),
+                (["--measure-capacities"], "--measure-capacities: spec.distribution.strategy is "
+                                           "percentage; capacities apply to balanced and auto")]:
+            r = run(neuropart("run", job, "--store", self.w.store, *flags))
+            self.assertEqual(r.returncode, 2, flags)
+            self.assertIn(message, r.stderr)
+            self.assertNotIn("Partition 0: pid", r.stderr)
+
     def test_plan_with_default_costs_is_the_same_on_every_call(self):
         job = self.w.job("defaults", distribution="    partitions: 3\n    strategy: auto")
         first = run(neuropart("plan", job, "--costs", "defaults"))

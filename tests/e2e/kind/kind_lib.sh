@@ -137,7 +137,7 @@ EOF
   # The samples' subPaths are created by the kubelet as root; make them the workers' own first.
   local sub
   for sub in samples samples/percentage samples/count samples/identifiers samples/layers \
-    samples/balanced resume-clean resume-killed resume-replan; do
+    samples/balanced samples/auto resume-clean resume-killed resume-replan; do
     mkdir -p "${dir}/${sub}"
     chown "${owner}:${owner}" "${dir}/${sub}"
   done
