@@ -32,8 +32,9 @@ else
   fail "schema defaults: expected 'global 3 sparse ', got '${defaults}'"
 fi
 
-check "short name np and category neuropart list the resources" \
-  bash -c "[[ \$('${KUBECTL}' get np -o name | wc -l) -eq 5 && \$('${KUBECTL}' get neuropart -o name | wc -l) -eq 5 ]]"
+samples="$(grep -l '^kind: NeuralPartition' "${REPO_ROOT}"/manifests/samples/*.yaml | wc -l)"
+check "short name np and category neuropart list the ${samples} resources" \
+  bash -c "[[ \$('${KUBECTL}' get np -o name | wc -l) -eq ${samples} && \$('${KUBECTL}' get neuropart -o name | wc -l) -eq ${samples} ]]"
 
 # --- Status subresource and printer columns --------------------------------------------------
 
