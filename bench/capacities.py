@@ -13,7 +13,6 @@ Needs root (or a delegated cpu cgroup). Usage: bench/capacities.py [--bin build/
 [--steps 60] [--repeats 3]
 """
 
-import argparse
 import os
 import re
 import statistics
@@ -21,10 +20,7 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-from distributed_step import ms_per_step, write_job  # noqa: E402
+from distributed_step import bench_args, ms_per_step, write_job
 
 
 def run(binary, job, store, *flags):
@@ -38,11 +34,7 @@ def run(binary, job, store, *flags):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bin", default=os.path.join(ROOT, "build", "bench", "bin"))
-    parser.add_argument("--steps", type=int, default=60)
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
+    args = bench_args(__doc__, steps=60, repeats=3)
     workdir = tempfile.mkdtemp(prefix="np-capacities-")
     job = write_job(workdir, "capacities", "    partitions: 2\n    strategy: balanced", 1,
                     args.steps)

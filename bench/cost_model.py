@@ -12,7 +12,6 @@ prediction within 20% of the measurement.
 Usage: bench/cost_model.py [--bin build/bench/bin] [--steps 40] [--repeats 3]
 """
 
-import argparse
 import json
 import os
 import statistics
@@ -20,10 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-from distributed_step import CASES, ms_per_step, neuropart, write_job  # noqa: E402
+from distributed_step import CASES, ROOT, bench_args, ms_per_step, neuropart, write_job
 
 AUTO_CASES = [
     ("auto P=2", "    partitions: 2\n    strategy: auto", 1),
@@ -41,11 +37,7 @@ def predict(binary, job, *extra):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bin", default=os.path.join(ROOT, "build", "bench", "bin"))
-    parser.add_argument("--steps", type=int, default=40)
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
+    args = bench_args(__doc__, steps=40, repeats=3)
     workdir = tempfile.mkdtemp(prefix="np-cost-")
     store = os.path.join(workdir, "store")
     rows, autos, costs = [], [], None

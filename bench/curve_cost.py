@@ -11,20 +11,15 @@ to. See docs/security.md.
 Usage: bench/curve_cost.py [--bin build/bench/bin] [--steps 40] [--repeats 3]
 """
 
-import argparse
 import os
 import statistics
 import tempfile
 
-from distributed_step import CASES, ROOT, ms_per_step, neuropart, write_job
+from distributed_step import CASES, bench_args, ms_per_step, neuropart, write_job
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bin", default=os.path.join(ROOT, "build", "bench", "bin"))
-    parser.add_argument("--steps", type=int, default=40)
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
+    args = bench_args(__doc__, steps=40, repeats=3)
     workdir = tempfile.mkdtemp(prefix="np-curve-")
     store = os.path.join(workdir, "store")
     print(f"MLP 784-1024-1024-10, batch 256, {args.steps} steps, median of {args.repeats}, "

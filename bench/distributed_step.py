@@ -83,15 +83,22 @@ def neuropart(binary, *args):
     return dict(line.split(": ", 1) for line in r.stdout.splitlines() if ": " in line)
 
 
+def bench_args(doc, steps=40, repeats=None):
+    """The flags of every bench script: --bin, --steps and, given a default, --repeats."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--bin", default=os.path.join(ROOT, "build", "bench", "bin"))
+    parser.add_argument("--steps", type=int, default=steps)
+    if repeats is not None:
+        parser.add_argument("--repeats", type=int, default=repeats)
+    return parser.parse_args()
+
+
 def ms_per_step(result):
     return 256 * 1000 / float(result["samples_per_second"])
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bin", default=os.path.join(ROOT, "build", "bench", "bin"))
-    parser.add_argument("--steps", type=int, default=40)
-    args = parser.parse_args()
+    args = bench_args(__doc__)
     workdir = tempfile.mkdtemp(prefix="np-bench-")
     store = os.path.join(workdir, "store")
     rows = []

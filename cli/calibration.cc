@@ -13,7 +13,6 @@
 #include <thread>
 
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include "child_process.h"
 #include "cpu_cgroup.h"
@@ -32,7 +31,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr uint64_t kPlanHash = 0x63616c6962726174ull;  // any value both ends agree on
 constexpr auto kWindow = std::chrono::milliseconds(15);
-constexpr auto kProbeWindow = std::chrono::milliseconds(150);
+constexpr auto kProbeLead = std::chrono::milliseconds(150);    // spawn and warm-up before it
+constexpr auto kProbeWindow = std::chrono::milliseconds(150);  // the timed window
 
 // Seconds per call of `fn` after one warm-up call: the fastest of five windows of at least
 // kWindow each. Another process can only slow a window down, so the fastest is the machine's.
@@ -111,23 +111,20 @@ void MeasureCompute(const CalibrationOptions& o, MachineCosts* costs) {
   costs->elementwise_per_second = values / elementwise_seconds;
 }
 
+using PlaceProbe = std::function<Status(int probe, pid_t pid)>;
+
 // The GEMM rate of each of `count` processes computing at once: each is this program's
 // `__probe-compute` command, timing the same products over the same window. `place(i, pid)`
 // runs right after probe i starts, before it computes (to move it into a cgroup).
-StatusOr<std::vector<double>> ProbeTogether(
-    const CalibrationOptions& o, int count,
-    const std::function<Status(int, pid_t)>& place = nullptr) {
-  char self[4096];
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n <= 0) return UnavailableError("calibration: cannot find this program (/proc/self/exe)");
-  self[n] = '\0';
-  const auto start = Clock::now() + std::chrono::milliseconds(150);  // after every warm-up
+StatusOr<std::vector<double>> ProbeTogether(const CalibrationOptions& o, int count,
+                                            const PlaceProbe& place) {
+  const auto start = Clock::now() + kProbeLead;
   const int64_t start_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
   std::vector<std::unique_ptr<ChildProcess>> probes;
   for (int i = 0; i < count; ++i) {
     ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> child,
-                     ChildProcess::Spawn({self, kProbeCommand, std::to_string(o.rows),
+                     ChildProcess::Spawn({"/proc/self/exe", kProbeCommand, std::to_string(o.rows),
                                           std::to_string(o.inputs), std::to_string(o.neurons),
                                           std::to_string(o.threads_per_partition),
                                           std::to_string(start_ns)}));
@@ -153,6 +150,15 @@ StatusOr<std::vector<double>> ProbeTogether(
 }
 
 double Sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
+
+// The faster of two rounds, whole: like any window, a round can only be slowed down by other
+// processes. Not each probe's best of the two, which could pair windows that did not overlap.
+StatusOr<std::vector<double>> ProbeTwice(const CalibrationOptions& o, int count,
+                                         const PlaceProbe& place = nullptr) {
+  ASSIGN_OR_RETURN(std::vector<double> first, ProbeTogether(o, count, place));
+  ASSIGN_OR_RETURN(std::vector<double> second, ProbeTogether(o, count, place));
+  return Sum(first) >= Sum(second) ? first : second;
+}
 
 CalibrationOptions ForLocalRun(const JobSpec& spec, int threads) {
   const int P = std::max(1, spec.distribution.partitions);
@@ -275,11 +281,17 @@ int ProbeComputeCommand(const std::vector<std::string>& args) {
     return kExitBadInput;
   }
   CalibrationOptions o;
-  o.rows = std::stoll(args[0]);
-  o.inputs = std::stoll(args[1]);
-  o.neurons = std::stoll(args[2]);
-  o.threads_per_partition = std::stoi(args[3]);
-  const Clock::time_point start{std::chrono::nanoseconds(std::stoll(args[4]))};
+  Clock::time_point start;
+  try {
+    o.rows = std::stoll(args[0]);
+    o.inputs = std::stoll(args[1]);
+    o.neurons = std::stoll(args[2]);
+    o.threads_per_partition = std::stoi(args[3]);
+    start = Clock::time_point(std::chrono::nanoseconds(std::stoll(args[4])));
+  } catch (const std::exception&) {
+    std::fprintf(stderr, "neuropart %s: arguments must be integers\n", kProbeCommand);
+    return kExitBadInput;
+  }
   SetMathThreads(o.threads_per_partition);
   LayerProducts products(o);
   products();  // warm-up: page faults, BLAS buffers
@@ -302,10 +314,8 @@ StatusOr<MachineCosts> MeasureMachine(const CalibrationOptions& options) {
   MeasureCompute(options, &costs);
   costs.host_parallelism = 1;
   if (options.partitions > 1) {
-    // The better of two rounds: like any window, a round can only be slowed down by others.
-    ASSIGN_OR_RETURN(const std::vector<double> first, ProbeTogether(options, options.partitions));
-    ASSIGN_OR_RETURN(const std::vector<double> second, ProbeTogether(options, options.partitions));
-    const double together = std::max(Sum(first), Sum(second));
+    ASSIGN_OR_RETURN(const std::vector<double> rates, ProbeTwice(options, options.partitions));
+    const double together = Sum(rates);
     costs.host_parallelism = std::clamp(together / costs.gemm_flops_per_second, 0.5,
                                         static_cast<double>(options.partitions));
   }
@@ -322,21 +332,16 @@ StatusOr<MachineCosts> MeasureForLocalRun(const JobSpec& spec, int threads, bool
 StatusOr<std::vector<double>> MeasurePartitionSpeeds(const JobSpec& spec, int threads,
                                                      const std::vector<double>& cpu_limits) {
   const CalibrationOptions o = ForLocalRun(spec, threads);
-  std::vector<std::unique_ptr<CpuCgroup>> groups;
+  std::vector<std::unique_ptr<CpuCgroup>> groups(o.partitions);  // the probes', made once
   auto place = [&](int q, pid_t pid) -> Status {
     if (q >= static_cast<int>(cpu_limits.size()) || cpu_limits[q] <= 0) return Status::Ok();
-    ASSIGN_OR_RETURN(std::unique_ptr<CpuCgroup> group,
-                     CpuCgroup::Create(CpuCgroupName(spec, q) + "-probe", cpu_limits[q]));
-    RETURN_IF_ERROR(group->Add(pid));
-    groups.push_back(std::move(group));
-    return Status::Ok();
+    if (!groups[q]) {
+      ASSIGN_OR_RETURN(groups[q],
+                       CpuCgroup::Create(CpuCgroupName(spec, q) + "-probe", cpu_limits[q]));
+    }
+    return groups[q]->Add(pid);
   };
-  // The better of two rounds per partition: a round can only be slowed down by others.
-  ASSIGN_OR_RETURN(std::vector<double> best, ProbeTogether(o, o.partitions, place));
-  groups.clear();
-  ASSIGN_OR_RETURN(const std::vector<double> second, ProbeTogether(o, o.partitions, place));
-  for (size_t q = 0; q < best.size(); ++q) best[q] = std::max(best[q], second[q]);
-  return best;
+  return ProbeTwice(o, o.partitions, place);
 }
 
 }  // namespace neuropart::cli
