@@ -23,6 +23,7 @@
 #include "neuropart/lifecycle/reasons.h"
 #include "neuropart/plan/plan_io.h"
 #include "neuropart/plan/plan_stats.h"
+#include "neuropart/plan/rebalance.h"
 #include "neuropart/store/checkpoint.h"
 #include "neuropart/store/file_util.h"
 #include "neuropart/store/job_lease.h"
@@ -72,10 +73,24 @@ PartitionObservation Ended(int q, int status, const std::string& last_error) {
 }
 
 struct Attempt {
-  enum class Outcome { kSucceeded, kFailed, kInterrupted, kLeaseLost } outcome = Outcome::kFailed;
+  enum class Outcome {
+    kSucceeded,
+    kFailed,
+    kInterrupted,
+    kLeaseLost,
+    kRebalance,  // stopped at a committed checkpoint to re-plan with `rebalance_to`
+  } outcome = Outcome::kFailed;
   std::optional<PartitionObservation> failed;  // the partition whose end stopped the attempt
   std::optional<ReportLine> result;
   std::map<int, ReportLine> traffic;  // per partition
+  std::optional<std::vector<double>> rebalance_to;  // measured capacities
+};
+
+// One gang's measurement for --rebalance.
+struct Rebalancing {
+  CapacityMeter meter;
+  std::vector<double> capacities;  // the plan's
+  double tolerance;
 };
 
 // What the workers' memory came to over every attempt of a run, for the summary.
@@ -86,14 +101,16 @@ struct MemoryLedger {
 
 class Gang {
  public:
+  // `rebalancing` (nullptr: none) outlives the gang.
   Gang(const ParsedJob& job, const Plan& plan, const LaunchOptions& options, std::string plan_path,
-       const LeaseKeeper& lease, MemoryLedger* memory)
+       const LeaseKeeper& lease, MemoryLedger* memory, Rebalancing* rebalancing)
       : job_(job),
         plan_(plan),
         options_(options),
         plan_path_(std::move(plan_path)),
         lease_(lease),
-        memory_(*memory) {}
+        memory_(*memory),
+        rebalancing_(rebalancing) {}
 
   // Every worker has ended by now (Run stops them all before it returns).
   ~Gang() {
@@ -104,7 +121,7 @@ class Gang {
     }
   }
 
-  Attempt Run(int attempt) {
+  Attempt Run() {
     const int P = plan_.num_partitions();
     if (Status s = BindSockets(P); !s.ok()) return SetupFailed(s);
     std::string peers;
@@ -134,7 +151,7 @@ class Gang {
       children_.push_back(std::move(child).value());
       last_error_.push_back("");
     }
-    return Supervise(attempt);
+    return Supervise();
   }
 
  private:
@@ -257,6 +274,10 @@ class Gang {
     if (r->kind == "progress") {
       const double step_s = r->Number("step_s");
       wait_share_[q] = step_s > 0 ? r->Number("wait_s") / step_s : 0;
+      total_steps_ = r->Number("total");
+      if (rebalancing_) {
+        rebalancing_->meter.Observe(q, step_s - r->Number("wait_s"), r->Number("cpu_s"));
+      }
       if (q != 0) return;
       if (!progress_) progress_ = std::make_unique<Progress>(stderr, r->Number("total"));
       std::string waits = "wait";
@@ -267,6 +288,14 @@ class Gang {
       }
       progress_->Step(r->Number("step"), r->Number("epoch"), r->Number("loss"),
                       r->Number("samples"), waits);
+    } else if (r->kind == "checkpoint" && q == 0) {
+      if (rebalancing_ && r->Number("step") < total_steps_) {
+        std::optional<std::vector<double>> measured = rebalancing_->meter.Capacities();
+        if (measured &&
+            RebalanceWanted(rebalancing_->capacities, *measured, rebalancing_->tolerance)) {
+          out->rebalance_to = measured;
+        }
+      }
     } else if (r->kind == "result" && q == 0) {
       out->result = r;
     } else if (r->kind == "traffic") {
@@ -282,7 +311,7 @@ class Gang {
     }
   }
 
-  Attempt Supervise(int attempt) {
+  Attempt Supervise() {
     Attempt out;
     const int P = static_cast<int>(children_.size());
     std::vector<bool> done(P, false);
@@ -309,6 +338,12 @@ class Gang {
       for (int q = 0; q < P; ++q) {
         for (const std::string& l : children_[q]->ReadLines(children_[q]->stdout_fd())) HandleLine(q, l, true, &out);
         for (const std::string& l : children_[q]->ReadLines(children_[q]->stderr_fd())) HandleLine(q, l, false, &out);
+        if (out.rebalance_to) {
+          StopAll();
+          if (progress_) progress_->Finish();
+          out.outcome = Attempt::Outcome::kRebalance;
+          return out;
+        }
         if (done[q]) continue;
         std::optional<int> status = children_[q]->Poll();
         if (!status) continue;
@@ -339,6 +374,8 @@ class Gang {
   std::string plan_path_;
   const LeaseKeeper& lease_;
   MemoryLedger& memory_;
+  Rebalancing* rebalancing_;
+  double total_steps_ = 0;  // of the training, from the progress reports
   std::vector<std::unique_ptr<CpuCgroup>> cpu_cgroups_;  // of the partitions with --cpu-limit
   std::vector<std::unique_ptr<MemoryCgroup>> cgroups_;  // [q], nullptr when unlimited; outlive
                                                         // the children, which must end first
@@ -390,6 +427,17 @@ void PrintMemory(const JobSpec& spec, const Plan& plan, const MemoryLedger& memo
     }
     std::printf(")\n");
   }
+}
+
+// " p0 1.00 p1 0.52"
+std::string FormatCapacities(const std::vector<double>& capacities) {
+  std::string out;
+  for (size_t q = 0; q < capacities.size(); ++q) {
+    char part[32];
+    std::snprintf(part, sizeof(part), " p%zu %.2f", q, capacities[q]);
+    out += part;
+  }
+  return out;
 }
 
 // False when Ctrl-C came first.
@@ -488,6 +536,10 @@ int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options)
                  static_cast<long long>((*latest)->step), JobDir(options.store, job.spec.name).c_str());
   }
   int restarts = 0;  // counted against backoffLimit
+  int rebalances = 0;
+  Plan current = plan;
+  std::vector<double> capacities = options.rebalance ? options.rebalance->capacities
+                                                     : std::vector<double>{};
   MemoryLedger memory;
   // Said on every way out once a gang has run, so that a failed or stopped run shows it too.
   struct PrintMemoryOnReturn {
@@ -495,18 +547,47 @@ int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options)
     const Plan& plan;
     const MemoryLedger& memory;
     ~PrintMemoryOnReturn() { PrintMemory(job.spec, plan, memory); }
-  } print_memory{job, plan, memory};
+  } print_memory{job, current, memory};
   for (int attempt = 0;; ++attempt) {
     Attempt a;
     {
-      Gang gang(job, plan, options, plan_path, *lease, &memory);
-      a = gang.Run(attempt);
+      std::optional<Rebalancing> rebalancing;
+      if (const std::optional<RebalanceOptions>& r = options.rebalance) {
+        rebalancing.emplace(Rebalancing{
+            CapacityMeter(PartitionWork(current, StepCostsOf(job.spec)), options.cpu_limits,
+                          r->warmup_steps, r->window),
+            capacities, r->tolerance});
+      }
+      Gang gang(job, current, options, plan_path, *lease, &memory,
+                rebalancing ? &*rebalancing : nullptr);
+      a = gang.Run();
     }
     if (a.outcome == Attempt::Outcome::kSucceeded) {
       PrintResult(*a.result);
-      PrintTraffic(job.spec, plan, a.traffic);
-      if (attempt > 0) std::printf("restarts: %d\n", attempt);
+      PrintTraffic(job.spec, current, a.traffic);
+      if (attempt > rebalances) std::printf("restarts: %d\n", attempt - rebalances);
+      if (rebalances > 0) std::printf("rebalances: %d\n", rebalances);
       return 0;
+    }
+    if (a.outcome == Attempt::Outcome::kRebalance) {
+      const std::vector<double> to = MoveCapacities(
+          capacities, *a.rebalance_to, rebalances == 0 ? 1 : options.rebalance->later_fraction);
+      StatusOr<Plan> next = options.rebalance->replan(to);
+      Status written = next.ok() ? WriteFileAtomic(plan_path, PlanToYaml(*next)) : next.status();
+      if (!written.ok()) {
+        std::fprintf(stderr, "neuropart: --rebalance: %s\n", written.message().c_str());
+        return kExitFailure;
+      }
+      std::fprintf(stderr,
+                   "Rebalanced: measured capacities%s against the plan's%s; resuming from the "
+                   "last checkpoint with%s (plan %s)\n",
+                   FormatCapacities(*a.rebalance_to).c_str(),
+                   FormatCapacities(MoveCapacities(capacities, *a.rebalance_to, 0)).c_str(),
+                   FormatCapacities(to).c_str(), next->HashHex().c_str());
+      current = std::move(next).value();
+      capacities = to;
+      ++rebalances;
+      continue;
     }
     if (a.outcome == Attempt::Outcome::kInterrupted) {
       if (job.spec.mode == JobMode::kServe) {

@@ -7,6 +7,8 @@
 #ifndef NEUROPART_CLI_LAUNCHER_H_
 #define NEUROPART_CLI_LAUNCHER_H_
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,22 @@
 #include "neuropart/plan/plan.h"
 
 namespace neuropart::cli {
+
+// --rebalance: the launcher times every partition's compute and CPU from its progress reports,
+// with its --cpu-limit as its CPU allowance (neuropart/plan/rebalance.h), and, at a committed checkpoint where the measured capacities differ
+// from the plan's, stops the gang, re-plans with them and resumes from that checkpoint. Not
+// counted against spec.backoffLimit.
+struct RebalanceOptions {
+  // The plan for the given capacities (the job's spec with them, through PlanJob).
+  std::function<StatusOr<Plan>(const std::vector<double>& capacities)> replan;
+  std::vector<double> capacities;  // the first plan's; empty: all equal
+  int warmup_steps = 2;            // of each gang, per partition, before timing
+  int window = 8;                  // steps timed per decision
+  double tolerance = 0.1;          // capacities closer than this to the plan's are kept
+  // The first rebalance takes the measured capacities; later ones move this fraction of the way
+  // to them (MoveCapacities).
+  double later_fraction = 0.5;
+};
 
 struct LaunchOptions {
   std::string job_path;       // absolute path of the job file, handed to every worker
@@ -31,6 +49,7 @@ struct LaunchOptions {
   // [q] > 0: partition q's worker runs in a cgroup limited to that many CPUs (cpu_cgroup.h);
   // shorter than the partitions, or 0: unlimited.
   std::vector<double> cpu_limits;
+  std::optional<RebalanceOptions> rebalance;
 };
 
 // The name of partition q's CPU cgroup: unique to this launcher process.

@@ -194,14 +194,18 @@ StatusOr<std::vector<double>> ParseCpuLimits(const std::string& text, int partit
   return limits;
 }
 
+// Capacities, measured by `flag`, apply to strategies balanced and auto.
+Status CheckCapacitiesApply(const std::string& flag, const JobSpec& spec) {
+  const Strategy s = spec.distribution.strategy;
+  if (s == Strategy::kBalanced || s == Strategy::kAuto) return Status::Ok();
+  return InvalidArgumentError(flag + ": spec.distribution.strategy is " +
+                              std::string(StrategyName(s)) +
+                              "; capacities apply to balanced and auto");
+}
+
 // --measure-capacities: the partitions' measured speeds become the job's capacities.
 Status MeasureCapacities(int threads, const std::vector<double>& cpu_limits, JobSpec* spec) {
-  const Strategy s = spec->distribution.strategy;
-  if (s != Strategy::kBalanced && s != Strategy::kAuto) {
-    return InvalidArgumentError(
-        "--measure-capacities: spec.distribution.strategy is " + std::string(StrategyName(s)) +
-        "; capacities apply to balanced and auto");
-  }
+  RETURN_IF_ERROR(CheckCapacitiesApply("--measure-capacities", *spec));
   ASSIGN_OR_RETURN(std::vector<double> speeds, MeasurePartitionSpeeds(*spec, threads, cpu_limits));
   const double fastest = *std::max_element(speeds.begin(), speeds.end());
   std::string line = "Measured capacities:";
@@ -216,6 +220,28 @@ Status MeasureCapacities(int threads, const std::vector<double>& cpu_limits, Job
   }
   std::fprintf(stderr, "%s\n", line.c_str());
   return Status::Ok();
+}
+
+// --rebalance: the launcher re-plans the job with the capacities it measures.
+StatusOr<RebalanceOptions> RebalanceFor(const ParsedJob& job) {
+  RETURN_IF_ERROR(CheckCapacitiesApply("--rebalance", job.spec));
+  if (job.spec.mode != JobMode::kTrain) {
+    return InvalidArgumentError("--rebalance: this job has spec.mode: serve; rebalancing times "
+                                "training steps");
+  }
+  if (job.spec.training.checkpoint_every <= 0) {
+    return InvalidArgumentError(
+        "--rebalance: spec.training.checkpointEvery is 0, and a rebalanced plan resumes from a "
+        "checkpoint; set it (every 10-50 steps is usual)");
+  }
+  RebalanceOptions r;
+  r.capacities = job.spec.distribution.capacities;
+  r.replan = [job](const std::vector<double>& capacities) {
+    ParsedJob with = job;
+    with.spec.distribution.capacities = capacities;
+    return PlanJob(with);
+  };
+  return r;
 }
 
 }  // namespace
@@ -239,7 +265,7 @@ int RunCommand(const std::vector<std::string>& args) {
   options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bool reference = false;
   std::string links = "auto", cpu_limit;
-  bool measure_capacities = false;
+  bool measure_capacities = false, rebalance = false;
   Flags flags("neuropart run", kAbout);
   flags.Positional("JOB.yaml", &job_path, "the job file");
   flags.Bool("--reference", &reference,
@@ -258,6 +284,10 @@ int RunCommand(const std::vector<std::string>& args) {
   flags.Bool("--measure-capacities", &measure_capacities,
              "strategy balanced or auto: time every partition's worker first, all at once, and "
              "use their speeds as spec.distribution.capacities");
+  flags.Bool("--rebalance", &rebalance,
+             "strategy balanced or auto: time every partition's compute from its own steps and, "
+             "at a checkpoint where their speeds differ from the capacities, re-plan with the "
+             "measured ones and resume (needs spec.training.checkpointEvery)");
   if (std::optional<int> exit = flags.ParseOrExit(args)) return *exit;
   if (options.threads < 1) return ReportError(InvalidArgumentError("--threads: must be >= 1"));
   StatusOr<ParsedJob> job = LoadJobFile(job_path);
@@ -289,9 +319,14 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   StatusOr<Plan> plan = PlanJob(*job);
   if (!plan.ok()) return ReportError(plan.status());
+  LaunchOptions launch;
+  if (rebalance) {
+    StatusOr<RebalanceOptions> r = RebalanceFor(*job);
+    if (!r.ok()) return ReportError(r.status());
+    launch.rebalance = std::move(r).value();
+  }
   if (Status s = CheckFitsThisMachine(*job, *plan); !s.ok()) return ReportError(s);
   if (Status s = CheckBeforeStart(*job, store, options.store); !s.ok()) return ReportError(s);
-  LaunchOptions launch;
   launch.job_path = Absolute(job_path);
   launch.store = Absolute(options.store);
   launch.worker_binary = FindWorkerBinary();

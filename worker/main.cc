@@ -43,10 +43,12 @@ void OnStop(int signal) { g_stop = signal; }
 // A pod's HTTP endpoints listen on every interface (the kubelet and Prometheus reach them there).
 std::string AnyInterface(int port) { return ":" + std::to_string(port); }
 
-// Tells every peer that this partition gives up, so they fail fast instead of timing out.
-void BroadcastAbort(Transport* transport, const Plan& plan, int self, const Status& why) {
+// Tells every peer that this partition gives up, so they fail fast instead of timing out. A peer
+// that aborted first is skipped: it is gone, and a message to it would hold this process for the
+// transport's linger.
+void BroadcastAbort(ZmqTransport* transport, const Plan& plan, int self, const Status& why) {
   for (int p = 0; p < plan.num_partitions(); ++p) {
-    if (p == self) continue;
+    if (p == self || transport->aborted(p)) continue;
     Message m;
     m.header.type = wire::MsgType::kAbort;
     m.header.plan_hash = plan.hash();
@@ -140,6 +142,8 @@ Status Train(Runtime& rt) {
   s.on_checkpoint = [&](int64_t step, double took) {
     rt.metrics->ObserveCheckpoint(took);
     rt.board->Update([&](JobStatus& j) { j.last_checkpoint = step; });
+    // The coordinator's checkpoint is committed once this runs (a resumable step for --rebalance).
+    if (rt.coordinator()) PrintCheckpointCommitted(step);
     mark();
   };
   s.on_step = [&](const StepReport& r) {

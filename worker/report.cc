@@ -33,7 +33,12 @@ void PrintProgress(const StepReport& r) {
                     {"loss", Fixed(r.loss)},
                     {"samples", std::to_string(r.samples)},
                     {"step_s", Fixed(r.step_seconds)},
-                    {"wait_s", Fixed(r.wait_seconds)}});
+                    {"wait_s", Fixed(r.wait_seconds)},
+                    {"cpu_s", Fixed(r.cpu_seconds)}});
+}
+
+void PrintCheckpointCommitted(int64_t step) {
+  Emit("checkpoint", {{"step", std::to_string(step)}});
 }
 
 std::string PrintResult(const TrainingOutcome& o, double samples_per_second) {

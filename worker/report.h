@@ -1,6 +1,7 @@
 // Report lines a worker prints on stdout for its launcher (see neuropart/lifecycle/report_line.h):
-// progress after each step, each partition's traffic and the coordinator's result at the end, and
-// "serving" once a serve-mode coordinator takes requests. Each line is flushed at once. Call from the worker's main thread.
+// progress after each step, "checkpoint" when the coordinator has committed one, each partition's
+// traffic and the coordinator's result at the end, and "serving" once a serve-mode coordinator
+// takes requests. Each line is flushed at once. Call from the worker's main thread.
 #ifndef NEUROPART_WORKER_REPORT_H_
 #define NEUROPART_WORKER_REPORT_H_
 
@@ -11,6 +12,7 @@
 namespace neuropart::worker {
 
 void PrintProgress(const StepReport& report);
+void PrintCheckpointCommitted(int64_t step);
 // Returns the line it printed.
 std::string PrintResult(const TrainingOutcome& outcome, double samples_per_second);
 

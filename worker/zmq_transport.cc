@@ -107,6 +107,7 @@ struct ZmqTransport::Impl {
                                     o.max_payload_bytes, o.max_pending_requests,
                                     o.keys.has_value()}),
         peers(o.num_partitions),
+        aborted(o.num_partitions, false),
         nonce(RandomNonce()) {}
 
   Status Bind();
@@ -125,6 +126,7 @@ struct ZmqTransport::Impl {
   std::unique_ptr<ZmqSocket> router;
   InboundFilter filter;
   std::vector<Peer> peers;
+  std::vector<bool> aborted;  // [p]: p's ABORT arrived
   std::string nonce;
   std::string endpoint;
   std::deque<Message> loopback;
@@ -301,6 +303,10 @@ StatusOr<std::optional<Message>> ZmqTransport::Receive(milliseconds timeout) {
                                                            &total_frames, &key_owner));
       if (got) {
         std::optional<Message> m = impl_->Admit(frames, total_frames, key_owner);
+        if (m && m->header.type == wire::MsgType::kAbort &&
+            m->header.source < impl_->aborted.size()) {
+          impl_->aborted[m->header.source] = true;
+        }
         if (m) return m;
       }
     }
@@ -343,6 +349,9 @@ void ZmqTransport::SetMinStep(uint64_t step) { impl_->filter.SetMinStep(step); }
 uint64_t ZmqTransport::min_step() const { return impl_->filter.min_step(); }
 const std::string& ZmqTransport::endpoint() const { return impl_->endpoint; }
 bool ZmqTransport::greeted(uint32_t partition) const { return impl_->filter.greeted(partition); }
+bool ZmqTransport::aborted(uint32_t partition) const {
+  return partition < impl_->aborted.size() && impl_->aborted[partition];
+}
 Status ZmqTransport::last_drop() const { return impl_->last_drop; }
 
 int64_t ZmqTransport::dropped(wire::DropReason reason) const {

@@ -115,6 +115,8 @@ class ZmqTransport : public Transport {
   const std::string& endpoint() const;
   // True once `partition`'s HELLO arrived.
   bool greeted(uint32_t partition) const;
+  // True once an ABORT from `partition` was received: it has stopped, and would not take one.
+  bool aborted(uint32_t partition) const;
   int64_t dropped(wire::DropReason reason) const;
   int64_t dropped_total() const;
   // Inbound connections refused during the CURVE handshake (key not in the job); any thread.

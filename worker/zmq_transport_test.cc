@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "testing/hostile_peer.h"
+#include "neuropart/wire/payloads.h"
 #include "neuropart/wire/values.h"
 
 namespace neuropart::worker {
@@ -147,6 +148,26 @@ TEST(ZmqTransport, HelloIsConsumedNotDelivered) {
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
   EXPECT_EQ(p.a->dropped_total(), 0);
+}
+
+TEST(ZmqTransport, RemembersWhichPeersAborted) {
+  Pair p;
+  EXPECT_FALSE(p.a->aborted(1));
+  ASSERT_TRUE(p.b->Send(Activations(1, 0, 0, Values(2, 1), 1, wire::DType::kF32)).ok());
+  ReceiveOrFail(*p.a);
+  EXPECT_FALSE(p.a->aborted(1)) << "a peer's ordinary message is no abort";
+  Message abort;
+  abort.header.type = wire::MsgType::kAbort;
+  abort.header.plan_hash = kPlan;
+  abort.header.source = 1;
+  abort.header.destination = 0;
+  abort.payload = wire::EncodeAbort({static_cast<uint32_t>(StatusCode::kCancelled), "stopped"});
+  abort.header.payload_length = abort.payload.size();
+  ASSERT_TRUE(p.b->Send(std::move(abort)).ok());
+  EXPECT_EQ(ReceiveOrFail(*p.a).header.type, wire::MsgType::kAbort);
+  EXPECT_TRUE(p.a->aborted(1));
+  EXPECT_FALSE(p.b->aborted(0));
+  EXPECT_FALSE(p.a->aborted(7)) << "out of range";
 }
 
 TEST(ZmqTransport, MessageToSelfIsDeliveredLocally) {

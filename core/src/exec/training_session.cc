@@ -1,5 +1,7 @@
 #include "neuropart/exec/training_session.h"
 
+#include <sys/resource.h>
+
 #include <chrono>
 
 #include "neuropart/job/batch_schedule.h"
@@ -15,6 +17,14 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// User and system CPU time of this process so far.
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
 }
 
 class Session {
@@ -40,14 +50,14 @@ class Session {
     Phase(JobPhase::kTraining);
     for (int64_t step = init.start_step; step < total; ++step) {
       const auto start = Clock::now();
-      const double wait_before = exec.wait_seconds();
+      const double wait_before = exec.wait_seconds(), cpu_before = ProcessCpuSeconds();
       GatherBatch(c_.data->train, schedule.Batch(step), &x, &labels);
       const int micro = static_cast<int>(std::min<int64_t>(t.micro_batches, x.rows()));
       ASSIGN_OR_RETURN(StepResult r, exec.TrainStep(step, x, labels.data(), micro));
       out.final_loss = r.loss;
       if (c_.on_step) {
         c_.on_step({step + 1, total, schedule.EpochOf(step), x.rows(), r.loss, Seconds(start),
-                    exec.wait_seconds() - wait_before});
+                    exec.wait_seconds() - wait_before, ProcessCpuSeconds() - cpu_before});
       }
       if (c_.after_step) RETURN_IF_ERROR(c_.after_step(step + 1));
       const bool periodic = t.checkpoint_every > 0 && (step + 1) % t.checkpoint_every == 0;

@@ -28,6 +28,7 @@ struct StepReport {
   double loss = 0;          // the batch's mean loss; coordinator only
   double step_seconds = 0;  // wall time of the step
   double wait_seconds = 0;  // of which waiting for peers
+  double cpu_seconds = 0;   // CPU time this process spent in it, all its threads
 };
 
 struct TrainingOutcome {

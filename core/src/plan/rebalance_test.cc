@@ -1,0 +1,154 @@
+#include "neuropart/plan/rebalance.h"
+
+#include <gtest/gtest.h>
+
+#include "neuropart/plan/distributor.h"
+#include "plan_test_util.h"
+
+namespace neuropart {
+namespace {
+
+using testing::Mlp;
+
+Plan Balanced(std::vector<double> capacities) {
+  DistributionSpec d;
+  d.strategy = Strategy::kBalanced;
+  d.partitions = static_cast<int>(capacities.size());
+  d.capacities = std::move(capacities);
+  StatusOr<Plan> plan = Distribute(Mlp(256, {512, 512, 8}), d);
+  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+  return std::move(plan).value();
+}
+
+StepCostOptions Batch(int64_t rows) {
+  StepCostOptions o;
+  o.batch_size = rows;
+  return o;
+}
+
+TEST(PartitionWork, FollowsTheNeuronsEachPartitionOwns) {
+  const std::vector<double> even = PartitionWork(Balanced({1, 1}), Batch(64));
+  const std::vector<double> skewed = PartitionWork(Balanced({1, 3}), Batch(64));
+  ASSERT_EQ(even.size(), 2u);
+  EXPECT_NEAR(even[0] / even[1], 1.0, 0.05);
+  // Near 1 : 3, not exactly: packing the exchanged blocks and the loss do not divide by capacity.
+  EXPECT_NEAR(skewed[1] / skewed[0], 3.0, 0.35);
+  // The same work, only divided differently.
+  EXPECT_NEAR(skewed[0] + skewed[1], even[0] + even[1], 0.05 * (even[0] + even[1]));
+}
+
+TEST(PartitionWork, IgnoresTheMachineAndTheCapacities) {
+  StepCostOptions fast = Batch(64);
+  fast.machine.gemm_flops_per_second = 1e12;
+  fast.capacities = {1, 0.1};
+  EXPECT_EQ(PartitionWork(Balanced({1, 1}), fast), PartitionWork(Balanced({1, 1}), Batch(64)));
+}
+
+TEST(CapacityMeter, WaitsForWarmupAndAFullWindow) {
+  CapacityMeter meter({1, 1}, {}, /*warmup_steps=*/2, /*window=*/3);
+  for (int step = 0; step < 5; ++step) {
+    EXPECT_FALSE(meter.Capacities()) << "after " << step << " steps";
+    meter.Observe(0, 0.01, 0);
+    meter.Observe(1, 0.02, 0);
+  }
+  ASSERT_TRUE(meter.Capacities());
+  EXPECT_EQ(*meter.Capacities(), (std::vector<double>{1.0, 0.5}));
+}
+
+TEST(CapacityMeter, OnePartitionShortOfItsWindowKeepsItUndecided) {
+  CapacityMeter meter({1, 1}, {}, 0, 2);
+  meter.Observe(0, 0.01, 0);
+  meter.Observe(0, 0.01, 0);
+  meter.Observe(0, 0.01, 0);
+  meter.Observe(1, 0.01, 0);
+  EXPECT_FALSE(meter.Capacities());
+  meter.Observe(1, 0.01, 0);
+  EXPECT_EQ(*meter.Capacities(), (std::vector<double>{1.0, 1.0}));
+}
+
+TEST(CapacityMeter, SpeedIsWorkOverTime) {
+  // Partition 1 has a third of partition 0's work and takes as long: it is a third as fast.
+  CapacityMeter meter({3, 1}, {}, 0, 1);
+  meter.Observe(0, 0.03, 0);
+  meter.Observe(1, 0.03, 0);
+  EXPECT_EQ(*meter.Capacities(), (std::vector<double>{1.0, 0.33}));
+}
+
+TEST(CapacityMeter, AQuotaBoundsWhatAWorkerDoesPerStep) {
+  // Both compute their equal shares in 10 ms of wall time, but partition 1 spent 10 ms of CPU
+  // on a quota of half a CPU: it can do that once per 20 ms.
+  CapacityMeter meter({1, 1}, {0, 0.5}, 0, 1);
+  meter.Observe(0, 0.01, 0.01);
+  meter.Observe(1, 0.01, 0.01);
+  EXPECT_EQ(*meter.Capacities(), (std::vector<double>{1.0, 0.5}));
+}
+
+TEST(CapacityMeter, AQuotaItStaysWithinChangesNothing) {
+  CapacityMeter meter({1, 1}, {1, 0.5}, 0, 1);
+  meter.Observe(0, 0.02, 0.02);
+  meter.Observe(1, 0.04, 0.01);  // slow for another reason than its quota
+  EXPECT_EQ(*meter.Capacities(), (std::vector<double>{1.0, 0.5}));
+}
+
+TEST(CapacityMeter, TheMedianStepDecidesNotAnOutlier) {
+  CapacityMeter meter({1, 1}, {}, 0, 5);
+  for (double t : {0.01, 0.01, 0.5, 0.01, 0.01}) meter.Observe(0, t, 0);
+  for (double t : {0.02, 0.02, 0.02, 0.001, 0.02}) meter.Observe(1, t, 0);
+  EXPECT_EQ(*meter.Capacities(), (std::vector<double>{1.0, 0.5}));
+}
+
+TEST(CapacityMeter, OnlyTheLastWindowCounts) {
+  CapacityMeter meter({1, 1}, {}, 0, 2);
+  for (int i = 0; i < 4; ++i) meter.Observe(0, 0.01, 0);
+  for (double t : {0.04, 0.04, 0.02, 0.02}) meter.Observe(1, t, 0);
+  EXPECT_EQ(*meter.Capacities(), (std::vector<double>{1.0, 0.5}));
+}
+
+TEST(CapacityMeter, APartitionWithoutWorkCountsAsFastest) {
+  CapacityMeter meter({1, 0}, {}, 0, 1);
+  meter.Observe(0, 0.01, 0);
+  meter.Observe(1, 0.0, 0);
+  EXPECT_EQ(*meter.Capacities(), (std::vector<double>{1.0, 1.0}));
+}
+
+TEST(CapacityMeter, IgnoresPartitionsOutsideThePlan) {
+  CapacityMeter meter({1}, {}, 0, 1);
+  meter.Observe(-1, 1, 0);
+  meter.Observe(1, 1, 0);
+  EXPECT_FALSE(meter.Capacities());
+  meter.Observe(0, 1, 0);
+  EXPECT_EQ(*meter.Capacities(), (std::vector<double>{1.0}));
+}
+
+TEST(CapacityMeter, NeverRoundsAWorkerToZero) {
+  CapacityMeter meter({1, 1}, {}, 0, 1);
+  meter.Observe(0, 0.001, 0);
+  meter.Observe(1, 10, 0);
+  EXPECT_EQ(*meter.Capacities(), (std::vector<double>{1.0, 0.01}));
+}
+
+TEST(RebalanceWanted, ComparesCapacitiesRelativeToTheFastest) {
+  EXPECT_FALSE(RebalanceWanted({2, 1}, {1.0, 0.5}, 0.05));
+  EXPECT_FALSE(RebalanceWanted({1, 0.5}, {1.0, 0.54}, 0.05));
+  EXPECT_TRUE(RebalanceWanted({1, 0.5}, {1.0, 0.56}, 0.05));
+  EXPECT_TRUE(RebalanceWanted({1, 0.5}, {0.5, 1.0}, 0.05));
+}
+
+TEST(RebalanceWanted, NoCapacitiesMeansAllEqual) {
+  EXPECT_FALSE(RebalanceWanted({}, {1.0, 0.97}, 0.05));
+  EXPECT_TRUE(RebalanceWanted({}, {1.0, 0.6}, 0.05));
+}
+
+TEST(MoveCapacities, MovesTheGivenFractionOfTheWay) {
+  EXPECT_EQ(MoveCapacities({1, 0.5}, {1, 0.7}, 0.5), (std::vector<double>{1.0, 0.6}));
+  EXPECT_EQ(MoveCapacities({1, 0.5}, {1, 0.7}, 1), (std::vector<double>{1.0, 0.7}));
+  EXPECT_EQ(MoveCapacities({}, {1, 0.5}, 0.5), (std::vector<double>{1.0, 0.75}));
+}
+
+TEST(MoveCapacities, ComparesRelativeToTheFastestAndStaysSo) {
+  // {2, 1} is {1, 0.5}; halfway to {0.5, 1} is {0.75, 0.75}, which is all equal.
+  EXPECT_EQ(MoveCapacities({2, 1}, {0.5, 1}, 0.5), (std::vector<double>{1.0, 1.0}));
+}
+
+}  // namespace
+}  // namespace neuropart
