@@ -43,9 +43,9 @@ void OnStop(int signal) { g_stop = signal; }
 // A pod's HTTP endpoints listen on every interface (the kubelet and Prometheus reach them there).
 std::string AnyInterface(int port) { return ":" + std::to_string(port); }
 
-// Tells every peer that this partition gives up, so they fail fast instead of timing out. A peer
-// that aborted first is skipped: it is gone, and a message to it would hold this process for the
-// transport's linger.
+// Tells every peer that this partition gives up, so they fail fast instead of timing out. Best
+// effort, never waiting: a peer that aborted first, or has gone, cannot take it, and waiting for
+// it would hold this process for the transport's send timeout.
 void BroadcastAbort(ZmqTransport* transport, const Plan& plan, int self, const Status& why) {
   for (int p = 0; p < plan.num_partitions(); ++p) {
     if (p == self || transport->aborted(p)) continue;
@@ -56,7 +56,7 @@ void BroadcastAbort(ZmqTransport* transport, const Plan& plan, int self, const S
     m.header.destination = p;
     m.payload = wire::EncodeAbort({static_cast<uint32_t>(why.code()), why.message()});
     m.header.payload_length = m.payload.size();
-    (void)transport->Send(std::move(m));
+    (void)transport->SendNow(std::move(m));
   }
 }
 

@@ -256,16 +256,20 @@ Status ZmqSocket::Connect(const std::string& endpoint, const std::string& routin
   return Status::Ok();
 }
 
-Status ZmqSocket::Send(std::vector<std::string> frames) {
+Status ZmqSocket::Send(std::vector<std::string> frames, bool no_wait) {
   try {
     for (size_t i = 0; i < frames.size(); ++i) {
       const bool last = i + 1 == frames.size();
       zmq::message_t frame = Frame(std::move(frames[i]));
-      if (!impl_->socket.send(frame, last ? zmq::send_flags::none : zmq::send_flags::sndmore)) {
+      zmq::send_flags flags = last ? zmq::send_flags::none : zmq::send_flags::sndmore;
+      if (no_wait) flags = flags | zmq::send_flags::dontwait;
+      if (!impl_->socket.send(frame, flags)) {
         // Only the first frame can block: ZeroMQ admits a multipart message as a whole.
-        return UnavailableError("not taken within " +
-                                std::to_string(impl_->options.send_timeout.count()) +
-                                " ms (peer not connected, or its queue is full)");
+        return UnavailableError(
+            (no_wait ? std::string("not taken at once")
+                     : "not taken within " + std::to_string(impl_->options.send_timeout.count()) +
+                           " ms") +
+            " (peer not connected, or its queue is full)");
       }
     }
   } catch (const zmq::error_t& e) {

@@ -105,8 +105,9 @@ class ZmqSocket {
   Status Connect(const std::string& endpoint, const std::string& routing_id);
 
   // Sends `frames` as one message. Unavailable when the first frame is not taken within the send
-  // timeout (peer not connected, queue full) or the peer is unknown to a ROUTER.
-  Status Send(std::vector<std::string> frames);
+  // timeout (peer not connected, queue full), or at once with `no_wait`, or when the peer is
+  // unknown to a ROUTER.
+  Status Send(std::vector<std::string> frames, bool no_wait = false);
   // Waits up to `timeout` for an incoming message: true if one is waiting (false on a signal).
   StatusOr<bool> WaitReadable(std::chrono::milliseconds timeout);
   // Reads one whole waiting message without blocking. Keeps its first `max_kept` frames in

@@ -112,11 +112,11 @@ struct ZmqTransport::Impl {
 
   Status Bind();
   Status Connect(uint32_t partition, const std::string& endpoint);
-  Status SendOnLink(uint32_t to, Message message);
-  Status SendHello(uint32_t to);
+  Status SendOnLink(uint32_t to, Message message, bool no_wait);
+  Status SendHello(uint32_t to, bool no_wait);
   // Sends header (+ payload) on `socket`, after a routing-id frame when `link` is given.
   Status SendFrames(ZmqSocket& socket, const std::string* link, Message message,
-                    const std::string& where);
+                    const std::string& where, bool no_wait = false);
   std::optional<Message> Admit(std::vector<std::string>& frames, size_t total_frames,
                                std::string_view key_owner);
   void CountDrop(wire::DropReason reason, Status why);
@@ -171,7 +171,7 @@ Status ZmqTransport::Impl::Connect(uint32_t partition, const std::string& where)
 }
 
 Status ZmqTransport::Impl::SendFrames(ZmqSocket& socket, const std::string* link,
-                                      Message message, const std::string& where) {
+                                      Message message, const std::string& where, bool no_wait) {
   const wire::MessageHeader& h = message.header;
   std::vector<std::string> frames;
   if (link != nullptr) frames.push_back(*link);
@@ -179,14 +179,14 @@ Status ZmqTransport::Impl::SendFrames(ZmqSocket& socket, const std::string* link
   if (wire::PayloadKindOf(h.type) != wire::PayloadKind::kNone) {
     frames.push_back(std::move(message.payload));
   }
-  if (Status s = socket.Send(std::move(frames)); !s.ok()) {
+  if (Status s = socket.Send(std::move(frames), no_wait); !s.ok()) {
     return UnavailableError(std::string(wire::MsgTypeName(h.type)) + " to " + where + ": " +
                             s.message());
   }
   return Status::Ok();
 }
 
-Status ZmqTransport::Impl::SendHello(uint32_t to) {
+Status ZmqTransport::Impl::SendHello(uint32_t to, bool no_wait) {
   Message hello;
   hello.header.type = wire::MsgType::kHello;
   hello.header.plan_hash = options.plan_hash;
@@ -199,21 +199,22 @@ Status ZmqTransport::Impl::SendHello(uint32_t to) {
   hello.header.payload_length = hello.payload.size();
   const uint64_t bytes = wire::kHeaderBytes + hello.payload.size();
   RETURN_IF_ERROR(SendFrames(*peers[to].dealer, nullptr, std::move(hello),
-                             "partition " + std::to_string(to) + " at " + peers[to].endpoint));
+                             "partition " + std::to_string(to) + " at " + peers[to].endpoint,
+                             no_wait));
   peers[to].hello_sent = true;
   if (options.metrics != nullptr) options.metrics->OnSent(static_cast<int>(to), bytes);
   return Status::Ok();
 }
 
-Status ZmqTransport::Impl::SendOnLink(uint32_t to, Message message) {
+Status ZmqTransport::Impl::SendOnLink(uint32_t to, Message message, bool no_wait) {
   Peer& peer = peers[to];
   if (peer.dealer == nullptr) {
     return UnavailableError("transport: no endpoint for partition " + std::to_string(to));
   }
-  if (!peer.hello_sent) RETURN_IF_ERROR(SendHello(to));
+  if (!peer.hello_sent) RETURN_IF_ERROR(SendHello(to, no_wait));
   const uint64_t bytes = wire::kHeaderBytes + message.payload.size();
   RETURN_IF_ERROR(SendFrames(*peer.dealer, nullptr, std::move(message),
-                             "partition " + std::to_string(to) + " at " + peer.endpoint));
+                             "partition " + std::to_string(to) + " at " + peer.endpoint, no_wait));
   if (options.metrics != nullptr) options.metrics->OnSent(static_cast<int>(to), bytes);
   return Status::Ok();
 }
@@ -267,7 +268,10 @@ ZmqTransport::ZmqTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 
 ZmqTransport::~ZmqTransport() = default;
 
-Status ZmqTransport::Send(Message message) {
+Status ZmqTransport::Send(Message message) { return Send(std::move(message), false); }
+Status ZmqTransport::SendNow(Message message) { return Send(std::move(message), true); }
+
+Status ZmqTransport::Send(Message message, bool no_wait) {
   const wire::MessageHeader& h = message.header;
   const ZmqTransportOptions& o = impl_->options;
   if (h.source != o.self || h.plan_hash != o.plan_hash || h.destination >= o.num_partitions) {
@@ -282,7 +286,7 @@ Status ZmqTransport::Send(Message message) {
     impl_->loopback.push_back(std::move(message));
     return Status::Ok();
   }
-  return impl_->SendOnLink(h.destination, std::move(message));
+  return impl_->SendOnLink(h.destination, std::move(message), no_wait);
 }
 
 StatusOr<std::optional<Message>> ZmqTransport::Receive(milliseconds timeout) {

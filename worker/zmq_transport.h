@@ -94,6 +94,9 @@ class ZmqTransport : public Transport {
   // without one. A message to self is queued locally. Unavailable if the peer has no endpoint or
   // did not take the message within send_timeout.
   Status Send(Message message) override;
+  // As Send, but never waits: Unavailable at once when the peer is not connected or its queue is
+  // full. For best-effort notices such as ABORT, which a peer that is gone cannot take.
+  Status SendNow(Message message);
   StatusOr<std::optional<Message>> Receive(std::chrono::milliseconds timeout) override;
 
   // Answers client request `request` (a header Receive returned, source == kClientSource) on the
@@ -125,6 +128,7 @@ class ZmqTransport : public Transport {
   Status last_drop() const;
 
  private:
+  Status Send(Message message, bool no_wait);
   struct Impl;
   explicit ZmqTransport(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -310,6 +310,32 @@ TEST(ZmqTransport, SendToAPeerThatIsNotListeningFailsAfterTheSendTimeout) {
   EXPECT_LT(waited.count(), 1300);
 }
 
+TEST(ZmqTransport, SendNowToAPeerThatIsGoneFailsWithoutWaiting) {
+  std::string nobody;
+  {
+    auto gone = Make(Options(1));
+    nobody = gone->endpoint();
+  }
+  ZmqTransportOptions o = Options(0);
+  o.send_timeout = milliseconds(5000);
+  o.peer_endpoints = {"", nobody};
+  auto a = Make(o);
+  const auto start = Clock::now();
+  Status sent = a->SendNow(Activations(0, 1, 0, Values(2, 1), 1, wire::DType::kF32));
+  const auto waited = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  EXPECT_EQ(sent.code(), StatusCode::kUnavailable) << sent.ToString();
+  EXPECT_NE(sent.message().find("at once"), std::string::npos) << sent.ToString();
+  EXPECT_LT(waited.count(), 1000) << "the send timeout is 5 s";
+}
+
+TEST(ZmqTransport, SendNowToAConnectedPeerArrives) {
+  Pair p;
+  ASSERT_TRUE(p.b->Send(Activations(1, 0, 0, Values(2, 1), 1, wire::DType::kF32)).ok());
+  ReceiveOrFail(*p.a);  // b's link to a is up
+  ASSERT_TRUE(p.b->SendNow(Activations(1, 0, 5, Values(2, 1), 1, wire::DType::kF32)).ok());
+  EXPECT_EQ(ReceiveOrFail(*p.a).header.step, 5u);
+}
+
 TEST(ZmqTransport, PeerWithoutEndpointIsUnavailable) {
   auto a = Make(Options(0));
   EXPECT_EQ(a->Send(Activations(0, 1, 0, Values(2, 1), 1, wire::DType::kF32)).code(),
