@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -34,6 +35,8 @@
 
 namespace neuropart::cli {
 namespace {
+
+using Clock = std::chrono::steady_clock;
 
 volatile sig_atomic_t g_interrupted = 0;
 void OnInterrupt(int) { g_interrupted = 1; }
@@ -86,11 +89,25 @@ struct Attempt {
   std::optional<std::vector<double>> rebalance_to;  // measured capacities
 };
 
+// " p0 1.00 p1 0.52"
+std::string FormatCapacities(const std::vector<double>& capacities) {
+  std::string out;
+  for (size_t q = 0; q < capacities.size(); ++q) {
+    char part[32];
+    std::snprintf(part, sizeof(part), " p%zu %.2f", q, capacities[q]);
+    out += part;
+  }
+  return out;
+}
+
 // One gang's measurement for --rebalance.
 struct Rebalancing {
   CapacityMeter meter;
   std::vector<double> capacities;  // the plan's
   double tolerance;
+  // What a restart costs: this gang's time from its start to its first step.
+  double restart_seconds = 0;
+  bool said_not_worth_it = false;
 };
 
 // What the workers' memory came to over every attempt of a run, for the summary.
@@ -122,6 +139,7 @@ class Gang {
   }
 
   Attempt Run() {
+    started_ = Clock::now();
     const int P = plan_.num_partitions();
     if (Status s = BindSockets(P); !s.ok()) return SetupFailed(s);
     std::string peers;
@@ -275,11 +293,17 @@ class Gang {
       const double step_s = r->Number("step_s");
       wait_share_[q] = step_s > 0 ? r->Number("wait_s") / step_s : 0;
       total_steps_ = r->Number("total");
+      if (rebalancing_ && rebalancing_->restart_seconds == 0 && q == 0) {
+        rebalancing_->restart_seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+      }
       if (rebalancing_) {
         rebalancing_->meter.Observe(q, step_s - r->Number("wait_s"), r->Number("cpu_s"));
       }
       if (q != 0) return;
-      if (!progress_) progress_ = std::make_unique<Progress>(stderr, r->Number("total"));
+      // The rate counts from this gang's first report: the step before it began when this
+      // process did not yet know (a resumed gang's first step would look instantaneous).
+      const bool first = !progress_;
+      if (first) progress_ = std::make_unique<Progress>(stderr, r->Number("total"));
       std::string waits = "wait";
       for (const auto& [p, share] : wait_share_) {
         char buf[32];
@@ -287,15 +311,9 @@ class Gang {
         waits += buf;
       }
       progress_->Step(r->Number("step"), r->Number("epoch"), r->Number("loss"),
-                      r->Number("samples"), waits);
+                      first ? 0 : r->Number("samples"), waits);
     } else if (r->kind == "checkpoint" && q == 0) {
-      if (rebalancing_ && r->Number("step") < total_steps_) {
-        std::optional<std::vector<double>> measured = rebalancing_->meter.Capacities();
-        if (measured &&
-            RebalanceWanted(rebalancing_->capacities, *measured, rebalancing_->tolerance)) {
-          out->rebalance_to = measured;
-        }
-      }
+      if (rebalancing_) ConsiderRebalancing(r->Number("step"), out);
     } else if (r->kind == "result" && q == 0) {
       out->result = r;
     } else if (r->kind == "traffic") {
@@ -308,6 +326,27 @@ class Gang {
                    job_.spec.name.c_str(), r->Text("endpoint").c_str(),
                    r->Text("start_step").c_str(), options_.job_path.c_str(),
                    r->Text("endpoint").c_str(), options_.store.c_str());
+    }
+  }
+
+  // At a committed checkpoint: re-plan with the measured capacities when they differ from the
+  // plan's and the time they save over the remaining steps pays for the restart.
+  void ConsiderRebalancing(double step, Attempt* out) {
+    std::optional<std::vector<double>> measured = rebalancing_->meter.Capacities();
+    if (!measured || step >= total_steps_ ||
+        !RebalanceWanted(rebalancing_->capacities, *measured, rebalancing_->tolerance)) {
+      return;
+    }
+    const double saved = *rebalancing_->meter.SecondsSavedPerStep() * (total_steps_ - step);
+    if (saved > rebalancing_->restart_seconds) {
+      out->rebalance_to = measured;
+    } else if (!rebalancing_->said_not_worth_it) {
+      rebalancing_->said_not_worth_it = true;
+      std::fprintf(stderr,
+                   "Not rebalancing to the measured capacities%s: over the remaining %.0f steps "
+                   "they would save %.2f s, less than a restart takes (%.2f s)\n",
+                   FormatCapacities(*measured).c_str(), total_steps_ - step, saved,
+                   rebalancing_->restart_seconds);
     }
   }
 
@@ -375,6 +414,7 @@ class Gang {
   const LeaseKeeper& lease_;
   MemoryLedger& memory_;
   Rebalancing* rebalancing_;
+  Clock::time_point started_;
   double total_steps_ = 0;  // of the training, from the progress reports
   std::vector<std::unique_ptr<CpuCgroup>> cpu_cgroups_;  // of the partitions with --cpu-limit
   std::vector<std::unique_ptr<MemoryCgroup>> cgroups_;  // [q], nullptr when unlimited; outlive
@@ -427,17 +467,6 @@ void PrintMemory(const JobSpec& spec, const Plan& plan, const MemoryLedger& memo
     }
     std::printf(")\n");
   }
-}
-
-// " p0 1.00 p1 0.52"
-std::string FormatCapacities(const std::vector<double>& capacities) {
-  std::string out;
-  for (size_t q = 0; q < capacities.size(); ++q) {
-    char part[32];
-    std::snprintf(part, sizeof(part), " p%zu %.2f", q, capacities[q]);
-    out += part;
-  }
-  return out;
 }
 
 // False when Ctrl-C came first.

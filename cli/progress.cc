@@ -30,9 +30,10 @@ void Progress::Step(int64_t step, int epoch, double loss, int64_t samples,
     return;
   }
   last_draw_ = now;
-  std::fprintf(out_, "%sstep %lld/%lld  epoch %d  loss %.4f  %.0f samples/s%s%s",
-               terminal_ ? "\r\033[K" : "", static_cast<long long>(step),
-               static_cast<long long>(total_), epoch + 1, loss, samples_per_second(),
+  char rate[48] = "";
+  if (samples_ > 0) std::snprintf(rate, sizeof(rate), "  %.0f samples/s", samples_per_second());
+  std::fprintf(out_, "%sstep %lld/%lld  epoch %d  loss %.4f%s%s%s", terminal_ ? "\r\033[K" : "",
+               static_cast<long long>(step), static_cast<long long>(total_), epoch + 1, loss, rate,
                extra.empty() ? "" : "  ", extra.c_str());
   if (!terminal_) std::fputc('\n', out_);
   std::fflush(out_);

@@ -17,7 +17,8 @@ class Progress {
  public:
   Progress(std::FILE* out, int64_t total_steps);
 
-  // Reports step `step` (1-based) done; `extra` is appended to the line (e.g. wait shares).
+  // Reports step `step` (1-based) done; `extra` is appended to the line (e.g. wait shares). The
+  // rate (samples since construction over the time since) is shown once samples were counted.
   void Step(int64_t step, int epoch, double loss, int64_t samples, const std::string& extra = "");
   // Ends the in-place line, if any.
   void Finish();

@@ -57,19 +57,39 @@ void CapacityMeter::Observe(int q, double compute_seconds, double cpu_seconds) {
   if (static_cast<int>(r.size()) > window_) r.erase(r.begin());
 }
 
-std::optional<std::vector<double>> CapacityMeter::Capacities() const {
-  std::vector<double> speeds;
+std::optional<std::vector<std::pair<double, double>>> CapacityMeter::TimesAndSpeeds() const {
+  std::vector<std::pair<double, double>> out;
   for (size_t q = 0; q < work_.size(); ++q) {
     if (static_cast<int>(recent_[q].size()) < window_) return std::nullopt;
     const double seconds = Median(recent_[q]);
-    // A partition with no work (allowEmpty) or an unmeasurably short step is not the bottleneck.
-    speeds.push_back(seconds > 0 && work_[q] > 0 ? work_[q] / seconds : 0);
+    out.push_back({seconds, seconds > 0 && work_[q] > 0 ? work_[q] / seconds : 0});
   }
+  return out;
+}
+
+std::optional<std::vector<double>> CapacityMeter::Capacities() const {
+  std::optional<std::vector<std::pair<double, double>>> measured = TimesAndSpeeds();
+  if (!measured) return std::nullopt;
+  std::vector<double> speeds;
+  for (const auto& [seconds, speed] : *measured) speeds.push_back(speed);
+  // A partition with no work (allowEmpty) or an unmeasurably short step is not the bottleneck.
   const double fastest = *std::max_element(speeds.begin(), speeds.end());
   for (double& s : speeds) {
     if (s == 0) s = fastest;
   }
   return Rounded(RelativeToFastest(speeds));
+}
+
+std::optional<double> CapacityMeter::SecondsSavedPerStep() const {
+  std::optional<std::vector<std::pair<double, double>>> measured = TimesAndSpeeds();
+  if (!measured) return std::nullopt;
+  double slowest = 0, work = 0, speed = 0;
+  for (size_t q = 0; q < work_.size(); ++q) {
+    slowest = std::max(slowest, (*measured)[q].first);
+    work += work_[q];
+    speed += (*measured)[q].second;
+  }
+  return speed > 0 ? std::max(0.0, slowest - work / speed) : 0.0;
 }
 
 bool RebalanceWanted(const std::vector<double>& current, const std::vector<double>& measured,

@@ -127,6 +127,25 @@ TEST(CapacityMeter, NeverRoundsAWorkerToZero) {
   EXPECT_EQ(*meter.Capacities(), (std::vector<double>{1.0, 0.01}));
 }
 
+TEST(CapacityMeter, SavesWhatABalancedSplitWouldShortenTheSlowestBy) {
+  // Equal work; partition 1 takes 30 ms to partition 0's 10. Split by speed (3 : 1), each of the
+  // 2 units of work takes 2 / (1/10 + 1/30) = 15 ms: 15 ms saved.
+  CapacityMeter meter({1, 1}, {}, 0, 1);
+  EXPECT_FALSE(meter.SecondsSavedPerStep());
+  meter.Observe(0, 0.010, 0);
+  meter.Observe(1, 0.030, 0);
+  ASSERT_TRUE(meter.SecondsSavedPerStep());
+  EXPECT_NEAR(*meter.SecondsSavedPerStep(), 0.015, 1e-12);
+}
+
+TEST(CapacityMeter, ABalancedSplitSavesNothing) {
+  // Three times the work in the same time: already split by speed.
+  CapacityMeter meter({3, 1}, {}, 0, 1);
+  meter.Observe(0, 0.03, 0);
+  meter.Observe(1, 0.03, 0);
+  EXPECT_NEAR(*meter.SecondsSavedPerStep(), 0, 1e-12);
+}
+
 TEST(RebalanceWanted, ComparesCapacitiesRelativeToTheFastest) {
   EXPECT_FALSE(RebalanceWanted({2, 1}, {1.0, 0.5}, 0.05));
   EXPECT_FALSE(RebalanceWanted({1, 0.5}, {1.0, 0.54}, 0.05));

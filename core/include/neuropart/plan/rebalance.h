@@ -14,6 +14,7 @@
 #define NEUROPART_PLAN_REBALANCE_H_
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "neuropart/plan/plan.h"
@@ -40,6 +41,9 @@ class CapacityMeter {
   // Every partition's speed relative to the fastest, rounded to 0.01 (at least 0.01), once each
   // has a full window; nullopt before.
   std::optional<std::vector<double>> Capacities() const;
+  // The step time a plan split by the measured speeds would save: the slowest partition's time
+  // less the whole work over the sum of speeds. nullopt before every window is full.
+  std::optional<double> SecondsSavedPerStep() const;
 
  private:
   std::vector<double> work_;
@@ -48,6 +52,10 @@ class CapacityMeter {
   int window_;
   std::vector<int> seen_;
   std::vector<std::vector<double>> recent_;  // per partition, its last `window_` times
+
+  // Per partition, its median time and its speed (work per second; 0 without work); nullopt
+  // before every window is full.
+  std::optional<std::vector<std::pair<double, double>>> TimesAndSpeeds() const;
 };
 
 // True when some partition's measured capacity differs from the plan's by more than `tolerance`
