@@ -332,20 +332,19 @@ class Gang {
   // At a committed checkpoint: re-plan with the measured capacities when they differ from the
   // plan's and the time they save over the remaining steps pays for the restart.
   void ConsiderRebalancing(double step, Attempt* out) {
-    std::optional<std::vector<double>> measured = rebalancing_->meter.Capacities();
-    if (!measured || step >= total_steps_ ||
-        !RebalanceWanted(rebalancing_->capacities, *measured, rebalancing_->tolerance)) {
-      return;
-    }
-    const double saved = *rebalancing_->meter.SecondsSavedPerStep() * (total_steps_ - step);
-    if (saved > rebalancing_->restart_seconds) {
-      out->rebalance_to = measured;
+    if (step >= total_steps_) return;
+    std::optional<RebalanceVerdict> v =
+        JudgeRebalance(rebalancing_->meter, rebalancing_->capacities, rebalancing_->tolerance,
+                       total_steps_ - step, rebalancing_->restart_seconds);
+    if (!v || !v->differ) return;
+    if (v->pays) {
+      out->rebalance_to = v->measured;
     } else if (!rebalancing_->said_not_worth_it) {
       rebalancing_->said_not_worth_it = true;
       std::fprintf(stderr,
                    "Not rebalancing to the measured capacities%s: over the remaining %.0f steps "
                    "they would save %.2f s, less than a restart takes (%.2f s)\n",
-                   FormatCapacities(*measured).c_str(), total_steps_ - step, saved,
+                   FormatCapacities(v->measured).c_str(), total_steps_ - step, v->seconds_saved,
                    rebalancing_->restart_seconds);
     }
   }

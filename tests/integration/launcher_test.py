@@ -347,6 +347,38 @@ class LauncherTest(unittest.TestCase):
         self.assertEqual([d for d in os.listdir(cpu) if "neuropart-slow" in d], [],
                          "every cgroup the run made is removed")
 
+    def test_rebalance_moves_neurons_off_a_cpu_limited_worker_and_stays_exact(self):
+        # Wide enough that a step's compute outweighs its noise, long enough that re-planning
+        # pays for its restart.
+        job = os.path.join(self.w.path, "rebalance.yaml")
+        with open(job, "w") as f:
+            f.write(self.w.job_text("rebalance", samples=128 * 120, every=10,
+                                    distribution="    partitions: 2\n    strategy: balanced")
+                    .replace("inputSize: 20", "inputSize: 512")
+                    .replace("neurons: 48", "neurons: 2048")
+                    .replace("batchSize: 32", "batchSize: 128")
+                    .replace("epochs: 2", "epochs: 1"))
+        r = run(neuropart("run", job, "--store", self.w.store, "--threads", "2",
+                          "--cpu-limit", "1=0.25", "--rebalance"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        m = re.search(r"Rebalanced: measured capacities p0 ([\d.]+) p1 ([\d.]+) against the "
+                      r"plan's p0 1.00 p1 1.00; resuming from the last checkpoint with p0 1.00 "
+                      r"p1 ([\d.]+) \(plan ([0-9a-f]{16})\)", r.stderr)
+        self.assertIsNotNone(m, r.stderr)
+        self.assertEqual(float(m.group(1)), 1.0)
+        self.assertLess(float(m.group(2)), 0.6)  # a quarter of a core, with margin
+        result = parse_result(r.stdout)
+        self.assertGreaterEqual(int(result["rebalances"]), 1)
+        self.assertNotIn("restarts", result)
+        with open(os.path.join(self.w.store, "jobs", "rebalance", "plan.yaml")) as f:
+            h1 = re.search(r"ownership: \[\s*\[\[0, ?(\d+), ?0\], ?\[\d+, ?2048, ?1\]\]",
+                           f.read())
+        self.assertIsNotNone(h1)
+        self.assertGreater(int(h1.group(1)), 2048 * 0.6, "partition 0 took most of h1")
+        self.assert_export_matches_the_reference(job, "rebalance")
+        cpu = "/sys/fs/cgroup/cpu" if os.path.isdir("/sys/fs/cgroup/cpu") else "/sys/fs/cgroup"
+        self.assertEqual([d for d in os.listdir(cpu) if "neuropart-rebalance" in d], [])
+
     def test_bad_cpu_limits_and_capacity_requests_exit_2_before_any_worker_starts(self):
         job = self.w.job("limits", distribution="    partitions: 2\n    strategy: percentage\n"
                                                  "    percentages: [50, 50]")
@@ -356,11 +388,22 @@ class LauncherTest(unittest.TestCase):
                 (["--cpu-limit", "1:0.5"],
                  '--cpu-limit: want PARTITION=CORES with CORES > 0, got "1:0.5"'),
                 (["--measure-capacities"], "--measure-capacities: spec.distribution.strategy is "
-                                           "percentage; capacities apply to balanced and auto")]:
+                                           "percentage; capacities apply to balanced and auto"),
+                (["--rebalance"], "--rebalance: spec.distribution.strategy is percentage; "
+                                  "capacities apply to balanced and auto")]:
             r = run(neuropart("run", job, "--store", self.w.store, *flags))
             self.assertEqual(r.returncode, 2, flags)
             self.assertIn(message, r.stderr)
             self.assertNotIn("Partition 0: pid", r.stderr)
+
+    def test_rebalance_without_checkpoints_exits_2_before_any_worker_starts(self):
+        job = self.w.job("nockpt", distribution="    partitions: 2\n    strategy: balanced",
+                         every=0)
+        r = run(neuropart("run", job, "--store", self.w.store, "--rebalance"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--rebalance: spec.training.checkpointEvery is 0, and a rebalanced plan "
+                      "resumes from a checkpoint", r.stderr)
+        self.assertNotIn("Partition 0: pid", r.stderr)
 
     def test_plan_with_default_costs_is_the_same_on_every_call(self):
         job = self.w.job("defaults", distribution="    partitions: 3\n    strategy: auto")

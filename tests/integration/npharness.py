@@ -71,15 +71,19 @@ class Workdir:
         self.path = tempfile.mkdtemp(prefix="np-it-")
         self.store = os.path.join(self.path, "store")
 
+    def job_text(self, name, distribution=BALANCED3, samples=640, epochs=2, every=5, backoff=3,
+                 mode="train"):
+        text = SMALL_JOB.format(name=name, distribution=distribution, samples=samples,
+                                epochs=epochs, every=every, backoff=backoff)
+        if mode != "train":  # the default; left out so that line numbers stay put
+            text = text.replace("spec:\n", f"spec:\n  mode: {mode}\n", 1)
+        return text
+
     def job(self, name, distribution=BALANCED3, samples=640, epochs=2, every=5, backoff=3,
             encryption="curve", mode="train"):
         path = os.path.join(self.path, name + ".yaml")
         with open(path, "w") as f:
-            text = SMALL_JOB.format(name=name, distribution=distribution, samples=samples,
-                                    epochs=epochs, every=every, backoff=backoff)
-            if mode != "train":  # the default; left out so that line numbers stay put
-                text = text.replace("spec:\n", f"spec:\n  mode: {mode}\n", 1)
-            f.write(text)
+            f.write(self.job_text(name, distribution, samples, epochs, every, backoff, mode))
             if encryption != "curve":  # the default
                 f.write(f"  transport: {{encryption: {encryption}}}\n")
         return path

@@ -102,6 +102,20 @@ bool RebalanceWanted(const std::vector<double>& current, const std::vector<doubl
   return false;
 }
 
+std::optional<RebalanceVerdict> JudgeRebalance(const CapacityMeter& meter,
+                                               const std::vector<double>& current,
+                                               double tolerance, double remaining_steps,
+                                               double restart_seconds) {
+  std::optional<std::vector<double>> measured = meter.Capacities();
+  if (!measured) return std::nullopt;
+  RebalanceVerdict v;
+  v.measured = std::move(*measured);
+  v.differ = RebalanceWanted(current, v.measured, tolerance);
+  v.seconds_saved = *meter.SecondsSavedPerStep() * std::max(0.0, remaining_steps);
+  v.pays = v.differ && v.seconds_saved > restart_seconds;
+  return v;
+}
+
 std::vector<double> MoveCapacities(const std::vector<double>& current,
                                    const std::vector<double>& measured, double fraction) {
   const std::vector<double> from = Normalized(current, measured.size());

@@ -158,6 +158,32 @@ TEST(RebalanceWanted, NoCapacitiesMeansAllEqual) {
   EXPECT_TRUE(RebalanceWanted({}, {1.0, 0.6}, 0.05));
 }
 
+TEST(JudgeRebalance, PaysWhenTheTimeSavedOutweighsTheRestart) {
+  CapacityMeter meter({1, 1}, {}, 0, 1);
+  EXPECT_FALSE(JudgeRebalance(meter, {}, 0.1, 100, 1.0));
+  meter.Observe(0, 0.010, 0);
+  meter.Observe(1, 0.030, 0);  // 15 ms a step to save
+  std::optional<RebalanceVerdict> many = JudgeRebalance(meter, {}, 0.1, 100, 1.0);
+  ASSERT_TRUE(many);
+  EXPECT_EQ(many->measured, (std::vector<double>{1.0, 0.33}));
+  EXPECT_TRUE(many->differ);
+  EXPECT_NEAR(many->seconds_saved, 1.5, 1e-9);
+  EXPECT_TRUE(many->pays);
+  std::optional<RebalanceVerdict> few = JudgeRebalance(meter, {}, 0.1, 50, 1.0);
+  EXPECT_NEAR(few->seconds_saved, 0.75, 1e-9);
+  EXPECT_TRUE(few->differ);
+  EXPECT_FALSE(few->pays) << "0.75 s saved for a 1 s restart";
+}
+
+TEST(JudgeRebalance, CapacitiesWithinTheToleranceNeverPay) {
+  CapacityMeter meter({1, 1}, {}, 0, 1);
+  meter.Observe(0, 0.010, 0);
+  meter.Observe(1, 0.030, 0);
+  std::optional<RebalanceVerdict> v = JudgeRebalance(meter, {1, 0.3}, 0.1, 1e6, 0);
+  EXPECT_FALSE(v->differ);
+  EXPECT_FALSE(v->pays);
+}
+
 TEST(MoveCapacities, MovesTheGivenFractionOfTheWay) {
   EXPECT_EQ(MoveCapacities({1, 0.5}, {1, 0.7}, 0.5), (std::vector<double>{1.0, 0.6}));
   EXPECT_EQ(MoveCapacities({1, 0.5}, {1, 0.7}, 1), (std::vector<double>{1.0, 0.7}));

@@ -63,6 +63,21 @@ class CapacityMeter {
 bool RebalanceWanted(const std::vector<double>& current, const std::vector<double>& measured,
                      double tolerance);
 
+// Whether to re-plan now, `remaining_steps` before the end, when a restart costs
+// `restart_seconds`: when the measured capacities differ from `current` by more than `tolerance`
+// (RebalanceWanted) and the step time they save over the remaining steps exceeds the restart.
+struct RebalanceVerdict {
+  std::vector<double> measured;  // the meter's capacities
+  bool differ = false;           // from current's, beyond the tolerance
+  double seconds_saved = 0;      // over the remaining steps
+  bool pays = false;             // differ, and seconds_saved > restart_seconds
+};
+// nullopt before the meter has a full window of every partition.
+std::optional<RebalanceVerdict> JudgeRebalance(const CapacityMeter& meter,
+                                               const std::vector<double>& current,
+                                               double tolerance, double remaining_steps,
+                                               double restart_seconds);
+
 // `fraction` of the way from `current` to `measured` (both relative to their fastest; empty
 // `current` means all equal), rounded as CapacityMeter rounds. A worker's measured speed depends
 // somewhat on its share (one throttled by a CPU quota looks faster while it waits more), so
