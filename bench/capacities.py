@@ -2,7 +2,7 @@
 """Measured capacities against an even split, with one worker slowed to half speed.
 
 The MLP 784-1024-1024-10 at batch 256 of bench/distributed_step.py, 2 partitions of strategy
-balanced, one math thread each, a checkpoint every 10 steps. Partition 1's worker runs in a cgroup
+balanced, one math thread each, three epochs, a checkpoint every 10 steps. Partition 1's worker runs in a cgroup
 limited to half a CPU (`neuropart run --cpu-limit 1=0.5`). Four runs, each the median of
 --repeats:
   unlimited   no CPU limit, even split (the machine at its best)
@@ -15,7 +15,7 @@ limited to half a CPU (`neuropart run --cpu-limit 1=0.5`). Four runs, each the m
 Prints ms/step (of the run's last gang: after a rebalance, the steps of the new plan), the whole
 run's wall time, the capacities each chose, and even / probed and even / rebalanced (issue 13's
 goal: >= 1.4x). Needs root (or a delegated cpu cgroup). Usage: bench/capacities.py
-[--bin build/bench/bin] [--steps 200] [--repeats 3]
+[--bin build/bench/bin] [--steps 600] [--repeats 3]
 """
 
 import os
@@ -42,12 +42,15 @@ def run(binary, job, store, *flags):
 
 
 def main():
-    args = bench_args(__doc__, steps=200, repeats=3)
+    args = bench_args(__doc__, steps=600, repeats=3)
     workdir = tempfile.mkdtemp(prefix="np-capacities-")
+    # Three epochs of a third of the samples: a restart regenerates the synthetic dataset, which
+    # would otherwise grow with the steps.
     job = write_job(workdir, "capacities", "    partitions: 2\n    strategy: balanced", 1,
-                    args.steps)
+                    args.steps // 3)
     with open(job) as f:
-        text = f.read().replace("checkpointEvery: 0", "checkpointEvery: 10")
+        text = (f.read().replace("checkpointEvery: 0", "checkpointEvery: 10")
+                .replace("epochs: 1", "epochs: 3"))
     with open(job, "w") as f:
         f.write(text)
     limited = ["--cpu-limit", "1=0.5"]
