@@ -292,16 +292,21 @@ TEST(ZmqTransport, FloodOfDroppedMessagesDoesNotExtendTheWait) {
   EXPECT_GT(a->dropped(DropReason::kMalformed), 0);
 }
 
-TEST(ZmqTransport, SendToAPeerThatIsNotListeningFailsAfterTheSendTimeout) {
+// Partition 0 with `send_timeout`, whose peer 1's endpoint is no longer listening.
+std::unique_ptr<ZmqTransport> TransportToAGonePeer(milliseconds send_timeout) {
   std::string nobody;
   {
     auto gone = Make(Options(1));
     nobody = gone->endpoint();
   }
   ZmqTransportOptions o = Options(0);
-  o.send_timeout = milliseconds(300);
+  o.send_timeout = send_timeout;
   o.peer_endpoints = {"", nobody};
-  auto a = Make(o);
+  return Make(o);
+}
+
+TEST(ZmqTransport, SendToAPeerThatIsNotListeningFailsAfterTheSendTimeout) {
+  auto a = TransportToAGonePeer(milliseconds(300));
   const auto start = Clock::now();
   Status sent = a->Send(Activations(0, 1, 0, Values(2, 1), 1, wire::DType::kF32));
   const auto waited = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
@@ -311,15 +316,7 @@ TEST(ZmqTransport, SendToAPeerThatIsNotListeningFailsAfterTheSendTimeout) {
 }
 
 TEST(ZmqTransport, SendNowToAPeerThatIsGoneFailsWithoutWaiting) {
-  std::string nobody;
-  {
-    auto gone = Make(Options(1));
-    nobody = gone->endpoint();
-  }
-  ZmqTransportOptions o = Options(0);
-  o.send_timeout = milliseconds(5000);
-  o.peer_endpoints = {"", nobody};
-  auto a = Make(o);
+  auto a = TransportToAGonePeer(milliseconds(5000));
   const auto start = Clock::now();
   Status sent = a->SendNow(Activations(0, 1, 0, Values(2, 1), 1, wire::DType::kF32));
   const auto waited = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
