@@ -330,13 +330,16 @@ class LauncherTest(unittest.TestCase):
     def test_measured_capacities_give_a_cpu_limited_worker_fewer_neurons(self):
         job = self.w.job("slow", distribution="    partitions: 2\n    strategy: balanced")
         r = run(neuropart("run", job, "--store", self.w.store, "--threads", "2",
-                          "--cpu-limit", "1=0.4", "--measure-capacities"))
+                          "--cpu-limit", "1=0.25", "--measure-capacities"))
         self.assertEqual(r.returncode, 0, r.stderr)
         m = re.search(r"Measured capacities: p0 [\d.]+ GFLOP/s \(([\d.]+)\) p1 [\d.]+ GFLOP/s "
                       r"\(([\d.]+)\)", r.stderr)
         self.assertIsNotNone(m, r.stderr)
         self.assertEqual(float(m.group(1)), 1.0)
-        self.assertLess(float(m.group(2)), 0.7)  # 0.4 of a core, with margin for a busy machine
+        # A quarter of a core. The probes run side by side, so on a busy machine (CI runs two
+        # tests at once) p0 gets less than a core too and the ratio rises: 0.4 of a core once
+        # measured 0.72. Below 0.8 still tells a limited worker from an even split (1.0).
+        self.assertLess(float(m.group(2)), 0.8)
         with open(os.path.join(self.w.store, "jobs", "slow", "plan.yaml")) as f:
             h1 = re.search(r"ownership: \[\s*\[\[0, ?(\d+), ?0\], ?\[\d+, ?48, ?1\]\]", f.read())
         self.assertIsNotNone(h1)
