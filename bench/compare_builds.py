@@ -25,7 +25,7 @@ def main():
     parser.add_argument("--after", default=os.path.join(ROOT, "build", "bench", "bin"))
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--links", default="auto", help="auto | ipc | tcp (both sides)")
+    parser.add_argument("--links", default="auto", help="auto | shm | ipc | tcp (both sides)")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="np-compare-")
     store = os.path.join(workdir, "store")

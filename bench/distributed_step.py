@@ -5,8 +5,9 @@ in the same run.
 Runs, one after the other on the machine it is started on (every run gets 2 math threads in all,
 whatever the core count; the header line prints the cores found):
   reference   `neuropart run --reference --threads 2` (the single-process trainer, 2 threads)
-  neuron P=2  percentage per layer 50/50, one math thread per worker process, over Unix-domain
-              links (the local default) and again over TCP with CURVE (`--links tcp`, as
+  neuron P=2  percentage per layer 50/50, one math thread per worker process, over shared-memory
+              rings beside Unix-domain sockets (`--links shm`, the local default), again over
+              the sockets alone (`--links ipc`) and over TCP with CURVE (`--links tcp`, as
               between machines)
   neuron P=4  percentage per layer 25x4
   layers P=2  h1 | h2,out with 4 micro-batches
@@ -106,17 +107,18 @@ def main():
     ref = ms_per_step(neuropart(args.bin, "run", ref_job, "--reference", "--threads", "2", "--store", store))
     rows.append(("reference (2 threads)", ref, ""))
     traffic = []
-    for links in ("ipc", "tcp"):
+    notes = {"shm": "shared-memory rings", "ipc": "Unix-domain sockets only",
+             "tcp": "TCP links with CURVE"}
+    for links in ("shm", "ipc", "tcp"):
         for i, (label, distribution, micro) in enumerate(CASES):
             job = write_job(workdir, f"case{i}-{links}", distribution, micro, args.steps)
             result = neuropart(args.bin, "run", job, "--threads", "2", "--store", store,
                                "--links", links)
-            if links == "ipc":
-                rows.append((label, ms_per_step(result),
-                             f"micro-batches {micro}, Unix-domain links"))
+            if links == "shm":
+                rows.append((label, ms_per_step(result), f"micro-batches {micro}, {notes[links]}"))
                 traffic += [(label, k, v) for k, v in result.items() if k.startswith("traffic_p")]
             else:
-                rows.append((label + " tcp", ms_per_step(result), "TCP links with CURVE"))
+                rows.append((f"{label} {links}", ms_per_step(result), notes[links]))
     peers = [("torch gloo pipeline P=2", "torch_pipeline_step.py", [], "layers h1 | h2,out, 4 micro"),
              ("torch tensor parallel P=2", "torch_tensor_parallel_step.py", ["--ranks", "2"],
               "columns split, all-gather"),

@@ -23,10 +23,15 @@ std::string StoreDir(const std::string& store_flag, const JobSpec& spec);
 // Where a local run keeps the job's CURVE keys (worker/job_keys.h): <store>/jobs/<job>/keys.
 std::string JobKeysDir(const std::string& store, const JobSpec& spec);
 
-// Whether a local run's links are Unix-domain sockets, for the --links flag of run and plan:
-// ipc or tcp as given, auto is ipc to train and tcp to serve (clients come over TCP).
-// InvalidArgument for another value, or ipc for a serving job.
-StatusOr<bool> UseIpcLinks(const std::string& links, const JobSpec& spec);
+// A local run's links, from the --links flag of run and plan: shm (Unix-domain sockets with
+// shared-memory rings beside them), ipc (the sockets alone) or tcp as given; auto is shm to train
+// and tcp to serve (clients come over TCP). InvalidArgument for another value, or shm or ipc for
+// a serving job.
+struct LocalLinks {
+  bool ipc = false;
+  bool shm = false;
+};
+StatusOr<LocalLinks> ParseLinks(const std::string& links, const JobSpec& spec);
 
 // Prints "neuropart: <message>" to stderr and returns the exit code for the status's code.
 int ReportError(const Status& status);

@@ -31,6 +31,8 @@
 #include "neuropart/wire/protocol.h"
 #include "neuropart/http/tcp_listener.h"
 #include "job_keys.h"
+#include "neuropart/wire/codec.h"
+#include "shm_links.h"
 #include "progress.h"
 
 namespace neuropart::cli {
@@ -100,6 +102,16 @@ std::string FormatCapacities(const std::vector<double>& capacities) {
   return out;
 }
 
+// The largest block of values a partition sends in a step: its share of a layer for a batch.
+size_t LargestBlockBytes(const Plan& plan, const JobSpec& spec) {
+  int64_t widest = 0;
+  for (int p = 0; p < plan.num_partitions(); ++p) {
+    for (int l = 0; l < plan.num_layers(); ++l) widest = std::max(widest, plan.OwnedCount(p, l));
+  }
+  return static_cast<size_t>(widest * spec.training.batch_size) * sizeof(float) +
+         wire::kHeaderBytes;
+}
+
 // One gang's measurement for --rebalance.
 struct Rebalancing {
   CapacityMeter meter;
@@ -149,6 +161,9 @@ class Gang {
       const TcpListener& metrics = http_sockets_[q];
       std::vector<int> inherit = {LinkFd(q), metrics.fd()};
       if (q == wire::kCoordinator) inherit.push_back(status.fd());
+      if (shm_links_) {
+        for (int fd : shm_links_->For(q).all()) inherit.push_back(fd);
+      }
       std::unique_ptr<MemoryCgroup> limit = MemoryLimit(q);
       StatusOr<std::unique_ptr<ChildProcess>> child =
           ChildProcess::Spawn(Argv(q, peers, metrics, status), inherit);
@@ -188,6 +203,13 @@ class Gang {
     http_sockets_.clear();
     tcp_links_.clear();
     ipc_links_.reset();
+    shm_links_.reset();
+    if (options_.shm_links) {
+      ASSIGN_OR_RETURN(worker::ShmLinkSet set,
+                       worker::ShmLinkSet::Create(P, worker::ShmRingCapacityFor(
+                                                         LargestBlockBytes(plan_, job_.spec))));
+      shm_links_.emplace(std::move(set));
+    }
     for (int i = 0; i < P + 1; ++i) {
       ASSIGN_OR_RETURN(TcpListener s, TcpListener::Listen("127.0.0.1:0"));
       http_sockets_.push_back(std::move(s));
@@ -263,6 +285,9 @@ class Gang {
                                      "--parent-pid", std::to_string(getpid())};
     if (q == wire::kCoordinator) {
       argv.insert(argv.end(), {"--status-fd", std::to_string(status.fd())});
+    }
+    if (shm_links_) {
+      argv.insert(argv.end(), {"--shm-links", worker::FormatShmLinks(shm_links_->For(q))});
     }
     if (options_.max_steps >= 0) {
       argv.insert(argv.end(), {"--max-steps", std::to_string(options_.max_steps)});
@@ -423,6 +448,7 @@ class Gang {
   std::vector<TcpListener> http_sockets_;  // [q] partition q's metrics, [P] the status server
   std::vector<TcpListener> tcp_links_;     // [q] partition q's ZeroMQ socket, without ipc links
   std::optional<IpcLinks> ipc_links_;      // with them
+  std::optional<worker::ShmLinkSet> shm_links_;  // with options_.shm_links
   std::vector<std::string> last_error_;
   std::map<int, double> wait_share_;
   std::unique_ptr<Progress> progress_;
@@ -446,10 +472,13 @@ void PrintTraffic(const JobSpec& spec, const Plan& plan, const std::map<int, Rep
   for (const auto& [q, t] : traffic) {
     if (q == 0) std::printf("median_step_seconds: %s\n", t.Text("median_step_s").c_str());
     const double steps = std::max(1.0, t.Number("steps"));
-    std::printf("traffic_p%d: %.0f bytes/step in %.1f messages/step (plan: %lld bytes in %lld)\n", q,
-                t.Number("bytes_sent") / steps, t.Number("messages_sent") / steps,
+    const double messages = std::max(1.0, t.Number("messages_sent"));
+    std::printf("traffic_p%d: %.0f bytes/step in %.1f messages/step (plan: %lld bytes in %lld), "
+                "%.0f%% of them by shared memory\n",
+                q, t.Number("bytes_sent") / steps, t.Number("messages_sent") / steps,
                 static_cast<long long>(predicted[q].bytes_sent),
-                static_cast<long long>(predicted[q].messages_sent));
+                static_cast<long long>(predicted[q].messages_sent),
+                100 * t.Number("ring_messages_sent") / messages);
   }
 }
 
@@ -547,8 +576,9 @@ int Launch(const ParsedJob& job, const Plan& plan, const LaunchOptions& options)
                options.store.c_str());
   if (options.ipc_links) {
     std::fprintf(stderr,
-                 "Links: Unix-domain sockets in a directory only this user can enter%s "
+                 "Links: %sUnix-domain sockets in a directory only this user can enter%s "
                  "(--links tcp for TCP)\n",
+                 options.shm_links ? "shared-memory rings between the workers, and " : "",
                  job.spec.transport.encrypted() ? "; spec.transport.encryption applies to TCP links"
                                                 : "");
   }

@@ -46,6 +46,9 @@ struct LaunchOptions {
   // The partitions' links as Unix-domain sockets in a private directory (ipc_links.h) instead
   // of TCP on 127.0.0.1; they are then never encrypted, so keys_dir must be empty.
   bool ipc_links = false;
+  // And shared-memory rings between every pair of partitions besides (worker/shm_links.h): a
+  // message that fits its ring skips the socket.
+  bool shm_links = false;
   // [q] > 0: partition q's worker runs in a cgroup limited to that many CPUs (cpu_cgroup.h);
   // shorter than the partitions, or 0: unlimited.
   std::vector<double> cpu_limits;

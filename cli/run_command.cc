@@ -38,8 +38,10 @@ that limit where this process may create one (root, or a delegated cgroup), as a
 job that stops (a worker dies) restarts from its last checkpoint, up to spec.backoffLimit times.
 
 The partitions' links are Unix-domain sockets in a fresh directory only this user can enter
-(--links ipc, the default for training): the kernel's access check guards them, so they skip
-spec.transport.encryption's CURVE and its cost. --links tcp gives every partition a TCP socket
+(--links ipc): the kernel's access check guards them, so they skip spec.transport.encryption's
+CURVE and its cost. --links shm, the default for training, adds a shared-memory ring per pair of
+partitions, which only the launched workers hold: a message that fits skips the socket and the
+kernel's copies (rings are sized from the plan, at most 8 MiB each). --links tcp gives every partition a TCP socket
 on 127.0.0.1, CURVE-encrypted as the job says, as between machines.
 
 With spec.mode: serve the partitions load the job's last checkpoint (else spec.model.weights,
@@ -246,17 +248,18 @@ StatusOr<RebalanceOptions> RebalanceFor(const ParsedJob& job) {
 
 }  // namespace
 
-StatusOr<bool> UseIpcLinks(const std::string& links, const JobSpec& spec) {
-  if (links != "auto" && links != "ipc" && links != "tcp") {
-    return InvalidArgumentError("--links: want auto, ipc or tcp, got \"" + links + "\"");
+StatusOr<LocalLinks> ParseLinks(const std::string& links, const JobSpec& spec) {
+  if (links != "auto" && links != "shm" && links != "ipc" && links != "tcp") {
+    return InvalidArgumentError("--links: want auto, shm, ipc or tcp, got \"" + links + "\"");
   }
   const bool serve = spec.mode == JobMode::kServe;
-  if (serve && links == "ipc") {
+  if (serve && (links == "ipc" || links == "shm")) {
     return InvalidArgumentError(
-        "--links ipc: this job has spec.mode: serve, whose clients reach the coordinator over TCP "
-        "(use --links tcp or auto)");
+        "--links " + links + ": this job has spec.mode: serve, whose clients reach the "
+        "coordinator over TCP (use --links tcp or auto)");
   }
-  return links == "ipc" || (links == "auto" && !serve);
+  if (links == "tcp" || (links == "auto" && serve)) return LocalLinks{};
+  return LocalLinks{.ipc = true, .shm = links != "ipc"};
 }
 
 int RunCommand(const std::vector<std::string>& args) {
@@ -277,7 +280,7 @@ int RunCommand(const std::vector<std::string>& args) {
   flags.Int("--max-steps", &options.max_steps,
             "stop after this many steps (overrides spec.training.maxSteps; -1: the job's)");
   flags.String("--links", &links,
-               "auto | ipc | tcp: the partitions' links (auto: ipc to train, tcp to serve)");
+               "auto | shm | ipc | tcp: the partitions' links (auto: shm to train, tcp to serve)");
   flags.String("--cpu-limit", &cpu_limit,
                "Q=CORES[,Q=CORES...]: run partition Q's worker in a cgroup limited to CORES CPUs "
                "(a slower worker on one machine)");
@@ -301,8 +304,8 @@ int RunCommand(const std::vector<std::string>& args) {
     if (Status s = CheckBeforeStart(*job, store, options.store); !s.ok()) return ReportError(s);
     return RunReference(job->spec, options);
   }
-  StatusOr<bool> ipc_links = UseIpcLinks(links, job->spec);
-  if (!ipc_links.ok()) return ReportError(ipc_links.status());
+  StatusOr<LocalLinks> local_links = ParseLinks(links, job->spec);
+  if (!local_links.ok()) return ReportError(local_links.status());
   StatusOr<std::vector<double>> cpu_limits =
       ParseCpuLimits(cpu_limit, job->spec.distribution.partitions);
   if (!cpu_limits.ok()) return ReportError(cpu_limits.status());
@@ -313,7 +316,7 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   if (job->spec.distribution.strategy == Strategy::kAuto) {
     // Chosen for this machine, as `neuropart plan` shows it with the same --threads and --links.
-    StatusOr<MachineCosts> measured = MeasureForLocalRun(job->spec, options.threads, *ipc_links);
+    StatusOr<MachineCosts> measured = MeasureForLocalRun(job->spec, options.threads, local_links->ipc);
     if (!measured.ok()) return ReportError(measured.status());
     job->spec.distribution.costs.machine = *measured;
   }
@@ -333,7 +336,8 @@ int RunCommand(const std::vector<std::string>& args) {
   launch.max_steps = options.max_steps;
   // The cores are shared by the partitions; each gets its share of math threads.
   launch.threads_per_worker = std::max(1, options.threads / plan->num_partitions());
-  launch.ipc_links = *ipc_links;
+  launch.ipc_links = local_links->ipc;
+  launch.shm_links = local_links->shm;
   launch.cpu_limits = *cpu_limits;
   if (launch.ipc_links) {
     // Made and removed once before any worker starts: a directory that cannot hold the sockets

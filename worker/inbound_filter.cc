@@ -71,6 +71,28 @@ InboundVerdict InboundFilter::Admit(std::string_view link,
   return CheckLink(link, h);
 }
 
+InboundVerdict InboundFilter::AdmitFromPartitionLink(uint32_t source,
+                                                     std::span<const std::string_view> frames) {
+  if (frames.empty()) {
+    return Drop(DropReason::kMalformed, CorruptionError("ring record has no header"));
+  }
+  DropReason reason = DropReason::kNone;
+  StatusOr<MessageHeader> header =
+      wire::DecodeHeader(frames[0], wire::DecodeLimits{options_.max_payload_bytes}, &reason);
+  if (!header.ok()) return Drop(reason, header.status());
+  const MessageHeader& h = *header;
+  const wire::Expectation expect{options_.plan_hash, options_.self, options_.num_partitions,
+                                 min_step_};
+  Status valid = wire::ValidateMessage(h, frames.subspan(1), expect, &reason);
+  if (!valid.ok()) return Drop(reason, valid);
+  if (h.source != source || h.type == wire::MsgType::kHello) {
+    return Drop(DropReason::kUnknownSource,
+                InvalidArgumentError(From(h) + "came on partition " + std::to_string(source) +
+                                     "'s shared-memory ring"));
+  }
+  return Accept(InboundVerdict::Action::kDeliver, h);
+}
+
 InboundVerdict InboundFilter::AdmitClientRequest(std::string_view link, const MessageHeader& h,
                                                  std::span<const std::string_view> payload_frames) {
   // Clients are not partitions, so the partition rules (source < P, min_step) do not apply:

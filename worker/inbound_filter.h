@@ -18,6 +18,9 @@
 //      (job_keys.h): a partition's message must come with that partition's key and a client
 //      request with the client key, else kUnknownSource — checked before rules 2–5, so a HELLO
 //      cannot bind or rebind a partition to a key that is not that partition's.
+// A message from a shared-memory ring (shm_links.h) comes from the one partition that holds the
+// ring's producer end, which the launcher handed to it alone: AdmitFromPartitionLink applies rule
+// 1 and 3 and requires the header's source to be that partition (a HELLO is never sent there).
 // State is bounded: at most one link per partition and max_pending_requests client requests.
 // Not thread-safe: owned by the transport's thread.
 #ifndef NEUROPART_WORKER_INBOUND_FILTER_H_
@@ -65,6 +68,9 @@ class InboundFilter {
   // key was admitted under (empty on an unauthenticated link).
   InboundVerdict Admit(std::string_view link, std::span<const std::string_view> frames,
                        std::string_view key_owner = {});
+
+  // A message that came on `source`'s own shared-memory ring.
+  InboundVerdict AdmitFromPartitionLink(uint32_t source, std::span<const std::string_view> frames);
 
   // Step-bound partition messages of steps below `step` are dropped as kStale from now on.
   void SetMinStep(uint64_t step) { min_step_ = step; }

@@ -97,6 +97,11 @@ struct Runtime {
     for (int p = 0; p < plan.num_partitions(); ++p) n += metrics->messages_sent(p);
     return n;
   }
+  int64_t SentThroughRings() const {
+    int64_t n = 0;
+    for (int p = 0; p < plan.num_partitions(); ++p) n += metrics->ring_messages_sent(p);
+    return n;
+  }
   // Partitions whose HELLO arrived (and this one) are in `connected`; the rest still Starting.
   void MarkPartitions(PartitionPhase connected) {
     board->Update([&](JobStatus& s) {
@@ -121,10 +126,11 @@ Status Train(Runtime& rt) {
   // Traffic of training steps only: the mark moves past each checkpoint's messages.
   TrafficReport traffic{.partition = rt.config.partition};
   std::vector<double> step_seconds;
-  int64_t bytes_mark = 0, messages_mark = 0;
+  int64_t bytes_mark = 0, messages_mark = 0, rings_mark = 0;
   auto mark = [&] {
     bytes_mark = rt.SentBytes();
     messages_mark = rt.SentMessages();
+    rings_mark = rt.SentThroughRings();
   };
   s.on_phase = [&](JobPhase phase) { rt.board->Update([&](JobStatus& j) { j.phase = phase; }); };
   // In a container the worker is PID 1, which the kernel never kills with a signal it does not
@@ -152,6 +158,7 @@ Status Train(Runtime& rt) {
     ++traffic.steps;
     traffic.bytes_sent += rt.SentBytes() - bytes_mark;
     traffic.messages_sent += rt.SentMessages() - messages_mark;
+    traffic.ring_messages_sent += rt.SentThroughRings() - rings_mark;
     mark();
     step_seconds.push_back(r.step_seconds);
     rt.transport->SetMinStep(r.step);
@@ -257,6 +264,10 @@ Status Run(const WorkerConfig& config) {
   t.listen_fd = config.listen_fd;
   t.peer_endpoints = config.peers;
   t.metrics = metrics.get();
+  if (!config.shm_links.empty()) {
+    ASSIGN_OR_RETURN(t.shm, ParseShmLinks(config.shm_links, plan.num_partitions(),
+                                          config.partition));
+  }
   // Unix-domain links are guarded by their directory's permissions, not by CURVE
   // (cli/ipc_links.h): spec.transport.encryption is for TCP links.
   const bool ipc_links = config.listen.rfind("ipc://", 0) == 0;

@@ -75,6 +75,7 @@ void PrintTraffic(const TrafficReport& t) {
                    {"steps", std::to_string(t.steps)},
                    {"bytes_sent", std::to_string(t.bytes_sent)},
                    {"messages_sent", std::to_string(t.messages_sent)},
+                   {"ring_messages_sent", std::to_string(t.ring_messages_sent)},
                    {"median_step_s", Fixed(t.median_step_seconds)}});
 }
 

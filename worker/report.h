@@ -31,6 +31,7 @@ struct TrafficReport {
   int64_t steps = 0;
   int64_t bytes_sent = 0;
   int64_t messages_sent = 0;
+  int64_t ring_messages_sent = 0;  // of messages_sent, those through shared memory
   double median_step_seconds = 0;
 };
 void PrintTraffic(const TrafficReport& traffic);

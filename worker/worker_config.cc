@@ -44,6 +44,9 @@ void AddWorkerFlags(Flags* flags, WorkerConfig* c) {
   flags->Int("--status-fd", &c->status_fd, "an inherited listening socket for the status server");
   flags->Int("--metrics-fd", &c->metrics_fd,
              "an inherited listening socket for the metrics server");
+  flags->String("--shm-links", &c->shm_links,
+                "inherited shared-memory rings to the local peers, as the launcher names them "
+                "(bell=FD;in=FDS;out=FDS;bells=FDS); empty: sockets only");
   flags->Int("--parent-pid", &c->parent_pid,
              "die with this process (the launcher that started the worker); 0: no launcher");
   flags->Int("--max-steps", &c->max_steps,

@@ -34,6 +34,9 @@ struct WorkerConfig {
   int listen_fd = -1;
   int status_fd = -1;
   int metrics_fd = -1;
+  // Inherited shared-memory rings and doorbells to the other local partitions, in
+  // shm_links.h's FormatShmLinks form; empty: none.
+  std::string shm_links;
   // The launcher that started this worker: the worker dies with it (PR_SET_PDEATHSIG), even
   // when it is killed with SIGKILL and cannot stop its workers. 0: no launcher (a pod).
   int parent_pid = 0;

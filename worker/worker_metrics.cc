@@ -20,6 +20,7 @@ std::vector<double> SecondsBuckets() {
 }
 
 constexpr char kSentMessages[] = "neuropart_messages_sent_total";
+constexpr char kRingMessages[] = "neuropart_ring_messages_sent_total";
 constexpr char kSentBytes[] = "neuropart_bytes_sent_total";
 constexpr char kReceivedMessages[] = "neuropart_messages_received_total";
 constexpr char kReceivedBytes[] = "neuropart_bytes_received_total";
@@ -35,6 +36,7 @@ Labels ReasonLabel(wire::DropReason reason) {
 struct WorkerMetrics::Impl {
   explicit Impl(int partition) : registry(Labels{{"partition", std::to_string(partition)}}) {
     registry.DeclareCounter(kSentMessages, "Messages sent, by peer");
+    registry.DeclareCounter(kRingMessages, "Of the messages sent, those through shared memory");
     registry.DeclareCounter(kSentBytes, "Bytes sent (header + payload), by peer");
     registry.DeclareCounter(kReceivedMessages, "Messages admitted, by peer");
     registry.DeclareCounter(kReceivedBytes, "Bytes admitted (header + payload), by peer");
@@ -76,6 +78,10 @@ void WorkerMetrics::OnSent(int peer, uint64_t bytes) {
   impl_->registry.GetCounter(kSentBytes, labels).Increment(static_cast<double>(bytes));
 }
 
+void WorkerMetrics::OnSentThroughRing(int peer) {
+  impl_->registry.GetCounter(kRingMessages, Labels{{"peer", PeerLabel(peer)}}).Increment();
+}
+
 void WorkerMetrics::OnReceived(int peer, uint64_t bytes) {
   const Labels labels{{"peer", PeerLabel(peer)}};
   impl_->registry.GetCounter(kReceivedMessages, labels).Increment();
@@ -105,6 +111,10 @@ int64_t WorkerMetrics::handshakes_refused() const {
 }
 int64_t WorkerMetrics::messages_sent(int peer) const {
   return static_cast<int64_t>(impl_->registry.CounterValue(kSentMessages, {{"peer", PeerLabel(peer)}}));
+}
+int64_t WorkerMetrics::ring_messages_sent(int peer) const {
+  return static_cast<int64_t>(
+      impl_->registry.CounterValue(kRingMessages, {{"peer", PeerLabel(peer)}}));
 }
 int64_t WorkerMetrics::bytes_sent(int peer) const {
   return static_cast<int64_t>(impl_->registry.CounterValue(kSentBytes, {{"peer", PeerLabel(peer)}}));

@@ -4,6 +4,7 @@
 // timings (total, compute, waiting for peers) and checkpoint durations. Metric names:
 //   neuropart_messages_sent_total{peer}      neuropart_bytes_sent_total{peer}
 //   neuropart_messages_received_total{peer}  neuropart_bytes_received_total{peer}
+//   neuropart_ring_messages_sent_total{peer} (those of the sent that went by shared memory)
 //   neuropart_messages_dropped_total{reason} (reason = wire::DropReasonName; all pre-created at 0)
 //   neuropart_handshakes_refused_total       (CURVE peers whose key is not the job's)
 //   neuropart_step_seconds, neuropart_step_compute_seconds, neuropart_step_wait_seconds,
@@ -39,6 +40,8 @@ class WorkerMetrics {
   WorkerMetrics& operator=(const WorkerMetrics&) = delete;
 
   void OnSent(int peer, uint64_t bytes);
+  // A message counted by OnSent went through a shared-memory ring (shm_links.h).
+  void OnSentThroughRing(int peer);
   void OnReceived(int peer, uint64_t bytes);
   void OnDropped(wire::DropReason reason);
   void OnHandshakeRefused();
@@ -49,6 +52,7 @@ class WorkerMetrics {
   int64_t dropped(wire::DropReason reason) const;
   int64_t handshakes_refused() const;
   int64_t messages_sent(int peer) const;
+  int64_t ring_messages_sent(int peer) const;
   int64_t bytes_sent(int peer) const;
   int64_t messages_received(int peer) const;
   int64_t bytes_received(int peer) const;

@@ -279,15 +279,16 @@ Status ZmqSocket::Send(std::vector<std::string> frames, bool no_wait) {
   return Status::Ok();
 }
 
-StatusOr<bool> ZmqSocket::WaitReadable(std::chrono::milliseconds timeout) {
-  zmq::pollitem_t item{impl_->socket.handle(), 0, ZMQ_POLLIN, 0};
+StatusOr<bool> ZmqSocket::WaitReadable(std::chrono::milliseconds timeout, int also_fd) {
+  zmq::pollitem_t items[2] = {{impl_->socket.handle(), 0, ZMQ_POLLIN, 0},
+                              {nullptr, also_fd, ZMQ_POLLIN, 0}};
   try {
-    zmq::poll(&item, 1, std::max(std::chrono::milliseconds(0), timeout));
+    zmq::poll(items, also_fd >= 0 ? 2 : 1, std::max(std::chrono::milliseconds(0), timeout));
   } catch (const zmq::error_t& e) {
     if (e.num() == EINTR) return false;
     return UnavailableError("polling " + bound_endpoint_ + ": " + ZmqWhat(e));
   }
-  return (item.revents & ZMQ_POLLIN) != 0;
+  return ((items[0].revents | items[1].revents) & ZMQ_POLLIN) != 0;
 }
 
 StatusOr<bool> ZmqSocket::TryReceive(size_t max_kept, std::vector<std::string>* frames,

@@ -108,8 +108,9 @@ class ZmqSocket {
   // timeout (peer not connected, queue full), or at once with `no_wait`, or when the peer is
   // unknown to a ROUTER.
   Status Send(std::vector<std::string> frames, bool no_wait = false);
-  // Waits up to `timeout` for an incoming message: true if one is waiting (false on a signal).
-  StatusOr<bool> WaitReadable(std::chrono::milliseconds timeout);
+  // Waits up to `timeout` for an incoming message, or for descriptor `also_fd` (if >= 0) to be
+  // readable: true if either is (false on a signal).
+  StatusOr<bool> WaitReadable(std::chrono::milliseconds timeout, int also_fd = -1);
   // Reads one whole waiting message without blocking. Keeps its first `max_kept` frames in
   // *frames (the rest are read and dropped, so memory stays bounded) and counts all of them in
   // *total. False when no message is waiting.

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "neuropart/wire/payloads.h"
+#include "shm_ring.h"
 #include "zmq_socket.h"
 
 namespace neuropart::worker {
@@ -111,6 +112,12 @@ struct ZmqTransport::Impl {
         nonce(RandomNonce()) {}
 
   Status Bind();
+  Status MapRings();
+  // True if `message` went into the ring to `to` (then `message` is spent).
+  bool PushToRing(uint32_t to, Message& message);
+  // The next message waiting in a ring, admitted (nullopt: none, or it was dropped).
+  StatusOr<std::optional<Message>> PopFromRings(bool* got);
+  bool RingsHaveRecords() const;
   Status Connect(uint32_t partition, const std::string& endpoint);
   Status SendOnLink(uint32_t to, Message message, bool no_wait);
   Status SendHello(uint32_t to, bool no_wait);
@@ -130,6 +137,10 @@ struct ZmqTransport::Impl {
   std::string nonce;
   std::string endpoint;
   std::deque<Message> loopback;
+  std::vector<std::optional<ShmRing>> rings_to;    // [p]: self -> p
+  std::vector<std::optional<ShmRing>> rings_from;  // [p]: p -> self
+  uint32_t next_ring = 0;                          // where PopFromRings looks first
+  int64_t shm_sent = 0;
   std::array<std::atomic<int64_t>, wire::kDropReasonCount> drops{};
   Status last_drop;
 };
@@ -148,6 +159,75 @@ Status ZmqTransport::Impl::Bind() {
   }
   endpoint = router->bound_endpoint();
   return Status::Ok();
+}
+
+Status ZmqTransport::Impl::MapRings() {
+  if (!options.shm) return Status::Ok();
+  const ShmLinkFds& fds = *options.shm;
+  const size_t P = options.num_partitions;
+  if (fds.bell < 0 || fds.inbound.size() != P || fds.outbound.size() != P ||
+      fds.peer_bells.size() != P) {
+    return InvalidArgumentError("transport: shared-memory links for " +
+                                std::to_string(fds.inbound.size()) + " partitions, want " +
+                                std::to_string(P) + ", and a doorbell");
+  }
+  rings_to.resize(P);
+  rings_from.resize(P);
+  for (uint32_t p = 0; p < P; ++p) {
+    if (p == options.self) continue;
+    ASSIGN_OR_RETURN(ShmRing to, ShmRing::Map(fds.outbound[p]));
+    ASSIGN_OR_RETURN(ShmRing from, ShmRing::Map(fds.inbound[p]));
+    rings_to[p].emplace(std::move(to));
+    rings_from[p].emplace(std::move(from));
+  }
+  return Status::Ok();
+}
+
+bool ZmqTransport::Impl::PushToRing(uint32_t to, Message& message) {
+  if (to >= rings_to.size() || !rings_to[to]) return false;
+  const std::string header = HeaderFrame(message.header);
+  if (!rings_to[to]->TryPush(header, message.payload)) return false;
+  RingDoorbell(options.shm->peer_bells[to]);
+  ++shm_sent;
+  if (options.metrics != nullptr) {
+    options.metrics->OnSent(static_cast<int>(to), header.size() + message.payload.size());
+    options.metrics->OnSentThroughRing(static_cast<int>(to));
+  }
+  return true;
+}
+
+StatusOr<std::optional<Message>> ZmqTransport::Impl::PopFromRings(bool* got) {
+  *got = false;
+  const uint32_t P = static_cast<uint32_t>(rings_from.size());
+  for (uint32_t i = 0; i < P; ++i) {
+    const uint32_t p = (next_ring + i) % P;
+    if (!rings_from[p]) continue;
+    ASSIGN_OR_RETURN(std::optional<std::string> record, rings_from[p]->TryPop());
+    if (!record) continue;
+    next_ring = (p + 1) % P;
+    *got = true;
+    const std::string_view bytes = *record;
+    std::vector<std::string_view> frames = {bytes.substr(0, wire::kHeaderBytes)};
+    if (bytes.size() > wire::kHeaderBytes) frames.push_back(bytes.substr(wire::kHeaderBytes));
+    const InboundVerdict verdict = filter.AdmitFromPartitionLink(p, frames);
+    if (verdict.action == InboundVerdict::Action::kDrop) {
+      CountDrop(verdict.reason, verdict.status);
+      return std::optional<Message>();
+    }
+    if (options.metrics != nullptr) options.metrics->OnReceived(static_cast<int>(p), bytes.size());
+    Message m;
+    m.header = verdict.header;
+    if (frames.size() > 1) m.payload = record->substr(wire::kHeaderBytes);
+    return std::optional<Message>(std::move(m));
+  }
+  return std::optional<Message>();
+}
+
+bool ZmqTransport::Impl::RingsHaveRecords() const {
+  for (const std::optional<ShmRing>& ring : rings_from) {
+    if (ring && ring->HasRecord()) return true;
+  }
+  return false;
 }
 
 Status ZmqTransport::Impl::Connect(uint32_t partition, const std::string& where) {
@@ -257,6 +337,7 @@ StatusOr<std::unique_ptr<ZmqTransport>> ZmqTransport::Create(const ZmqTransportO
   RETURN_IF_ERROR(CheckOptions(options));
   auto impl = std::make_unique<Impl>(options);
   RETURN_IF_ERROR(impl->Bind());
+  RETURN_IF_ERROR(impl->MapRings());
   for (uint32_t p = 0; p < options.peer_endpoints.size(); ++p) {
     if (p == options.self || options.peer_endpoints[p].empty()) continue;
     RETURN_IF_ERROR(impl->Connect(p, options.peer_endpoints[p]));
@@ -286,6 +367,7 @@ Status ZmqTransport::Send(Message message, bool no_wait) {
     impl_->loopback.push_back(std::move(message));
     return Status::Ok();
   }
+  if (impl_->PushToRing(h.destination, message)) return Status::Ok();
   return impl_->SendOnLink(h.destination, std::move(message), no_wait);
 }
 
@@ -299,23 +381,38 @@ StatusOr<std::optional<Message>> ZmqTransport::Receive(milliseconds timeout) {
   std::vector<std::string> frames;
   std::string key_owner;
   size_t total_frames = 0;
-  while (true) {
-    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    ASSIGN_OR_RETURN(bool readable, impl_->router->WaitReadable(left));
-    if (readable) {
-      ASSIGN_OR_RETURN(bool got, impl_->router->TryReceive(kMaxKeptFrames, &frames,
-                                                           &total_frames, &key_owner));
-      if (got) {
-        std::optional<Message> m = impl_->Admit(frames, total_frames, key_owner);
-        if (m && m->header.type == wire::MsgType::kAbort &&
-            m->header.source < impl_->aborted.size()) {
-          impl_->aborted[m->header.source] = true;
-        }
-        if (m) return m;
-      }
+  const int bell = impl_->options.shm ? impl_->options.shm->bell : -1;
+  auto delivered = [this](Message& m) {
+    if (m.header.type == wire::MsgType::kAbort && m.header.source < impl_->aborted.size()) {
+      impl_->aborted[m.header.source] = true;
     }
-    // Checked after every message too, so a flood of dropped messages cannot extend the wait.
-    if (Clock::now() >= deadline) return std::optional<Message>();
+    return std::optional<Message>(std::move(m));
+  };
+  // Checked from the second pass on, so a flood of dropped messages cannot extend the wait.
+  for (bool first = true;; first = false) {
+    if (!first && Clock::now() >= deadline) return std::optional<Message>();
+    bool got = false;
+    ASSIGN_OR_RETURN(std::optional<Message> from_ring, impl_->PopFromRings(&got));
+    if (from_ring) return delivered(*from_ring);
+    if (got) continue;
+    ASSIGN_OR_RETURN(got, impl_->router->TryReceive(kMaxKeptFrames, &frames, &total_frames,
+                                                    &key_owner));
+    if (got) {
+      std::optional<Message> m = impl_->Admit(frames, total_frames, key_owner);
+      if (m) return delivered(*m);
+      continue;
+    }
+    if (bell >= 0) {
+      // Emptied before the rings are looked at again: a record published after that look rings
+      // the bell anew, so the poll below cannot sleep through it.
+      DrainDoorbell(bell);
+      if (impl_->RingsHaveRecords()) continue;
+    }
+    // Rounded up: a wait never ends before its timeout.
+    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return std::optional<Message>();
+    ASSIGN_OR_RETURN(bool readable, impl_->router->WaitReadable(left, bell));
+    (void)readable;  // what is readable is looked at above
   }
 }
 
@@ -361,6 +458,8 @@ Status ZmqTransport::last_drop() const { return impl_->last_drop; }
 int64_t ZmqTransport::dropped(wire::DropReason reason) const {
   return impl_->drops[static_cast<size_t>(reason)].load(std::memory_order_relaxed);
 }
+
+int64_t ZmqTransport::shm_messages_sent() const { return impl_->shm_sent; }
 
 int64_t ZmqTransport::handshakes_refused() const { return impl_->context.refused(); }
 

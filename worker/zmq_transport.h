@@ -25,6 +25,10 @@
 // returns it like any message (header.source == kClientSource) and the transport remembers the
 // client's link; SendReply(request header, reply) answers on that link, once.
 //
+// Shared memory: with options.shm (shm_links.h), a message to a peer goes through its ring when it
+// fits, and over the DEALER otherwise; Receive takes from the rings, round robin, and from the
+// ROUTER, and sleeps on both (the doorbell and the socket) when there is nothing.
+//
 // Payloads are zero-copy on send (the Message's string is moved into the ZeroMQ frame) and copied
 // once on receive (Message owns a std::string). No exception leaves this class: every
 // zmq::error_t becomes a Status. Not thread-safe: Create, Send, Receive, SendReply and the setters
@@ -42,6 +46,7 @@
 
 #include "inbound_filter.h"
 #include "job_keys.h"
+#include "shm_links.h"
 #include "neuropart/exec/transport.h"
 #include "neuropart/status.h"
 #include "neuropart/wire/codec.h"
@@ -77,6 +82,8 @@ struct ZmqTransportOptions {
   // handshake is counted in handshakes_refused() and on metrics), and each message must come
   // with its source's own key (inbound_filter.h, rule 6). Without, links are plain TCP.
   std::optional<JobKeys> keys;
+  // Shared-memory rings to and from every peer, and the doorbells (a local attempt's workers).
+  std::optional<ShmLinkFds> shm;
 };
 
 class ZmqTransport : public Transport {
@@ -122,6 +129,8 @@ class ZmqTransport : public Transport {
   bool aborted(uint32_t partition) const;
   int64_t dropped(wire::DropReason reason) const;
   int64_t dropped_total() const;
+  // Messages sent through shared-memory rings (the rest went over sockets); owner thread only.
+  int64_t shm_messages_sent() const;
   // Inbound connections refused during the CURVE handshake (key not in the job); any thread.
   int64_t handshakes_refused() const;
   // Why the most recent message was dropped (OK if none was); owner thread only.

@@ -151,6 +151,23 @@ def start_serving(job, store):
     raise AssertionError("the job never served:\n" + "".join(seen))
 
 
+class ExportChecks:
+    """For a TestCase with a Workdir in self.w."""
+
+    def assert_export_matches_the_reference(self, job, name):
+        """The job's export in the store is the reference trainer's model, within 1e-5."""
+        ref_store = os.path.join(self.w.path, "ref")
+        ref = subprocess.run(neuropart("run", job, "--reference", "--store", ref_store),
+                             capture_output=True, text=True, timeout=300)
+        self.assertEqual(ref.returncode, 0, ref.stderr)
+        want = read_safetensors(os.path.join(ref_store, "jobs", name, "export",
+                                             "model.safetensors"))
+        got = self.w.export(name)
+        for tensor in want:
+            diff = np.abs(got[tensor] - want[tensor]) / np.maximum(1.0, np.abs(want[tensor]))
+            self.assertLessEqual(float(diff.max()), 1e-5, tensor)
+
+
 class WorkdirTest(unittest.TestCase):
     """A test case with its own Workdir (self.w), removed afterwards."""
 
