@@ -39,15 +39,16 @@ class CapacitiesTest(ExportChecks, WorkdirTest):
 
     def test_rebalance_moves_neurons_off_a_cpu_limited_worker_and_stays_exact(self):
         # Wide enough that a step's compute outweighs its noise, long enough that re-planning
-        # pays for its restart.
+        # pays for its restart: 300 steps as 3 epochs, since a restart regenerates the
+        # synthetic dataset and costs more the more samples it has.
         job = os.path.join(self.w.path, "rebalance.yaml")
         with open(job, "w") as f:
-            f.write(self.w.job_text("rebalance", samples=128 * 300, every=10,
+            f.write(self.w.job_text("rebalance", samples=128 * 100, every=10,
                                     distribution="    partitions: 2\n    strategy: balanced")
                     .replace("inputSize: 20", "inputSize: 512")
                     .replace("neurons: 48", "neurons: 2048")
                     .replace("batchSize: 32", "batchSize: 128")
-                    .replace("epochs: 2", "epochs: 1"))
+                    .replace("epochs: 2", "epochs: 3"))
         r = run(neuropart("run", job, "--store", self.w.store, "--threads", "2",
                           "--cpu-limit", "1=0.25", "--rebalance"))
         self.assertEqual(r.returncode, 0, r.stderr)
