@@ -17,7 +17,6 @@
 #include "child_process.h"
 #include "cpu_cgroup.h"
 #include "ipc_links.h"
-#include "shm_links.h"
 #include "launcher.h"
 #include "neuropart/lifecycle/exit_codes.h"
 #include "neuropart/engine/layer_ops.h"
@@ -239,10 +238,8 @@ StatusOr<Trip> RoundTrip(worker::ZmqTransport& a, worker::ZmqTransport& b, int64
   return Trip{seconds / trips, cpu_seconds / trips};
 }
 
-Status MeasureLinks(bool ipc, bool shm, MachineCosts* costs) {
-  constexpr int64_t kBigValues = 256 * 1024;  // 1 MiB
+Status MeasureLinks(bool ipc, MachineCosts* costs) {
   std::optional<IpcLinks> links;
-  std::optional<worker::ShmLinkSet> rings;
   worker::ZmqTransportOptions o[2];
   for (uint32_t q = 0; q < 2; ++q) {
     o[q].self = q;
@@ -258,13 +255,6 @@ Status MeasureLinks(bool ipc, bool shm, MachineCosts* costs) {
       o[q].listen_fd = links->fd(q);
       o[q].peer_endpoints = {links->endpoint(0), links->endpoint(1)};
     }
-    if (shm) {
-      ASSIGN_OR_RETURN(worker::ShmLinkSet made,
-                       worker::ShmLinkSet::Create(2, worker::ShmRingCapacityFor(
-                                                         kBigValues * sizeof(float) + 64)));
-      rings.emplace(std::move(made));
-      for (int q = 0; q < 2; ++q) o[q].shm = rings->For(q);
-    }
   }
   ASSIGN_OR_RETURN(std::unique_ptr<worker::ZmqTransport> a, worker::ZmqTransport::Create(o[0]));
   if (!ipc) o[1].peer_endpoints = {a->endpoint(), ""};
@@ -272,6 +262,7 @@ Status MeasureLinks(bool ipc, bool shm, MachineCosts* costs) {
   if (!ipc) RETURN_IF_ERROR(a->SetPeerEndpoint(1, b->endpoint()));
 
   ASSIGN_OR_RETURN(const Trip small, RoundTrip(*a, *b, 16, 200));
+  constexpr int64_t kBigValues = 256 * 1024;  // 1 MiB
   ASSIGN_OR_RETURN(const Trip big, RoundTrip(*a, *b, kBigValues, 20));
   // A trip is two messages; what is not CPU time is the delay in flight.
   costs->message_cpu_seconds = small.cpu_seconds / 2;
@@ -328,15 +319,13 @@ StatusOr<MachineCosts> MeasureMachine(const CalibrationOptions& options) {
     costs.host_parallelism = std::clamp(together / costs.gemm_flops_per_second, 0.5,
                                         static_cast<double>(options.partitions));
   }
-  RETURN_IF_ERROR(MeasureLinks(options.ipc_links, options.shm_links, &costs).WithContext("calibrating the links"));
+  RETURN_IF_ERROR(MeasureLinks(options.ipc_links, &costs).WithContext("calibrating the links"));
   return costs;
 }
 
-StatusOr<MachineCosts> MeasureForLocalRun(const JobSpec& spec, int threads, bool ipc_links,
-                                          bool shm_links) {
+StatusOr<MachineCosts> MeasureForLocalRun(const JobSpec& spec, int threads, bool ipc_links) {
   CalibrationOptions o = ForLocalRun(spec, threads);
   o.ipc_links = ipc_links;
-  o.shm_links = shm_links;
   return MeasureMachine(o);
 }
 

@@ -25,7 +25,6 @@ struct CalibrationOptions {
   // time the same products at once, which gives MachineCosts::host_parallelism.
   int partitions = 1;
   bool ipc_links = true;  // Unix-domain sockets, else TCP on 127.0.0.1 (without CURVE)
-  bool shm_links = true;  // with ipc_links: and shared-memory rings (worker/shm_links.h)
 };
 
 // The hidden subcommand a probe process runs: `neuropart __probe-compute ROWS INPUTS NEURONS
@@ -39,10 +38,7 @@ StatusOr<MachineCosts> MeasureMachine(const CalibrationOptions& options);
 // This machine's costs for a local run of `spec` with `threads` math threads in all, split among
 // the partitions as `neuropart run` splits them, timing a GEMM of the job's size (a micro-batch
 // through the widest layer's share of one partition).
-// The links are timed as the run will have them: `ipc_links` and `shm_links` as
-// CalibrationOptions says.
-StatusOr<MachineCosts> MeasureForLocalRun(const JobSpec& spec, int threads, bool ipc_links,
-                                          bool shm_links);
+StatusOr<MachineCosts> MeasureForLocalRun(const JobSpec& spec, int threads, bool ipc_links);
 
 // The GEMM FLOP/s of each partition of a local run of `spec`, timed the same way with one probe
 // process per partition, all at once, partition q's in a cgroup of cpu_limits[q] CPUs where that
