@@ -24,7 +24,11 @@ struct CalibrationOptions {
   // Local partitions that share this machine: with more than one, that many probe processes
   // time the same products at once, which gives MachineCosts::host_parallelism.
   int partitions = 1;
-  bool ipc_links = true;  // Unix-domain sockets, else TCP on 127.0.0.1 (without CURVE)
+  // Unix-domain sockets, else TCP on 127.0.0.1 (without CURVE). Shared-memory links are timed
+  // as their sockets: a round trip through the rings between two threads of this process took
+  // 3 us, far less than a wake-up between worker processes costs, and so predicted the main job
+  // at 0.62x its measured step against 0.95x with the sockets' figure (bench/cost_model.py).
+  bool ipc_links = true;
 };
 
 // The hidden subcommand a probe process runs: `neuropart __probe-compute ROWS INPUTS NEURONS
