@@ -40,9 +40,7 @@ bool InboundFilter::greeted(uint32_t partition) const {
   return partition < partition_link_.size() && partition_link_[partition].has_value();
 }
 
-InboundVerdict InboundFilter::Admit(std::string_view link,
-                                    std::span<const std::string_view> frames,
-                                    std::string_view key_owner) {
+InboundVerdict InboundFilter::Decode(std::span<const std::string_view> frames) const {
   if (frames.empty()) {
     return Drop(DropReason::kMalformed, CorruptionError("wire message has no frames"));
   }
@@ -50,7 +48,25 @@ InboundVerdict InboundFilter::Admit(std::string_view link,
   StatusOr<MessageHeader> header =
       wire::DecodeHeader(frames[0], wire::DecodeLimits{options_.max_payload_bytes}, &reason);
   if (!header.ok()) return Drop(reason, header.status());
-  const MessageHeader& h = *header;
+  return Accept(InboundVerdict::Action::kDeliver, *header);
+}
+
+InboundVerdict InboundFilter::Validate(const MessageHeader& h,
+                                       std::span<const std::string_view> payload_frames) const {
+  const wire::Expectation expect{options_.plan_hash, options_.self, options_.num_partitions,
+                                 min_step_};
+  DropReason reason = DropReason::kNone;
+  Status valid = wire::ValidateMessage(h, payload_frames, expect, &reason);
+  if (!valid.ok()) return Drop(reason, valid);
+  return Accept(InboundVerdict::Action::kDeliver, h);
+}
+
+InboundVerdict InboundFilter::Admit(std::string_view link,
+                                    std::span<const std::string_view> frames,
+                                    std::string_view key_owner) {
+  const InboundVerdict decoded = Decode(frames);
+  if (decoded.action == InboundVerdict::Action::kDrop) return decoded;
+  const MessageHeader& h = decoded.header;
   if (options_.authenticated) {
     InboundVerdict keyed = CheckKey(h, key_owner);
     if (keyed.action == InboundVerdict::Action::kDrop) return keyed;
@@ -58,10 +74,8 @@ InboundVerdict InboundFilter::Admit(std::string_view link,
   if (h.type == wire::MsgType::kInferRequest && h.source == kClientSource) {
     return AdmitClientRequest(link, h, frames.subspan(1));
   }
-  const wire::Expectation expect{options_.plan_hash, options_.self, options_.num_partitions,
-                                 min_step_};
-  Status valid = wire::ValidateMessage(h, frames.subspan(1), expect, &reason);
-  if (!valid.ok()) return Drop(reason, valid);
+  const InboundVerdict valid = Validate(h, frames.subspan(1));
+  if (valid.action == InboundVerdict::Action::kDrop) return valid;
   if (h.source == options_.self) {
     // Partitions never send themselves anything over the network: someone is impersonating us.
     return Drop(DropReason::kUnknownSource,
@@ -73,18 +87,11 @@ InboundVerdict InboundFilter::Admit(std::string_view link,
 
 InboundVerdict InboundFilter::AdmitFromPartitionLink(uint32_t source,
                                                      std::span<const std::string_view> frames) {
-  if (frames.empty()) {
-    return Drop(DropReason::kMalformed, CorruptionError("ring record has no header"));
-  }
-  DropReason reason = DropReason::kNone;
-  StatusOr<MessageHeader> header =
-      wire::DecodeHeader(frames[0], wire::DecodeLimits{options_.max_payload_bytes}, &reason);
-  if (!header.ok()) return Drop(reason, header.status());
-  const MessageHeader& h = *header;
-  const wire::Expectation expect{options_.plan_hash, options_.self, options_.num_partitions,
-                                 min_step_};
-  Status valid = wire::ValidateMessage(h, frames.subspan(1), expect, &reason);
-  if (!valid.ok()) return Drop(reason, valid);
+  const InboundVerdict decoded = Decode(frames);
+  if (decoded.action == InboundVerdict::Action::kDrop) return decoded;
+  const MessageHeader& h = decoded.header;
+  const InboundVerdict valid = Validate(h, frames.subspan(1));
+  if (valid.action == InboundVerdict::Action::kDrop) return valid;
   if (h.source != source || h.type == wire::MsgType::kHello) {
     return Drop(DropReason::kUnknownSource,
                 InvalidArgumentError(From(h) + "came on partition " + std::to_string(source) +

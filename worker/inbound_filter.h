@@ -85,6 +85,11 @@ class InboundFilter {
   size_t pending_requests() const { return pending_.size(); }
 
  private:
+  // Rule 1 (frame 0 decodes) and rule 3 (a partition message for this partition); each a drop,
+  // or a delivery holding the header.
+  InboundVerdict Decode(std::span<const std::string_view> frames) const;
+  InboundVerdict Validate(const wire::MessageHeader& header,
+                          std::span<const std::string_view> payload_frames) const;
   InboundVerdict AdmitClientRequest(std::string_view link, const wire::MessageHeader& header,
                                     std::span<const std::string_view> payload_frames);
   InboundVerdict AdmitHello(std::string_view link, const wire::MessageHeader& header,

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -131,6 +133,12 @@ bool ShmRing::HasRecord() const {
 }
 
 StatusOr<std::optional<std::string>> ShmRing::TryPop() {
+  std::string record, none;
+  ASSIGN_OR_RETURN(const bool got, TryPop(SIZE_MAX, &record, &none));
+  return got ? std::optional<std::string>(std::move(record)) : std::nullopt;
+}
+
+StatusOr<bool> ShmRing::TryPop(size_t split, std::string* head_out, std::string* rest) {
   auto* h = static_cast<Header*>(base_);
   const char* data = static_cast<const char*>(base_) + kHeaderBytes;
   uint64_t head = h->head.load(std::memory_order_relaxed);
@@ -140,7 +148,7 @@ StatusOr<std::optional<std::string>> ShmRing::TryPop() {
                            " (published " + std::to_string(tail) + ")");
   };
   if (tail - head > capacity_) return corrupt("more published than the ring holds");
-  if (head == tail) return std::optional<std::string>();
+  if (head == tail) return false;
   size_t offset = head % capacity_;
   uint64_t length;
   std::memcpy(&length, data + offset, kLengthBytes);
@@ -154,9 +162,12 @@ StatusOr<std::optional<std::string>> ShmRing::TryPop() {
   if (length > capacity_ || record > capacity_ - offset || record > tail - head) {
     return corrupt("a record of " + std::to_string(length) + " bytes");
   }
-  std::string out(data + offset + kLengthBytes, length);
+  const char* bytes = data + offset + kLengthBytes;
+  const size_t first = std::min<size_t>(split, length);
+  head_out->assign(bytes, first);
+  rest->assign(bytes + first, length - first);
   h->head.store(head + record, std::memory_order_release);
-  return std::optional<std::string>(std::move(out));
+  return true;
 }
 
 }  // namespace neuropart::worker

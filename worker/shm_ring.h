@@ -41,7 +41,10 @@ class ShmRing {
 
   // Producer: appends one record made of `first` then `second`; false if it does not fit now.
   bool TryPush(std::string_view first, std::string_view second);
-  // Consumer: the oldest record, or nullopt when the ring is empty.
+  // Consumer: takes the oldest record, its first `split` bytes (all, if it is shorter) into *head
+  // and the rest into *rest, one copy each; false when the ring is empty.
+  StatusOr<bool> TryPop(size_t split, std::string* head, std::string* rest);
+  // Consumer: the oldest record whole, or nullopt when the ring is empty.
   StatusOr<std::optional<std::string>> TryPop();
   // Consumer: true when a record is waiting.
   bool HasRecord() const;

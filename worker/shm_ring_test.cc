@@ -46,6 +46,24 @@ TEST(ShmRingTest, RecordsComeOutWholeAndInOrder) {
   EXPECT_EQ(ring.Pop(), std::nullopt);
 }
 
+TEST(ShmRingTest, ARecordSplitsIntoItsHeadAndTheRest) {
+  Ring ring(1024);
+  ASSERT_TRUE(ring.producer->TryPush("head", "payload"));
+  ASSERT_TRUE(ring.producer->TryPush("ab", ""));
+  std::string head, rest;
+  StatusOr<bool> got = ring.consumer->TryPop(4, &head, &rest);
+  ASSERT_TRUE(got.ok() && *got);
+  EXPECT_EQ(head, "head");
+  EXPECT_EQ(rest, "payload");
+  got = ring.consumer->TryPop(4, &head, &rest);  // shorter than the split: all of it is head
+  ASSERT_TRUE(got.ok() && *got);
+  EXPECT_EQ(head, "ab");
+  EXPECT_EQ(rest, "");
+  got = ring.consumer->TryPop(4, &head, &rest);
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(*got);
+}
+
 TEST(ShmRingTest, AFullRingRefusesUntilTheConsumerTakes) {
   Ring ring(256);
   const std::string block(100, 'a');  // 8 + 104 bytes a record: two fit in 256

@@ -202,22 +202,24 @@ StatusOr<std::optional<Message>> ZmqTransport::Impl::PopFromRings(bool* got) {
   for (uint32_t i = 0; i < P; ++i) {
     const uint32_t p = (next_ring + i) % P;
     if (!rings_from[p]) continue;
-    ASSIGN_OR_RETURN(std::optional<std::string> record, rings_from[p]->TryPop());
-    if (!record) continue;
+    std::string header;
+    Message m;  // the payload is copied out of the ring straight into it
+    ASSIGN_OR_RETURN(const bool popped, rings_from[p]->TryPop(wire::kHeaderBytes, &header,
+                                                              &m.payload));
+    if (!popped) continue;
     next_ring = (p + 1) % P;
     *got = true;
-    const std::string_view bytes = *record;
-    std::vector<std::string_view> frames = {bytes.substr(0, wire::kHeaderBytes)};
-    if (bytes.size() > wire::kHeaderBytes) frames.push_back(bytes.substr(wire::kHeaderBytes));
+    std::vector<std::string_view> frames = {header};
+    if (!m.payload.empty()) frames.push_back(m.payload);
     const InboundVerdict verdict = filter.AdmitFromPartitionLink(p, frames);
     if (verdict.action == InboundVerdict::Action::kDrop) {
       CountDrop(verdict.reason, verdict.status);
       return std::optional<Message>();
     }
-    if (options.metrics != nullptr) options.metrics->OnReceived(static_cast<int>(p), bytes.size());
-    Message m;
+    if (options.metrics != nullptr) {
+      options.metrics->OnReceived(static_cast<int>(p), header.size() + m.payload.size());
+    }
     m.header = verdict.header;
-    if (frames.size() > 1) m.payload = record->substr(wire::kHeaderBytes);
     return std::optional<Message>(std::move(m));
   }
   return std::optional<Message>();
