@@ -286,8 +286,11 @@ Status CheckWritableDirectory(const std::string& path) {
   if (Status s = MakeDirs(path); !s.ok()) {
     return IsPermissionError(errno) ? NotWritable(path, errno) : s;
   }
-  const std::string probe = path + "/.write-probe-" + std::to_string(::getpid());
-  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // A temp name, not one made of the pid: every worker in a pod is pid 1, and the gang's workers
+  // probe one job directory on the shared store at once. One left by a crash is a temp file,
+  // which RemoveTempFiles clears.
+  const std::string probe = TempPathFor(path + "/write-probe");
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     const int err = errno;
     return IsPermissionError(err) ? NotWritable(path, err) : PosixError("open", probe, err);

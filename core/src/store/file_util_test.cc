@@ -6,8 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store_test_util.h"
@@ -222,6 +225,31 @@ TEST(CheckWritableDirectoryTest, CreatesMissingDirectoriesAndLeavesNoProbe) {
   ASSERT_EQ(::stat(dir.File("jobs/a").c_str(), &st), 0);
   EXPECT_TRUE(S_ISDIR(st.st_mode));
   EXPECT_TRUE(std::filesystem::is_empty(dir.File("jobs/a")));
+}
+
+// Workers in pods all run as pid 1 and check the same job directory on the shared store at the
+// same moment: their probes must not be one file that one worker unlinks under another.
+TEST(CheckWritableDirectoryTest, ConcurrentChecksOfOneDirectoryAllSucceed) {
+  ScratchDir dir;
+  const std::string job = dir.File("jobs/a");
+  ASSERT_TRUE(CheckWritableDirectory(job).ok());
+  std::atomic<int> failures{0};
+  std::string first_failure;
+  std::mutex mu;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 4; ++t) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < 300; ++i) {
+        if (Status s = CheckWritableDirectory(job); !s.ok()) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (failures++ == 0) first_failure = s.ToString();
+        }
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  EXPECT_EQ(failures.load(), 0) << first_failure;
+  EXPECT_TRUE(std::filesystem::is_empty(job));
 }
 
 TEST(CheckWritableDirectoryTest, NamesPathUidOwnerAndModeWhenTheParentIsNotWritable) {
