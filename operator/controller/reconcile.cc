@@ -416,9 +416,14 @@ Pass::PodView Pass::Classify(int q) {
           pod.exit_code == kExitInterrupted) {
         p.failure = FailureKind::kDisrupted;
         if (!pod.disruption_reason.empty()) p.message += " (" + pod.disruption_reason + ")";
-      } else if (pod.exit_code == kExitBadInput) {
-        p.failure = FailureKind::kRefusedInput;
-        p.message += ": " + LastLine(pod.termination_message);
+      } else {
+        if (pod.exit_code == kExitBadInput) p.failure = FailureKind::kRefusedInput;
+        // A worker that exits on an error prints it last (worker/main.cc), and the kubelet keeps
+        // the log's tail (FallbackToLogsOnError). A killed worker's tail is not its reason.
+        const std::string last = LastLine(pod.termination_message);
+        if ((pod.exit_code == kExitBadInput || pod.exit_code == kExitFailure) && !last.empty()) {
+          p.message += ": " + last;
+        }
       }
     } else if (pod.phase == kPodSucceeded) {
       p.state = PartitionState::kSucceeded;

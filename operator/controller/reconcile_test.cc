@@ -323,6 +323,39 @@ TEST_F(ReconcileTest, WorkerFailingWithAnotherCodeStillRestartsTheGang) {
   EXPECT_EQ(c.resource().status.phase, kPhasePending);
 }
 
+// Exit code 1 is a runtime failure: the worker's last line of stderr (the kubelet keeps the log's
+// tail as the termination message) says why, so the status does too. A kill's or an OOM's log
+// tail is not its reason, and stays out.
+TEST_F(ReconcileTest, WorkerFailingAtRuntimeHasItsErrorInTheStatus) {
+  FakeCluster c(MakeNeuralPartition("np").Partitions(2).BackoffLimit(0).Obj());
+  RunToReady(c);
+  c.SetPod(1, "Failed", false);
+  ObservedPod* pod = c.Pod("np-1");
+  pod->exit_code = 1;
+  pod->termination_message =
+      "Started\nneuropart-worker: partition 1: NotFound: unlink /store/jobs/np/x: No such file\n";
+  Step(c);
+  const std::string& message = Cond(c, kConditionDegraded).message;
+  EXPECT_NE(message.find("pod np-1 failed: neuropart-worker: partition 1: NotFound: unlink"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("Started"), std::string::npos) << message;
+}
+
+TEST_F(ReconcileTest, KilledWorkerKeepsItsLogTailOutOfTheStatus) {
+  FakeCluster c(MakeNeuralPartition("np").Partitions(2).BackoffLimit(0).Obj());
+  RunToReady(c);
+  c.SetPod(1, "Failed", false);
+  ObservedPod* pod = c.Pod("np-1");
+  pod->exit_code = 137;
+  pod->terminated_reason = "OOMKilled";
+  pod->termination_message = "step 400 loss 0.31\n";
+  Step(c);
+  const std::string& message = Cond(c, kConditionDegraded).message;
+  EXPECT_NE(message.find("pod np-1 failed"), std::string::npos) << message;
+  EXPECT_EQ(message.find("step 400"), std::string::npos) << message;
+}
+
 // A change of partitions or strategy re-plans and restarts every partition, without a restart.
 TEST_F(ReconcileTest, SpecChangeReplansAndRestarts) {
   struct Row {

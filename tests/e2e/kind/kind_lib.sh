@@ -182,16 +182,17 @@ lease_moved_from() { local now; now="$(lease_holder)"; [[ -n "${now}" && "${now}
 # The job's describe, its pods, events and every worker's log.
 kind_dump() {
   local ns="$1" name="$2" pod
-  echo "--- kubectl describe np ${name}"
-  kubectl -n "${ns}" describe np "${name}" 2>&1 | tail -n 60
-  echo "--- pods"
-  kubectl -n "${ns}" get pods -o wide 2>&1
-  echo "--- events"
-  kubectl -n "${ns}" get events --sort-by=.lastTimestamp 2>&1 | tail -n 40
+  # The workers' own words first: a long dump is cut in the middle where CI shows it.
   for pod in $(kubectl -n "${ns}" get pods -l "app.kubernetes.io/instance=${name}" -o name 2>/dev/null); do
     echo "--- logs ${pod}"
     kubectl -n "${ns}" logs "${pod}" --all-containers 2>&1 | tail -n 30
   done
+  echo "--- pods"
+  kubectl -n "${ns}" get pods -o wide 2>&1
+  echo "--- kubectl describe np ${name}"
+  kubectl -n "${ns}" describe np "${name}" 2>&1 | tail -n 60
+  echo "--- events"
+  kubectl -n "${ns}" get events --sort-by=.lastTimestamp 2>&1 | tail -n 40
   echo "--- operator logs"
   kubectl -n neuropart-system logs -l app.kubernetes.io/name=neuropart --tail=40 2>&1
 }
