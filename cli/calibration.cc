@@ -12,24 +12,19 @@
 #include <vector>
 #include <thread>
 
-#include <sys/resource.h>
-
 #include "child_process.h"
 #include "cpu_cgroup.h"
-#include "ipc_links.h"
 #include "launcher.h"
+#include "link_calibration.h"
 #include "neuropart/lifecycle/exit_codes.h"
 #include "neuropart/engine/layer_ops.h"
 #include "neuropart/engine/math_threads.h"
 #include "neuropart/engine/sgd.h"
-#include "neuropart/wire/codec.h"
-#include "zmq_transport.h"
 
 namespace neuropart::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr uint64_t kPlanHash = 0x63616c6962726174ull;  // any value both ends agree on
 constexpr auto kWindow = std::chrono::milliseconds(15);
 constexpr auto kProbeLead = std::chrono::milliseconds(150);    // spawn and warm-up before it
 constexpr auto kProbeWindow = std::chrono::milliseconds(150);  // the timed window
@@ -175,103 +170,6 @@ CalibrationOptions ForLocalRun(const JobSpec& spec, int threads) {
   return o;
 }
 
-Message Block(uint32_t from, int64_t values) {
-  Message m;
-  m.header.type = wire::MsgType::kActivations;
-  m.header.plan_hash = kPlanHash;
-  m.header.source = from;
-  m.header.destination = 1 - from;
-  m.header.step = 1;
-  m.header.layer = 1;
-  (void)wire::SetTensorShape(1, values, wire::DType::kF32, &m.header);
-  m.payload.assign(static_cast<size_t>(values) * 4, '\0');
-  return m;
-}
-
-double ProcessCpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
-struct Trip {
-  double seconds = 0;      // wall time of one round trip
-  double cpu_seconds = 0;  // CPU time of the process (every thread) per round trip
-};
-
-// One round trip of a `values`-float block between two transports, averaged over `trips`.
-StatusOr<Trip> RoundTrip(worker::ZmqTransport& a, worker::ZmqTransport& b, int64_t values,
-                         int trips) {
-  Status echo_status;
-  std::thread echo([&] {
-    for (int i = 0; i < trips + 1; ++i) {
-      StatusOr<std::optional<Message>> m = b.Receive(std::chrono::seconds(10));
-      if (!m.ok() || !m->has_value()) {
-        echo_status = m.ok() ? UnavailableError("calibration: no message") : m.status();
-        return;
-      }
-      if (Status s = b.Send(Block(1, values)); !s.ok()) {
-        echo_status = s;
-        return;
-      }
-    }
-  });
-  Clock::time_point start;
-  double cpu_start = 0;
-  Status status;
-  for (int i = 0; i < trips + 1 && status.ok(); ++i) {
-    if (i == 1) {  // the first trip connects and says HELLO
-      start = Clock::now();
-      cpu_start = ProcessCpuSeconds();
-    }
-    status = a.Send(Block(0, values));
-    if (!status.ok()) break;
-    StatusOr<std::optional<Message>> m = a.Receive(std::chrono::seconds(10));
-    if (!m.ok()) status = m.status();
-    if (m.ok() && !m->has_value()) status = UnavailableError("calibration: no echo");
-  }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const double cpu_seconds = ProcessCpuSeconds() - cpu_start;
-  echo.join();
-  RETURN_IF_ERROR(status);
-  RETURN_IF_ERROR(echo_status);
-  return Trip{seconds / trips, cpu_seconds / trips};
-}
-
-Status MeasureLinks(bool ipc, MachineCosts* costs) {
-  std::optional<IpcLinks> links;
-  worker::ZmqTransportOptions o[2];
-  for (uint32_t q = 0; q < 2; ++q) {
-    o[q].self = q;
-    o[q].num_partitions = 2;
-    o[q].plan_hash = kPlanHash;
-    o[q].linger = std::chrono::milliseconds(100);
-  }
-  if (ipc) {
-    ASSIGN_OR_RETURN(IpcLinks made, IpcLinks::Create(2));
-    links.emplace(std::move(made));
-    for (int q = 0; q < 2; ++q) {
-      o[q].listen_endpoint = links->endpoint(q);
-      o[q].listen_fd = links->fd(q);
-      o[q].peer_endpoints = {links->endpoint(0), links->endpoint(1)};
-    }
-  }
-  ASSIGN_OR_RETURN(std::unique_ptr<worker::ZmqTransport> a, worker::ZmqTransport::Create(o[0]));
-  if (!ipc) o[1].peer_endpoints = {a->endpoint(), ""};
-  ASSIGN_OR_RETURN(std::unique_ptr<worker::ZmqTransport> b, worker::ZmqTransport::Create(o[1]));
-  if (!ipc) RETURN_IF_ERROR(a->SetPeerEndpoint(1, b->endpoint()));
-
-  ASSIGN_OR_RETURN(const Trip small, RoundTrip(*a, *b, 16, 200));
-  constexpr int64_t kBigValues = 256 * 1024;  // 1 MiB
-  ASSIGN_OR_RETURN(const Trip big, RoundTrip(*a, *b, kBigValues, 20));
-  // A trip is two messages; what is not CPU time is the delay in flight.
-  costs->message_cpu_seconds = small.cpu_seconds / 2;
-  costs->message_seconds = std::max(0.0, small.seconds / 2 - costs->message_cpu_seconds);
-  costs->link_bytes_per_second =
-      2.0 * kBigValues * 4 / std::max(big.seconds - small.seconds, 1e-9);
-  return Status::Ok();
-}
-
 }  // namespace
 
 int ProbeComputeCommand(const std::vector<std::string>& args) {
@@ -319,13 +217,13 @@ StatusOr<MachineCosts> MeasureMachine(const CalibrationOptions& options) {
     costs.host_parallelism = std::clamp(together / costs.gemm_flops_per_second, 0.5,
                                         static_cast<double>(options.partitions));
   }
-  RETURN_IF_ERROR(MeasureLinks(options.ipc_links, &costs).WithContext("calibrating the links"));
+  RETURN_IF_ERROR(MeasureLinks(options.links, &costs).WithContext("calibrating the links"));
   return costs;
 }
 
-StatusOr<MachineCosts> MeasureForLocalRun(const JobSpec& spec, int threads, bool ipc_links) {
+StatusOr<MachineCosts> MeasureForLocalRun(const JobSpec& spec, int threads, LinkKind links) {
   CalibrationOptions o = ForLocalRun(spec, threads);
-  o.ipc_links = ipc_links;
+  o.links = links;
   return MeasureMachine(o);
 }
 

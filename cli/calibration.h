@@ -1,6 +1,6 @@
 // Calibration: this machine's speeds for the cost model (neuropart/plan/cost_model.h), measured
 // with the code a training step runs: the engine's forward product for the GEMM rate, the SGD
-// update for elementwise work, and two ZmqTransports ping-ponging on two threads for the links.
+// update for elementwise work, and two processes ping-ponging over the links (link_calibration.h).
 // Takes under a second. Not thread-safe (sets the process's math threads).
 #ifndef NEUROPART_CLI_CALIBRATION_H_
 #define NEUROPART_CLI_CALIBRATION_H_
@@ -12,6 +12,7 @@
 #include "neuropart/job/job_spec.h"
 #include "neuropart/plan/step_costs.h"
 #include "neuropart/status.h"
+#include "link_calibration.h"
 
 namespace neuropart::cli {
 
@@ -24,11 +25,8 @@ struct CalibrationOptions {
   // Local partitions that share this machine: with more than one, that many probe processes
   // time the same products at once, which gives MachineCosts::host_parallelism.
   int partitions = 1;
-  // Unix-domain sockets, else TCP on 127.0.0.1 (without CURVE). Shared-memory links are timed
-  // as their sockets: a round trip through the rings between two threads of this process took
-  // 3 us, far less than a wake-up between worker processes costs, and so predicted the main job
-  // at 0.62x its measured step against 0.95x with the sockets' figure (bench/cost_model.py).
-  bool ipc_links = true;
+  // The links a local run's workers use (link_calibration.h).
+  LinkKind links = LinkKind::kShm;
 };
 
 // The hidden subcommand a probe process runs: `neuropart __probe-compute ROWS INPUTS NEURONS
@@ -42,7 +40,7 @@ StatusOr<MachineCosts> MeasureMachine(const CalibrationOptions& options);
 // This machine's costs for a local run of `spec` with `threads` math threads in all, split among
 // the partitions as `neuropart run` splits them, timing a GEMM of the job's size (a micro-batch
 // through the widest layer's share of one partition).
-StatusOr<MachineCosts> MeasureForLocalRun(const JobSpec& spec, int threads, bool ipc_links);
+StatusOr<MachineCosts> MeasureForLocalRun(const JobSpec& spec, int threads, LinkKind links);
 
 // The GEMM FLOP/s of each partition of a local run of `spec`, timed the same way with one probe
 // process per partition, all at once, partition q's in a cgroup of cpu_limits[q] CPUs where that

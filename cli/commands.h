@@ -9,6 +9,7 @@
 #include "neuropart/job/job_spec.h"
 #include "neuropart/lifecycle/exit_codes.h"
 #include "neuropart/status.h"
+#include "link_calibration.h"
 
 namespace neuropart::cli {
 
@@ -30,6 +31,7 @@ std::string JobKeysDir(const std::string& store, const JobSpec& spec);
 struct LocalLinks {
   bool ipc = false;
   bool shm = false;
+  LinkKind kind() const { return shm ? LinkKind::kShm : ipc ? LinkKind::kIpc : LinkKind::kTcp; }
 };
 StatusOr<LocalLinks> ParseLinks(const std::string& links, const JobSpec& spec);
 

@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   if (command == "infer") return neuropart::cli::InferCommand(args);
   if (command == "keys") return neuropart::cli::KeysCommand(args);
   if (command == neuropart::cli::kProbeCommand) return neuropart::cli::ProbeComputeCommand(args);
+  if (command == neuropart::cli::kEchoCommand) return neuropart::cli::ProbeEchoCommand(args);
   std::fprintf(stderr, "neuropart: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
   return neuropart::kExitBadInput;
 }

@@ -133,7 +133,7 @@ int PlanCommand(const std::vector<std::string>& args) {
   flags.String("-o,--output", &output, "write to this file instead of stdout");
   flags.Int("--threads", &threads,
             "math threads in all for the prediction, as for neuropart run (default: all cores)");
-  flags.String("--links", &links, "auto | shm | ipc | tcp: the links to measure, as for neuropart run (shm measures as ipc)");
+  flags.String("--links", &links, "auto | shm | ipc | tcp: the links to measure, as for neuropart run");
   flags.String("--costs", &costs,
                "measure (this machine, for a local run) or defaults (the operator's speeds)");
   if (std::optional<int> exit = flags.ParseOrExit(args)) return *exit;
@@ -149,7 +149,7 @@ int PlanCommand(const std::vector<std::string>& args) {
   if (threads < 1) return ReportError(InvalidArgumentError("--threads: must be >= 1"));
   if (costs == "measure") {
     StatusOr<MachineCosts> measured =
-        MeasureForLocalRun(job->spec, static_cast<int>(threads), local_links->ipc);
+        MeasureForLocalRun(job->spec, static_cast<int>(threads), local_links->kind());
     if (!measured.ok()) return ReportError(measured.status());
     job->spec.distribution.costs.machine = *measured;
   }

@@ -316,7 +316,7 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   if (job->spec.distribution.strategy == Strategy::kAuto) {
     // Chosen for this machine, as `neuropart plan` shows it with the same --threads and --links.
-    StatusOr<MachineCosts> measured = MeasureForLocalRun(job->spec, options.threads, local_links->ipc);
+    StatusOr<MachineCosts> measured = MeasureForLocalRun(job->spec, options.threads, local_links->kind());
     if (!measured.ok()) return ReportError(measured.status());
     job->spec.distribution.costs.machine = *measured;
   }

@@ -347,6 +347,19 @@ class LauncherTest(ExportChecks, unittest.TestCase):
                       "resumes from a checkpoint", r.stderr)
         self.assertNotIn("Partition 0: pid", r.stderr)
 
+    def test_plan_times_each_kind_of_link_between_two_processes(self):
+        job = self.w.job("links", distribution="    partitions: 2\n    strategy: balanced")
+        for links in ["shm", "ipc", "tcp"]:
+            r = run(neuropart("plan", job, "--format", "json", "--links", links))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            prediction = json.loads(r.stdout)["prediction"]
+            # A message costs CPU at both ends and the echo process's share is counted: a
+            # wake-up between processes is microseconds, never nothing and never milliseconds.
+            self.assertGreater(prediction["messageCpuSeconds"], 1e-6, links)
+            self.assertLess(prediction["messageCpuSeconds"], 1e-2, links)
+            self.assertGreaterEqual(prediction["messageSeconds"], 0, links)
+            self.assertGreater(prediction["linkBytesPerSecond"], 1e7, links)
+
     def test_plan_with_default_costs_is_the_same_on_every_call(self):
         job = self.w.job("defaults", distribution="    partitions: 3\n    strategy: auto")
         first = run(neuropart("plan", job, "--costs", "defaults"))
