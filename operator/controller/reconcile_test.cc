@@ -23,7 +23,20 @@ const Action* StatusUpdate(const ReconcileResult& r) {
   return nullptr;
 }
 
-class ReconcileTest : public testing::ReconcileTestBase {};
+class ReconcileTest : public testing::ReconcileTestBase {
+ protected:
+  // Runs `c` to Ready, then fails partition 1's pod with this exit code, kubelet reason and
+  // termination message (the log's tail).
+  void FailPartitionOne(FakeCluster& c, int exit_code, std::string termination_message,
+                        std::string reason = "") {
+    RunToReady(c);
+    c.SetPod(1, "Failed", false);
+    ObservedPod* pod = c.Pod("np-1");
+    pod->exit_code = exit_code;
+    pod->terminated_reason = std::move(reason);
+    pod->termination_message = std::move(termination_message);
+  }
+};
 
 TEST_F(ReconcileTest, NewResourcePublishesPlanAndCreatesOnePodPerPartition) {
   FakeCluster c(MakeNeuralPartition("np").Partitions(4).Strategy("count").Obj());
@@ -290,13 +303,10 @@ TEST_F(ReconcileTest, BackoffLimitZeroFailsOnTheFirstFailure) {
 // attempt would fail the same way, so the job fails at once with the worker's own words.
 TEST_F(ReconcileTest, WorkerRefusingItsInputFailsTheJobWithoutRestarts) {
   FakeCluster c(MakeNeuralPartition("np").Partitions(2).BackoffLimit(4).Obj());
-  RunToReady(c);
-  c.SetPod(1, "Failed", false);
-  ObservedPod* pod = c.Pod("np-1");
-  pod->exit_code = 2;
-  pod->termination_message =
+  FailPartitionOne(
+      c, 2,
       "Started\nneuropart-worker: partition 1: InvalidArgument: store: /store/jobs/np is not "
-      "writable by uid 65532 gid 65532 (/store is owned by uid 0 gid 0, mode 0755)\n";
+      "writable by uid 65532 gid 65532 (/store is owned by uid 0 gid 0, mode 0755)\n");
   ReconcileResult r = Step(c);
   const NeuralPartitionStatus& s = c.resource().status;
   EXPECT_EQ(s.phase, kPhaseFailed);
@@ -315,9 +325,7 @@ TEST_F(ReconcileTest, WorkerRefusingItsInputFailsTheJobWithoutRestarts) {
 
 TEST_F(ReconcileTest, WorkerFailingWithAnotherCodeStillRestartsTheGang) {
   FakeCluster c(MakeNeuralPartition("np").Partitions(2).BackoffLimit(4).Obj());
-  RunToReady(c);
-  c.SetPod(1, "Failed", false);
-  c.Pod("np-1")->exit_code = 1;
+  FailPartitionOne(c, 1, "");
   Step(c);
   EXPECT_EQ(c.resource().status.restarts, 1);
   EXPECT_EQ(c.resource().status.phase, kPhasePending);
@@ -328,12 +336,9 @@ TEST_F(ReconcileTest, WorkerFailingWithAnotherCodeStillRestartsTheGang) {
 // tail is not its reason, and stays out.
 TEST_F(ReconcileTest, WorkerFailingAtRuntimeHasItsErrorInTheStatus) {
   FakeCluster c(MakeNeuralPartition("np").Partitions(2).BackoffLimit(0).Obj());
-  RunToReady(c);
-  c.SetPod(1, "Failed", false);
-  ObservedPod* pod = c.Pod("np-1");
-  pod->exit_code = 1;
-  pod->termination_message =
-      "Started\nneuropart-worker: partition 1: NotFound: unlink /store/jobs/np/x: No such file\n";
+  FailPartitionOne(
+      c, 1,
+      "Started\nneuropart-worker: partition 1: NotFound: unlink /store/jobs/np/x: No such file\n");
   Step(c);
   const std::string& message = Cond(c, kConditionDegraded).message;
   EXPECT_NE(message.find("pod np-1 failed: neuropart-worker: partition 1: NotFound: unlink"),
@@ -344,12 +349,7 @@ TEST_F(ReconcileTest, WorkerFailingAtRuntimeHasItsErrorInTheStatus) {
 
 TEST_F(ReconcileTest, KilledWorkerKeepsItsLogTailOutOfTheStatus) {
   FakeCluster c(MakeNeuralPartition("np").Partitions(2).BackoffLimit(0).Obj());
-  RunToReady(c);
-  c.SetPod(1, "Failed", false);
-  ObservedPod* pod = c.Pod("np-1");
-  pod->exit_code = 137;
-  pod->terminated_reason = "OOMKilled";
-  pod->termination_message = "step 400 loss 0.31\n";
+  FailPartitionOne(c, 137, "step 400 loss 0.31\n", "OOMKilled");
   Step(c);
   const std::string& message = Cond(c, kConditionDegraded).message;
   EXPECT_NE(message.find("pod np-1 failed"), std::string::npos) << message;
