@@ -22,7 +22,8 @@ import subprocess
 import sys
 import tempfile
 
-from distributed_step import CASES, ROOT, bench_args, ms_per_step, neuropart, write_job
+from distributed_step import (CASES, ROOT, bench_args, gemm_kernels, ms_per_step, neuropart,
+                             write_job)
 
 AUTO_CASES = [
     ("auto P=2", "    partitions: 2\n    strategy: auto", 1),
@@ -87,7 +88,8 @@ def main():
     rows.append(("main job (batch 64, P=3)", predicted * 1e3, measured))
 
     print(f"MLP 784-1024-1024-10, batch 256, {args.steps} steps, 2 math threads, "
-          f"{os.cpu_count()} cores, medians of {args.repeats}; measured costs (one partition): "
+          f"{os.cpu_count()} cores, {gemm_kernels(args.bin)}, medians of {args.repeats}; "
+          f"measured costs (one partition): "
           f"GEMM {costs['gemmFlopsPerSecond'] / 1e9:.1f} GFLOP/s, messages "
           f"{costs['messageSeconds'] * 1e6:.0f} us + {costs['messageCpuSeconds'] * 1e6:.0f} us "
           f"CPU, links {costs['linkBytesPerSecond'] / 1e9:.2f} GB/s")

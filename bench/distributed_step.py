@@ -84,6 +84,14 @@ def neuropart(binary, *args):
     return dict(line.split(": ", 1) for line in r.stdout.splitlines() if ": " in line)
 
 
+def gemm_kernels(binary):
+    """The OpenBLAS kernels the binaries use (`neuropart --version`): they move every figure."""
+    r = subprocess.run([os.path.join(binary, "neuropart"), "--version"], capture_output=True,
+                       text=True)
+    found = re.search(r"GEMM: OpenBLAS, (\S+) kernels", r.stdout)
+    return f"OpenBLAS {found.group(1)} kernels" if found else "OpenBLAS kernels unknown"
+
+
 def bench_args(doc, steps=40, repeats=None):
     """The flags of every bench script: --bin, --steps and, given a default, --repeats."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
@@ -133,7 +141,8 @@ def main():
         else:
             print(f"{script} did not run:\n" + torch.stderr[-2000:])
 
-    print(f"MLP 784-1024-1024-10, batch 256, {args.steps} steps, {os.cpu_count()} cores")
+    print(f"MLP 784-1024-1024-10, batch 256, {args.steps} steps, {os.cpu_count()} cores, "
+          f"{gemm_kernels(args.bin)}")
     print(f"{'run':28} {'ms/step':>9} {'x reference':>12}")
     for label, ms, note in rows:
         print(f"{label:28} {ms:9.2f} {ms / ref:11.2f}x  {note}")

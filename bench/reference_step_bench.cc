@@ -41,6 +41,7 @@ void BM_ReferenceTrainStep(benchmark::State& state) {
     benchmark::DoNotOptimize(trainer.TrainStep(x, labels.data(), 1));
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetLabel("OpenBLAS " + neuropart::GemmKernels() + " kernels");
 }
 BENCHMARK(BM_ReferenceTrainStep)
     ->ArgName("threads")

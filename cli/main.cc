@@ -10,6 +10,7 @@
 #include "calibration.h"
 #include "commands.h"
 #include "neuropart/app/flags.h"
+#include "neuropart/engine/math_threads.h"
 
 namespace {
 
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
     return args.empty() ? neuropart::kExitBadInput : neuropart::kExitOk;
   }
   if (args[0] == "--version") {
-    std::printf("%s\n", neuropart::VersionLine().c_str());
+    std::printf("%s\nGEMM: OpenBLAS, %s kernels\n", neuropart::VersionLine().c_str(),
+                neuropart::GemmKernels().c_str());
     return neuropart::kExitOk;
   }
   const std::string command = args[0];

@@ -347,6 +347,13 @@ class LauncherTest(ExportChecks, unittest.TestCase):
                       "resumes from a checkpoint", r.stderr)
         self.assertNotIn("Partition 0: pid", r.stderr)
 
+    def test_version_names_the_gemm_kernels_in_use(self):
+        # The kernels move the step time by up to 1.8x, and an environment variable chooses them.
+        for kernels in ["Haswell", "Sandybridge"]:
+            r = run(neuropart("--version"), env=dict(os.environ, OPENBLAS_CORETYPE=kernels))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.splitlines()[1], f"GEMM: OpenBLAS, {kernels} kernels")
+
     def test_plan_times_each_kind_of_link_between_two_processes(self):
         job = self.w.job("links", distribution="    partitions: 2\n    strategy: balanced")
         for links in ["shm", "ipc", "tcp"]:

@@ -40,4 +40,6 @@ void Gemm(const Eigen::Ref<const MatrixF>& a, Op op_a, const Eigen::Ref<const Ma
 
 void SetGemmThreads(int n) { openblas_set_num_threads(n); }
 
+std::string GemmKernels() { return openblas_get_corename(); }
+
 }  // namespace neuropart::internal

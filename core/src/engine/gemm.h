@@ -9,6 +9,8 @@
 #ifndef NEUROPART_ENGINE_GEMM_H_
 #define NEUROPART_ENGINE_GEMM_H_
 
+#include <string>
+
 #include <Eigen/Core>
 
 #include "neuropart/model/parameters.h"
@@ -24,6 +26,8 @@ void Gemm(const Eigen::Ref<const MatrixF>& a, Op op_a, const Eigen::Ref<const Ma
 
 // The BLAS library's own thread count; SetMathThreads keeps it equal to the engine's.
 void SetGemmThreads(int n);
+// The BLAS library's kernels for this processor (GemmKernels in math_threads.h).
+std::string GemmKernels();
 
 }  // namespace neuropart::internal
 

@@ -17,4 +17,6 @@ void SetMathThreads(int n) {
 
 int MathThreads() { return Eigen::nbThreads(); }
 
+std::string GemmKernels() { return internal::GemmKernels(); }
+
 }  // namespace neuropart

@@ -5,11 +5,18 @@
 #ifndef NEUROPART_ENGINE_MATH_THREADS_H_
 #define NEUROPART_ENGINE_MATH_THREADS_H_
 
+#include <string>
+
 namespace neuropart {
 
 // REQUIRES: n >= 1.
 void SetMathThreads(int n);
 int MathThreads();
+
+// The GEMM kernels in use, as OpenBLAS names them ("SkylakeX", "Haswell"): chosen for the
+// processor when OpenBLAS loads, unless OPENBLAS_CORETYPE names others. Shown by `neuropart
+// --version` and the benchmarks, because the choice moves the step time by up to 1.8x.
+std::string GemmKernels();
 
 }  // namespace neuropart
 
