@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "child_process.h"
-#include "ipc_links.h"
+#include "link_sockets.h"
 #include "cpu_cgroup.h"
 #include "memory_cgroup.h"
 #include "neuropart/job/job_memory.h"
@@ -201,8 +201,7 @@ class Gang {
   // open for this attempt.
   Status BindSockets(int P) {
     http_sockets_.clear();
-    tcp_links_.clear();
-    ipc_links_.reset();
+    links_.reset();
     shm_links_.reset();
     if (options_.shm_links) {
       ASSIGN_OR_RETURN(worker::ShmLinkSet set,
@@ -214,23 +213,13 @@ class Gang {
       ASSIGN_OR_RETURN(TcpListener s, TcpListener::Listen("127.0.0.1:0"));
       http_sockets_.push_back(std::move(s));
     }
-    if (options_.ipc_links) {
-      ASSIGN_OR_RETURN(IpcLinks links, IpcLinks::Create(P));
-      ipc_links_.emplace(std::move(links));
-      return Status::Ok();
-    }
-    for (int q = 0; q < P; ++q) {
-      ASSIGN_OR_RETURN(TcpListener s, TcpListener::Listen("127.0.0.1:0"));
-      tcp_links_.push_back(std::move(s));
-    }
+    ASSIGN_OR_RETURN(LinkSockets links, LinkSockets::Create(P, options_.ipc_links));
+    links_.emplace(std::move(links));
     return Status::Ok();
   }
 
-  std::string LinkEndpoint(int q) const {
-    return ipc_links_ ? ipc_links_->endpoint(q)
-                      : "tcp://127.0.0.1:" + std::to_string(tcp_links_[q].port());
-  }
-  int LinkFd(int q) const { return ipc_links_ ? ipc_links_->fd(q) : tcp_links_[q].fd(); }
+  std::string LinkEndpoint(int q) const { return links_->endpoint(q); }
+  int LinkFd(int q) const { return links_->fd(q); }
 
   // Puts partition q's worker under its --cpu-limit, if it has one.
   Status LimitCpu(int q, pid_t pid) {
@@ -446,8 +435,7 @@ class Gang {
   std::vector<std::unique_ptr<ChildProcess>> children_;
   // This attempt's sockets, inherited by its workers (BindSockets).
   std::vector<TcpListener> http_sockets_;  // [q] partition q's metrics, [P] the status server
-  std::vector<TcpListener> tcp_links_;     // [q] partition q's ZeroMQ socket, without ipc links
-  std::optional<IpcLinks> ipc_links_;      // with them
+  std::optional<LinkSockets> links_;       // [q] partition q's ZeroMQ socket
   std::optional<worker::ShmLinkSet> shm_links_;  // with options_.shm_links
   std::vector<std::string> last_error_;
   std::map<int, double> wait_share_;

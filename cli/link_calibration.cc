@@ -14,8 +14,7 @@
 #include <vector>
 
 #include "child_process.h"
-#include "ipc_links.h"
-#include "neuropart/http/tcp_listener.h"
+#include "link_sockets.h"
 #include "neuropart/lifecycle/exit_codes.h"
 #include "neuropart/wire/codec.h"
 #include "shm_links.h"
@@ -88,27 +87,13 @@ StatusOr<Trip> RoundTrip(worker::ZmqTransport& t, clockid_t echo_clock, int64_t 
 
 // The listening sockets of both ends and, for kShm, the rings; held until both ends are done.
 struct LinkPair {
-  std::optional<IpcLinks> ipc;
-  std::vector<TcpListener> tcp;
+  LinkSockets sockets;
   std::optional<worker::ShmLinkSet> shm;
-
-  std::string endpoint(int q) const {
-    return ipc ? ipc->endpoint(q) : "tcp://127.0.0.1:" + std::to_string(tcp[q].port());
-  }
-  int fd(int q) const { return ipc ? ipc->fd(q) : tcp[q].fd(); }
 };
 
 StatusOr<LinkPair> MakeLinks(LinkKind kind) {
-  LinkPair links;
-  if (kind == LinkKind::kTcp) {
-    for (int q = 0; q < 2; ++q) {
-      ASSIGN_OR_RETURN(TcpListener s, TcpListener::Listen("127.0.0.1:0"));
-      links.tcp.push_back(std::move(s));
-    }
-    return links;
-  }
-  ASSIGN_OR_RETURN(IpcLinks ipc, IpcLinks::Create(2));
-  links.ipc.emplace(std::move(ipc));
+  ASSIGN_OR_RETURN(LinkSockets sockets, LinkSockets::Create(2, kind != LinkKind::kTcp));
+  LinkPair links{std::move(sockets), std::nullopt};
   if (kind == LinkKind::kShm) {
     ASSIGN_OR_RETURN(worker::ShmLinkSet set,
                      worker::ShmLinkSet::Create(
@@ -197,13 +182,13 @@ struct LinkTimes {
 // threads it starts) on `own_cpu`; -1 is any CPU.
 StatusOr<LinkTimes> TimeWithEcho(LinkKind kind, int own_cpu, int echo_cpu) {
   ASSIGN_OR_RETURN(LinkPair links, MakeLinks(kind));
-  const std::vector<std::string> peers = {links.endpoint(0), links.endpoint(1)};
+  const std::vector<std::string> peers = {links.sockets.endpoint(0), links.sockets.endpoint(1)};
   std::vector<std::string> argv = {"/proc/self/exe",          kEchoCommand,
                                    peers[0],                  peers[1],
-                                   std::to_string(links.fd(1)), std::to_string(kEchoes),
+                                   std::to_string(links.sockets.fd(1)), std::to_string(kEchoes),
                                    std::to_string(echo_cpu)};
-  std::vector<int> inherit = {links.fd(1)};
-  worker::ZmqTransportOptions o = EndOptions(0, peers[0], links.fd(0), peers);
+  std::vector<int> inherit = {links.sockets.fd(1)};
+  worker::ZmqTransportOptions o = EndOptions(0, peers[0], links.sockets.fd(0), peers);
   if (links.shm) {
     argv.push_back(worker::FormatShmLinks(links.shm->For(1)));
     for (int fd : links.shm->For(1).all()) inherit.push_back(fd);
